@@ -1,0 +1,39 @@
+"""One engine per process, chosen by DATABASE_URL: a SQLite file under var/ unless told otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def default_database_url() -> str:
+    var = Path(os.environ.get("EA_VAR_DIR", "var"))
+    var.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{var / 'registry.db'}"
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("DATABASE_URL") or default_database_url()
+
+
+def make_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    # Several activity threads write at once: wait for the lock rather than fail, and let
+    # readers (the CLI, reports) work while the worker writes.
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _wal(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+
+    return engine

@@ -1,0 +1,103 @@
+"""Driving cases through the Temporal client: what the CLI (and the tests) call.
+
+Errors come out as the three things a coordinator can act on: the case does not exist (or is
+closed), the step was refused (with the rule that refused it), the server is unreachable.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.accompaniment import AccompanimentWorkflow
+from workflows.domain import CaseInput, CaseState, Model, OpenCase, RequestAcknowledgement, Step
+
+
+class CaseNotFound(Exception):
+    pass
+
+
+class CaseExists(Exception):
+    pass
+
+
+class StepRefused(Exception):
+    """The workflow's validator refused the step; the message says which rule."""
+
+
+def workflow_id(case_id: str) -> str:
+    """Opaque by construction: the case id, never a name."""
+    return f"case-{case_id}"
+
+
+async def open_case(client: Client, task_queue: str, opening: OpenCase) -> CaseState:
+    try:
+        handle = await client.start_workflow(
+            AccompanimentWorkflow.run,
+            CaseInput(opening=opening),
+            id=workflow_id(opening.case_id),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=f"Case {opening.case_id} · structure {opening.structure_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        raise CaseExists(f"case {opening.case_id} already exists; `ea status {opening.case_id}` shows it") from None
+    return await handle.query(AccompanimentWorkflow.status)
+
+
+async def reopen_case(client: Client, task_queue: str, case_id: str) -> CaseState:
+    """A new run of the same case id, carrying the closed run's state and history."""
+    handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
+    description = await _describe(handle, case_id)
+    if description.status is not WorkflowExecutionStatus.COMPLETED:
+        status = description.status.name.lower() if description.status else "unknown"
+        raise StepRefused(f"case {case_id} is {status}; only a closed case can be reopened")
+    closed = await handle.result()
+    new = await client.start_workflow(
+        AccompanimentWorkflow.run,
+        CaseInput(carried=closed, reopen=True),
+        id=workflow_id(case_id),
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        static_summary=f"Case {case_id} · structure {closed.structure_id} · reopened",
+    )
+    return await new.query(AccompanimentWorkflow.status)
+
+
+async def case_status(client: Client, case_id: str) -> CaseState:
+    """The live state of an open case, or the final state of a closed one."""
+    handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
+    try:
+        return await handle.query(AccompanimentWorkflow.status)
+    except RPCError as error:
+        raise _translated(error, case_id) from None
+
+
+async def apply_step(client: Client, case_id: str, step: Step, data: Model) -> CaseState | RequestAcknowledgement:
+    handle = client.get_workflow_handle(workflow_id(case_id))
+    result_type = RequestAcknowledgement if step is Step.SUBMIT_EMPLOYER_REQUEST else CaseState
+    try:
+        return await handle.execute_update(step.value, data, result_type=result_type)
+    except WorkflowUpdateFailedError as failed:
+        cause = failed.cause
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise StepRefused(message) from None
+    except RPCError as error:
+        raise _translated(error, case_id) from None
+
+
+async def _describe(handle: WorkflowHandle, case_id: str):  # type: ignore[no-untyped-def]
+    try:
+        return await handle.describe()
+    except RPCError as error:
+        raise _translated(error, case_id) from None
+
+
+def _translated(error: RPCError, case_id: str) -> Exception:
+    if error.status is RPCStatusCode.NOT_FOUND:
+        if "completed" in error.message.lower():
+            return StepRefused(f"case {case_id} is closed; `ea reopen {case_id}` opens it again")
+        return CaseNotFound(f"no case {case_id}")
+    return error

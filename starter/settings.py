@@ -1,0 +1,40 @@
+"""Where the Temporal server is and which task queue the cases live on, from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from workflows.converter import DATA_CONVERTER
+
+DEFAULT_TASK_QUEUE = "emploi-accompagne"
+
+
+class ServerUnreachable(Exception):
+    """No Temporal server answers at the configured address."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = DEFAULT_TASK_QUEUE
+
+    @classmethod
+    def from_env(cls) -> Connection:
+        return cls(
+            address=os.environ.get("TEMPORAL_ADDRESS", cls.address),
+            namespace=os.environ.get("TEMPORAL_NAMESPACE", cls.namespace),
+            task_queue=os.environ.get("EA_TASK_QUEUE", cls.task_queue),
+        )
+
+    async def connect(self) -> Client:
+        try:
+            return await Client.connect(self.address, namespace=self.namespace, data_converter=DATA_CONVERTER)
+        except (RuntimeError, RPCError) as error:
+            raise ServerUnreachable(
+                f"no Temporal server at {self.address} ({error}); start one with `make run` or `ea server`"
+            ) from None

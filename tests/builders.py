@@ -1,0 +1,138 @@
+"""Builders that make tests read as the domain: a case, a prescription, a journey to a phase."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from temporalio.client import Client
+
+from starter.cases import apply_step, case_status, open_case, workflow_id
+from workflows.accompaniment import AccompanimentWorkflow
+from workflows.domain import (
+    CaseSettings,
+    CaseState,
+    CdaphDecision,
+    ContractType,
+    OpenCase,
+    Party,
+    Phase,
+    Prescriber,
+    RequestAcknowledgement,
+    Situation,
+    SpePrescription,
+    Step,
+    STEP_INPUTS,
+)
+
+TODAY = date.today()
+ADULT = date(1990, 5, 17)
+CALM = CaseSettings(
+    reminder_after=timedelta(days=14),
+    job_search_review_every=timedelta(days=30),
+    in_job_review_every=timedelta(days=90),
+)
+"""Long durations: no timer fires while a test runs unless the test asks for it."""
+
+
+def new_case_id() -> str:
+    return f"T{uuid.uuid4().hex[:12]}"
+
+
+def born_years_ago(years: int, *, days_before_birthday: int = 0) -> date:
+    birthday = TODAY.replace(year=TODAY.year - years)
+    return birthday + timedelta(days=days_before_birthday)
+
+
+def cdaph(on: date = TODAY) -> CdaphDecision:
+    return CdaphDecision(decision_reference="CDAPH-2026-00042", decision_date=on)
+
+
+def spe(prescriber: Prescriber = Prescriber.FRANCE_TRAVAIL, on: date = TODAY) -> SpePrescription:
+    return SpePrescription(prescriber=prescriber, prescriber_reference="FT-77-12345", prescription_date=on)
+
+
+@dataclass
+class Cases:
+    """Opens and drives cases on the test worker's task queue."""
+
+    client: Client
+    task_queue: str
+
+    async def open(
+        self,
+        situation: Situation | None = Situation.RQTH,
+        *,
+        birth_date: date = ADULT,
+        employer_id: str | None = None,
+        settings: CaseSettings = CALM,
+        referent_id: str | None = "ref-1",
+    ) -> str:
+        if situation is Situation.EMPLOYEE and employer_id is None:
+            employer_id = "emp-current"
+        opening = OpenCase(
+            case_id=new_case_id(),
+            structure_id="struct-75",
+            birth_date=birth_date,
+            situation=situation,
+            employer_id=employer_id,
+            referent_id=referent_id,
+            settings=settings,
+        )
+        await open_case(self.client, self.task_queue, opening)
+        return opening.case_id
+
+    async def step(self, case_id: str, step: Step, **fields: Any) -> CaseState:
+        result = await apply_step(self.client, case_id, step, STEP_INPUTS[step](**fields))
+        assert isinstance(result, CaseState)
+        return result
+
+    async def request(self, case_id: str, employer_id: str, kind: str = "mediation") -> RequestAcknowledgement:
+        data = STEP_INPUTS[Step.SUBMIT_EMPLOYER_REQUEST](employer_id=employer_id, kind=kind)
+        result = await apply_step(self.client, case_id, Step.SUBMIT_EMPLOYER_REQUEST, data)
+        assert isinstance(result, RequestAcknowledgement)
+        return result
+
+    async def final_state(self, case_id: str) -> CaseState:
+        """Wait for a closed case's run to finish (its journal is then fully written)."""
+        handle = self.client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
+        return await handle.result()
+
+    async def status(self, case_id: str) -> CaseState:
+        return await case_status(self.client, case_id)
+
+    async def walk_to(self, case_id: str, target: Phase, prescription: CdaphDecision | SpePrescription | None = None) -> CaseState:
+        """Take a case along the usual path until it reaches `target`."""
+        state = await self.status(case_id)
+        while state.phase is not target:
+            state = await self._next(case_id, state, prescription or cdaph())
+        return state
+
+    async def _next(self, case_id: str, state: CaseState, prescription: CdaphDecision | SpePrescription) -> CaseState:
+        match state.phase:
+            case Phase.CONSENT:
+                return await self.step(case_id, Step.GIVE_CONSENT, given_on=TODAY)
+            case Phase.PRESCRIPTION:
+                return await self.step(case_id, Step.RECORD_PRESCRIPTION, prescription=prescription)
+            case Phase.CONVENTION:
+                unsigned = [p for p in Party if p not in state.signatures and (p is not Party.EMPLOYER or state.employer_id)]
+                return await self.step(case_id, Step.SIGN_CONVENTION, party=unsigned[0], signed_on=TODAY)
+            case Phase.EVALUATION:
+                return await self.step(case_id, Step.SUBMIT_EVALUATION, completed_on=TODAY)
+            case Phase.PROJECT:
+                return await self.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)
+            case Phase.JOB_SEARCH:
+                return await self.hire(case_id)
+        raise AssertionError(f"no usual step out of {state.phase}")
+
+    async def hire(self, case_id: str, employer_id: str = "emp-hiring") -> CaseState:
+        return await self.step(
+            case_id,
+            Step.RECORD_HIRING,
+            employer_id=employer_id,
+            contract_type=ContractType.CDI,
+            start_date=TODAY,
+            weekly_hours=24,
+        )

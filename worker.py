@@ -1,0 +1,87 @@
+"""The worker service: runs the case workflows and the registry activities for one task queue.
+
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EA_TASK_QUEUE,
+DATABASE_URL). SIGINT or SIGTERM stops it gracefully: no new task is taken and the running
+activities get time to finish; Temporal hands anything unfinished to the next worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.database import database_url_from_env, make_engine
+from activities.registry import Registry
+from starter.settings import Connection
+from workflows.accompaniment import AccompanimentWorkflow
+
+log = logging.getLogger("ea.worker")
+
+ACTIVITY_THREADS = 8
+
+
+@contextmanager
+def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator[Worker]:
+    """A worker for our workflows and activities (sync activities run on a thread pool)."""
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
+        yield Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[AccompanimentWorkflow],
+            activities=[registry.append_to_journal],
+            activity_executor=executor,
+            max_concurrent_activities=ACTIVITY_THREADS,
+            graceful_shutdown_timeout=timedelta(seconds=10),
+        )
+
+
+def open_registry(database_url: str) -> Registry:
+    registry = Registry(make_engine(database_url))
+    registry.create_schema()
+    return registry
+
+
+async def serve(connection: Connection, database_url: str, stop: asyncio.Event) -> None:
+    """Run until `stop` is set, then shut down gracefully."""
+    client = await connection.connect()
+    registry = open_registry(database_url)
+    with case_worker(client, connection.task_queue, registry) as worker:
+        async with worker:
+            log.info(
+                "worker started: task queue %s, namespace %s at %s",
+                connection.task_queue,
+                connection.namespace,
+                connection.address,
+            )
+            await stop.wait()
+            log.info("worker stopping: finishing the tasks in hand")
+    log.info("worker stopped")
+
+
+def stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _main() -> None:
+    await serve(Connection.from_env(), database_url_from_env(), stop_on_signals())
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+if __name__ == "__main__":
+    configure_logging()
+    asyncio.run(_main())

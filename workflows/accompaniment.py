@@ -1,0 +1,490 @@
+"""AccompanimentWorkflow: one durable run per case, from consent to open-ended in-job support.
+
+Every step is an update whose validator refuses a wrong call before anything reaches the
+history, so a mistake never stalls a case. Handlers are synchronous: they change the state and
+queue a journal entry; the main loop writes the journal in order (one activity, idempotent by
+case id and sequence), fires the timers derived from the state, and continues-as-new before the
+history grows large.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from typing import Any, NoReturn
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import lifecycle, search_attributes
+    from workflows.domain import (
+        JOURNAL_ACTIVITY,
+        Alert,
+        AlertKind,
+        Amendment,
+        AssignReferent,
+        CaseInput,
+        CaseState,
+        Closure,
+        ClosureReason,
+        CloseCase,
+        CompleteReview,
+        Employment,
+        EmployerRequest,
+        GiveConsent,
+        JournalBatch,
+        JournalEntry,
+        OpenCase,
+        Phase,
+        RecordChangeOfPost,
+        RecordHiring,
+        RecordJobLoss,
+        RecordPrescription,
+        RequestAcknowledgement,
+        RequestStatus,
+        RespondToRequest,
+        ReviewSchedule,
+        SetReviewCadence,
+        SignConvention,
+        Step,
+        SubmitEmployerRequest,
+        SubmitEvaluation,
+        SubmitProject,
+        Transition,
+        WithdrawConsent,
+    )
+    from workflows.wording import case_summary
+
+JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+"""No maximum attempts: a registry that is down delays the journal, it never loses an entry."""
+
+
+def _refusal(message: str, kind: str = "StepRefused") -> ApplicationError:
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+def _not_in_future(day: date, what: str) -> None:
+    # One day of slack: the server's clock is UTC, a coordinator's "today" is Paris time.
+    if day > workflow.now().date() + timedelta(days=1):
+        raise _refusal(f"{what} {day.isoformat()} is in the future")
+
+
+@workflow.defn
+class AccompanimentWorkflow:
+    @workflow.init
+    def __init__(self, input: CaseInput) -> None:
+        self._outbox: list[JournalEntry] = []
+        self._published: dict[Any, Any] = {}
+        if input.opening is not None:
+            self._open(input.opening)
+            return
+        assert input.carried is not None  # CaseInput's validator guarantees one of the two
+        self.state = input.carried
+        self.state.runs += 1
+        if input.reopen:
+            self._reopen()
+
+    @workflow.run
+    async def run(self, input: CaseInput) -> CaseState:
+        while True:
+            self._raise_due_alerts()
+            self._publish()
+            await self._flush_journal()
+            if self.state.phase is Phase.CLOSED:
+                break
+            if self._history_is_long():
+                await self._continue_as_new()
+            try:
+                await workflow.wait_condition(lambda: bool(self._outbox), timeout=self._time_to_next_deadline())
+            except asyncio.TimeoutError:
+                pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._flush_journal()
+        return self.state
+
+    @workflow.query
+    def status(self) -> CaseState:
+        return self.state
+
+    # --- Consent --------------------------------------------------------------------------
+
+    @workflow.update
+    def give_consent(self, data: GiveConsent) -> CaseState:
+        self.state.consent_given_on = data.given_on
+        self._advance(Step.GIVE_CONSENT, by_legal_representative=str(data.by_legal_representative).lower())
+        return self.state
+
+    @give_consent.validator
+    def _check_give_consent(self, data: GiveConsent) -> None:
+        self._check(Step.GIVE_CONSENT)
+        _not_in_future(data.given_on, "the consent date")
+
+    @workflow.update
+    def withdraw_consent(self, data: WithdrawConsent) -> CaseState:
+        self._close(Step.WITHDRAW_CONSENT, ClosureReason.CONSENT_WITHDRAWN)
+        return self.state
+
+    @withdraw_consent.validator
+    def _check_withdraw_consent(self, data: WithdrawConsent) -> None:
+        self._check(Step.WITHDRAW_CONSENT)
+        _not_in_future(data.withdrawn_on, "the withdrawal date")
+
+    # --- Prescription and convention -------------------------------------------------------
+
+    @workflow.update
+    def record_prescription(self, data: RecordPrescription) -> CaseState:
+        self.state.prescription = data.prescription
+        self.state.situation = data.situation or self.state.situation
+        detail = {"route": data.prescription.route, "situation": str(self.state.situation)}
+        self._advance(Step.RECORD_PRESCRIPTION, **detail)
+        return self.state
+
+    @record_prescription.validator
+    def _check_record_prescription(self, data: RecordPrescription) -> None:
+        self._check(Step.RECORD_PRESCRIPTION)
+        prescribed_on = data.prescription.dated
+        _not_in_future(prescribed_on, "the prescription date")
+        situation = data.situation or self.state.situation
+        failures = lifecycle.eligibility_failures(self.state.birth_date, situation, prescribed_on)
+        if failures:
+            raise _refusal("ineligible: " + "; ".join(failures), "Ineligible")
+
+    @workflow.update
+    def sign_convention(self, data: SignConvention) -> CaseState:
+        self.state.signatures[data.party] = data.signed_on
+        unsigned = set(lifecycle.required_parties(self.state)) - set(self.state.signatures)
+        self._advance(Step.SIGN_CONVENTION, moves=not unsigned, party=data.party.value)
+        return self.state
+
+    @sign_convention.validator
+    def _check_sign_convention(self, data: SignConvention) -> None:
+        self._check(Step.SIGN_CONVENTION)
+        _not_in_future(data.signed_on, "the signature date")
+        required = lifecycle.required_parties(self.state)
+        if data.party not in required:
+            raise _refusal(f"{data.party} is not a party to this convention; parties: {', '.join(required)}")
+        if data.party in self.state.signatures:
+            raise _refusal(f"{data.party} already signed on {self.state.signatures[data.party].isoformat()}")
+
+    # --- Evaluation, project, employment ---------------------------------------------------
+
+    @workflow.update
+    def submit_evaluation(self, data: SubmitEvaluation) -> CaseState:
+        self.state.evaluated_on = data.completed_on
+        self._advance(Step.SUBMIT_EVALUATION)
+        return self.state
+
+    @submit_evaluation.validator
+    def _check_submit_evaluation(self, data: SubmitEvaluation) -> None:
+        self._check(Step.SUBMIT_EVALUATION)
+        _not_in_future(data.completed_on, "the evaluation date")
+
+    @workflow.update
+    def submit_project(self, data: SubmitProject) -> CaseState:
+        self.state.project_agreed_on = data.agreed_on
+        self._advance(Step.SUBMIT_PROJECT)
+        return self.state
+
+    @submit_project.validator
+    def _check_submit_project(self, data: SubmitProject) -> None:
+        self._check(Step.SUBMIT_PROJECT)
+        _not_in_future(data.agreed_on, "the project date")
+
+    @workflow.update
+    def record_hiring(self, data: RecordHiring) -> CaseState:
+        state = self.state
+        previous = state.current_employment
+        if previous is not None:
+            previous.ended_on = data.start_date
+        state.employments.append(
+            Employment(
+                employer_id=data.employer_id,
+                contract_type=data.contract_type,
+                start_date=data.start_date,
+                weekly_hours=data.weekly_hours,
+            )
+        )
+        if state.employer_id != data.employer_id:
+            # The employer is a party: joining after signature is an amendment to the convention.
+            state.amendments.append(Amendment(at=workflow.now(), employer_id=data.employer_id))
+            state.employer_id = data.employer_id
+        detail = {"employer_id": data.employer_id, "contract_type": data.contract_type.value}
+        self._advance(Step.RECORD_HIRING, **detail)
+        return self.state
+
+    @record_hiring.validator
+    def _check_record_hiring(self, data: RecordHiring) -> None:
+        self._check(Step.RECORD_HIRING)
+        if data.employer_id == self.state.employer_id:
+            raise _refusal(f"{data.employer_id} is already the person's current employer")
+
+    @workflow.update
+    def record_job_loss(self, data: RecordJobLoss) -> CaseState:
+        current = self.state.current_employment
+        if current is not None:
+            current.ended_on = data.ended_on
+        self.state.employer_id = None
+        self._advance(Step.RECORD_JOB_LOSS)
+        return self.state
+
+    @record_job_loss.validator
+    def _check_record_job_loss(self, data: RecordJobLoss) -> None:
+        self._check(Step.RECORD_JOB_LOSS)
+        if not self.state.employed:
+            raise _refusal("the person has no current job to lose")
+        current = self.state.current_employment
+        if current is not None and data.ended_on < current.start_date:
+            raise _refusal(f"the job ended on {data.ended_on} before it began on {current.start_date}")
+
+    @workflow.update
+    def record_change_of_post(self, data: RecordChangeOfPost) -> CaseState:
+        self._advance(Step.RECORD_CHANGE_OF_POST, effective_on=data.effective_on.isoformat())
+        return self.state
+
+    @record_change_of_post.validator
+    def _check_record_change_of_post(self, data: RecordChangeOfPost) -> None:
+        self._check(Step.RECORD_CHANGE_OF_POST)
+        _not_in_future(data.effective_on, "the change of post")
+
+    # --- Follow-up: référent, reviews, cadence ---------------------------------------------
+
+    @workflow.update
+    def assign_referent(self, data: AssignReferent) -> CaseState:
+        self.state.referent_id = data.referent_id
+        self._advance(Step.ASSIGN_REFERENT, referent_id=data.referent_id)
+        return self.state
+
+    @assign_referent.validator
+    def _check_assign_referent(self, data: AssignReferent) -> None:
+        self._check(Step.ASSIGN_REFERENT)
+        if data.referent_id == self.state.referent_id:
+            raise _refusal(f"{data.referent_id} is already the référent of this case")
+
+    @workflow.update
+    def set_review_cadence(self, data: SetReviewCadence) -> CaseState:
+        state = self.state
+        period_start = None
+        if state.review.next_due is not None:
+            period_start = state.review.next_due - lifecycle.review_interval(state, state.phase)
+        if data.job_search_review_every is not None:
+            state.settings.job_search_review_every = data.job_search_review_every
+        if data.in_job_review_every is not None:
+            state.settings.in_job_review_every = data.in_job_review_every
+        if period_start is not None:
+            # The current period keeps its start: a shorter cadence may make a review due now.
+            state.review.next_due = period_start + lifecycle.review_interval(state, state.phase)
+        detail = {
+            "job_search_review_every": str(state.settings.job_search_review_every),
+            "in_job_review_every": str(state.settings.in_job_review_every),
+        }
+        self._advance(Step.SET_REVIEW_CADENCE, **detail)
+        return self.state
+
+    @set_review_cadence.validator
+    def _check_set_review_cadence(self, data: SetReviewCadence) -> None:
+        self._check(Step.SET_REVIEW_CADENCE)
+
+    @workflow.update
+    def complete_review(self, data: CompleteReview) -> CaseState:
+        state = self.state
+        state.review = ReviewSchedule(
+            next_due=workflow.now() + lifecycle.review_interval(state, state.phase),
+            held=state.review.held + 1,
+            last_held_on=data.held_on,
+        )
+        self._advance(Step.COMPLETE_REVIEW, held_on=data.held_on.isoformat())
+        return self.state
+
+    @complete_review.validator
+    def _check_complete_review(self, data: CompleteReview) -> None:
+        self._check(Step.COMPLETE_REVIEW)
+        _not_in_future(data.held_on, "the review date")
+
+    # --- Employer requests -----------------------------------------------------------------
+
+    @workflow.update
+    def submit_employer_request(self, data: SubmitEmployerRequest) -> RequestAcknowledgement:
+        now = workflow.now()
+        request = EmployerRequest(
+            request_id=f"req-{len(self.state.requests) + 1}",
+            employer_id=data.employer_id,
+            kind=data.kind,
+            received_at=now,
+            deadline=now + self.state.settings.request_response_within,
+        )
+        self.state.requests.append(request)
+        self._advance(Step.SUBMIT_EMPLOYER_REQUEST, request_id=request.request_id, kind=data.kind.value)
+        return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+
+    @submit_employer_request.validator
+    def _check_submit_employer_request(self, data: SubmitEmployerRequest) -> None:
+        self._check(Step.SUBMIT_EMPLOYER_REQUEST)
+        if self.state.employer_id is None:
+            raise _refusal("this case has no employer yet: employer requests need an employer party")
+        if data.employer_id != self.state.employer_id:
+            raise _refusal(f"employer {data.employer_id} is not a party to this case")
+
+    @workflow.update
+    def respond_to_request(self, data: RespondToRequest) -> CaseState:
+        request = self.state.request(data.request_id)
+        assert request is not None  # the validator refused otherwise
+        request.status = RequestStatus.ANSWERED
+        request.answered_at = workflow.now()
+        request.outcome = data.outcome
+        self._advance(Step.RESPOND_TO_REQUEST, request_id=data.request_id, outcome=data.outcome.value)
+        return self.state
+
+    @respond_to_request.validator
+    def _check_respond_to_request(self, data: RespondToRequest) -> None:
+        self._check(Step.RESPOND_TO_REQUEST)
+        request = self.state.request(data.request_id)
+        if request is None:
+            known = ", ".join(r.request_id for r in self.state.requests if r.status is RequestStatus.OPEN)
+            raise _refusal(f"no request {data.request_id} on this case; open requests: {known or 'none'}")
+        if request.status is not RequestStatus.OPEN:
+            raise _refusal(f"request {data.request_id} is already {request.status}")
+
+    # --- Closure ---------------------------------------------------------------------------
+
+    @workflow.update
+    def close(self, data: CloseCase) -> CaseState:
+        self._close(Step.CLOSE, data.reason)
+        return self.state
+
+    @close.validator
+    def _check_close(self, data: CloseCase) -> None:
+        self._check(Step.CLOSE)
+
+    # --- The machinery ---------------------------------------------------------------------
+
+    def _check(self, step: Step) -> None:
+        try:
+            lifecycle.check_step(self.state.phase, step)
+        except lifecycle.StepRefused as refused:
+            raise _refusal(str(refused)) from None
+
+    def _open(self, opening: OpenCase) -> None:
+        now = workflow.now()
+        self.state = CaseState(
+            case_id=opening.case_id,
+            structure_id=opening.structure_id,
+            birth_date=opening.birth_date,
+            situation=opening.situation,
+            referent_id=opening.referent_id,
+            employer_id=opening.employer_id,
+            settings=opening.settings,
+            opened_at=now,
+            phase_since=now,
+        )
+        self._journal("case_opened", Phase.CONSENT, Phase.CONSENT, {"structure_id": opening.structure_id})
+
+    def _reopen(self) -> None:
+        """A new run for the same person: consent, prescription and signatures are asked anew."""
+        state = self.state
+        state.closure = None
+        state.consent_given_on = None
+        state.prescription = None
+        state.signatures = {}
+        self._advance(Step.REOPEN)
+
+    def _close(self, step: Step, reason: ClosureReason) -> None:
+        now = workflow.now()
+        for request in self.state.requests:
+            if request.status is RequestStatus.OPEN:
+                request.status = RequestStatus.CANCELLED
+        self.state.closure = Closure(at=now, reason=reason)
+        self._advance(step, reason=reason.value)
+
+    def _advance(self, step: Step, *, moves: bool = True, **detail: str) -> None:
+        """Apply a step: move along the transition table (when it moves) and journal it."""
+        state = self.state
+        before = state.phase
+        after = lifecycle.next_phase(before, step, employed=state.employed) if moves else before
+        if after is not before:
+            self._enter(after, step)
+        self._journal(step.value, before, after, detail)
+
+    def _enter(self, phase: Phase, step: Step) -> None:
+        state = self.state
+        now = workflow.now()
+        state.transitions.append(Transition(at=now, step=step, from_phase=state.phase, to_phase=phase))
+        state.phase = phase
+        state.phase_since = now
+        state.reminders_sent = 0
+        next_due = None
+        if phase in lifecycle.REVIEWED_PHASES:
+            next_due = now + lifecycle.review_interval(state, phase)
+        state.review = ReviewSchedule(next_due=next_due, held=state.review.held, last_held_on=state.review.last_held_on)
+
+    def _journal(self, kind: str, before: Phase, after: Phase, detail: dict[str, str]) -> None:
+        self.state.seq += 1
+        entry = JournalEntry(
+            case_id=self.state.case_id,
+            seq=self.state.seq,
+            at=workflow.now(),
+            kind=kind,
+            phase_before=before,
+            phase_after=after,
+            detail=detail,
+        )
+        self._outbox.append(entry)
+
+    def _raise_due_alerts(self) -> None:
+        now = workflow.now()
+        for deadline in lifecycle.deadlines(self.state):
+            if deadline.at <= now:
+                self._alert(deadline, now)
+
+    def _alert(self, deadline: lifecycle.Deadline, now: datetime) -> None:
+        state = self.state
+        if deadline.kind is AlertKind.PHASE_REMINDER:
+            # Count every period that passed, so a worker that was down does not replay them all.
+            state.reminders_sent = (now - state.phase_since) // state.settings.reminder_after
+        elif deadline.kind is AlertKind.REVIEW_DUE:
+            state.review.announced = True
+        elif deadline.kind is AlertKind.REVIEW_OVERDUE:
+            state.review.overdue = True
+        else:
+            request = state.request(deadline.request_id or "")
+            assert request is not None
+            request.escalated = True
+        state.alerts.append(Alert(at=now, kind=deadline.kind, phase=state.phase, request_id=deadline.request_id))
+        detail = {"request_id": deadline.request_id} if deadline.request_id else {}
+        self._journal(deadline.kind.value, state.phase, state.phase, detail)
+
+    def _time_to_next_deadline(self) -> timedelta | None:
+        upcoming = [deadline.at for deadline in lifecycle.deadlines(self.state)]
+        if not upcoming:
+            return None
+        return max(min(upcoming) - workflow.now(), timedelta(milliseconds=1))
+
+    def _publish(self) -> None:
+        """Search attributes for operators' queries (only what changed) and the UI's summary line."""
+        values = search_attributes.case_values(self.state)
+        changed = {key: value for key, value in values.items() if self._published.get(key, ...) != value}
+        if changed:
+            workflow.upsert_search_attributes(search_attributes.updates(changed))
+            self._published = values
+        workflow.set_current_details(case_summary(self.state))
+
+    async def _flush_journal(self) -> None:
+        while self._outbox:
+            batch = list(self._outbox)
+            await workflow.execute_activity(
+                JOURNAL_ACTIVITY,
+                JournalBatch(entries=batch),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=JOURNAL_RETRY,
+            )
+            del self._outbox[: len(batch)]
+
+    def _history_is_long(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.state.settings.history_limit
+
+    async def _continue_as_new(self) -> NoReturn:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._flush_journal()
+        workflow.continue_as_new(CaseInput(carried=self.state))

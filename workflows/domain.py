@@ -1,0 +1,441 @@
+"""The contract shared by the CLI, the workflow and the activities: the words of the dispositif.
+
+Everything here crosses a Temporal boundary, so it is a pydantic model (extra fields forbidden,
+constrained values). Only what decisions need is carried: opaque ids, situation, dates, phase.
+Names, contact details and health notes live in the registry, never in a workflow payload.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+OpaqueId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+"""An identifier that says nothing about the person (never a name, never a social-security number)."""
+
+Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f<>]+$")]
+"""A prescriber's or a CDAPH decision's reference number, as printed on the document."""
+
+PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+JOURNAL_ACTIVITY = "append_to_journal"
+"""The activity the workflow calls by name, so the workflow sandbox never imports SQLAlchemy."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Situation(StrEnum):
+    """The three situations of article D5213-89 that open the dispositif."""
+
+    RQTH = "rqth"
+    """Holder of an RQTH with a project of insertion in ordinary employment."""
+    ESAT = "esat"
+    """Worker in an ESAT with a project of insertion in ordinary employment."""
+    EMPLOYEE = "employee"
+    """Employee or public agent in ordinary employment meeting difficulties in holding the job."""
+
+
+class Phase(StrEnum):
+    CONSENT = "consent"
+    PRESCRIPTION = "prescription"
+    CONVENTION = "convention"
+    EVALUATION = "evaluation"
+    PROJECT = "project"
+    JOB_SEARCH = "job_search"
+    IN_JOB_SUPPORT = "in_job_support"
+    CLOSED = "closed"
+
+
+class Step(StrEnum):
+    """What can happen to a case; each value is also the name of the workflow update."""
+
+    GIVE_CONSENT = "give_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    RECORD_PRESCRIPTION = "record_prescription"
+    SIGN_CONVENTION = "sign_convention"
+    SUBMIT_EVALUATION = "submit_evaluation"
+    SUBMIT_PROJECT = "submit_project"
+    RECORD_HIRING = "record_hiring"
+    RECORD_JOB_LOSS = "record_job_loss"
+    RECORD_CHANGE_OF_POST = "record_change_of_post"
+    ASSIGN_REFERENT = "assign_referent"
+    SET_REVIEW_CADENCE = "set_review_cadence"
+    COMPLETE_REVIEW = "complete_review"
+    SUBMIT_EMPLOYER_REQUEST = "submit_employer_request"
+    RESPOND_TO_REQUEST = "respond_to_request"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+class Prescriber(StrEnum):
+    """The service public de l'emploi, which may prescribe without the CDAPH since 2020."""
+
+    FRANCE_TRAVAIL = "france_travail"
+    CAP_EMPLOI = "cap_emploi"
+    MISSION_LOCALE = "mission_locale"
+
+
+class CdaphDecision(Model):
+    route: Literal["cdaph"] = "cdaph"
+    decision_reference: Reference
+    decision_date: date
+
+    @property
+    def dated(self) -> date:
+        return self.decision_date
+
+
+class SpePrescription(Model):
+    route: Literal["spe"] = "spe"
+    prescriber: Prescriber
+    prescriber_reference: Reference
+    prescription_date: date
+
+    @property
+    def dated(self) -> date:
+        return self.prescription_date
+
+
+Prescription = Annotated[CdaphDecision | SpePrescription, Field(discriminator="route")]
+
+
+class Party(StrEnum):
+    """The parties to the convention individuelle d'accompagnement."""
+
+    BENEFICIARY = "beneficiary"
+    STRUCTURE = "structure"
+    EMPLOYER = "employer"
+
+
+class ContractType(StrEnum):
+    CDI = "cdi"
+    CDD = "cdd"
+    INTERIM = "interim"
+    APPRENTICESHIP = "apprenticeship"
+    PUBLIC_SERVICE = "public_service"
+    OTHER = "other"
+
+
+class RequestKind(StrEnum):
+    MEDIATION = "mediation"
+    WORKSTATION_ADAPTATION = "workstation_adaptation"
+    DIFFICULTY_ALERT = "difficulty_alert"
+    TRAINING_NEED = "training_need"
+    OTHER = "other"
+
+
+class ResponseOutcome(StrEnum):
+    MEETING_SCHEDULED = "meeting_scheduled"
+    SOLUTION_PROPOSED = "solution_proposed"
+    REFERRED_TO_PARTNER = "referred_to_partner"
+    NO_ACTION_NEEDED = "no_action_needed"
+
+
+class ClosureReason(StrEnum):
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    INELIGIBLE = "ineligible"
+    GOALS_REACHED = "goals_reached"
+    PERSONS_CHOICE = "persons_choice"
+    MOVED_AWAY = "moved_away"
+    OTHER = "other"
+
+
+class AlertKind(StrEnum):
+    """Timer outcomes: reminders nudge, escalations say a deadline was missed."""
+
+    PHASE_REMINDER = "phase_reminder"
+    REVIEW_DUE = "review_due"
+    REVIEW_OVERDUE = "review_overdue"
+    REQUEST_OVERDUE = "request_overdue"
+
+    @property
+    def is_escalation(self) -> bool:
+        return self in (AlertKind.REVIEW_OVERDUE, AlertKind.REQUEST_OVERDUE)
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CANCELLED = "cancelled"
+
+
+class CaseSettings(Model):
+    """Every duration of a case; the platform's defaults, adjustable per case (and in tests)."""
+
+    reminder_after: PositiveDuration = timedelta(days=14)
+    job_search_review_every: PositiveDuration = timedelta(days=30)
+    in_job_review_every: PositiveDuration = timedelta(days=90)
+    review_grace: PositiveDuration = timedelta(days=7)
+    request_response_within: PositiveDuration = timedelta(days=5)
+    history_limit: Annotated[int, Field(ge=100, le=50_000)] = 10_000
+    """Continue-as-new once the run's history holds this many events (or when the server asks)."""
+
+
+# --- Inputs: one model per step ---------------------------------------------------------------
+
+
+class OpenCase(Model):
+    case_id: OpaqueId
+    structure_id: OpaqueId
+    birth_date: date
+    situation: Situation | None = None
+    employer_id: OpaqueId | None = None
+    referent_id: OpaqueId | None = None
+    settings: CaseSettings = CaseSettings()
+
+    @model_validator(mode="after")
+    def _employee_has_employer(self) -> OpenCase:
+        if self.situation is Situation.EMPLOYEE and self.employer_id is None:
+            raise ValueError("a case in situation 'employee' needs the employer_id of the current employer")
+        return self
+
+
+class GiveConsent(Model):
+    given_on: date
+    by_legal_representative: bool = False
+
+
+class WithdrawConsent(Model):
+    withdrawn_on: date
+
+
+class RecordPrescription(Model):
+    prescription: Prescription
+    situation: Situation | None = None
+    """The situation stated by the prescription; required unless the case already has one."""
+
+
+class SignConvention(Model):
+    party: Party
+    signed_on: date
+
+
+class SubmitEvaluation(Model):
+    completed_on: date
+
+
+class SubmitProject(Model):
+    agreed_on: date
+
+
+class RecordHiring(Model):
+    employer_id: OpaqueId
+    contract_type: ContractType
+    start_date: date
+    weekly_hours: Annotated[float, Field(gt=0, le=60)] | None = None
+
+
+class RecordJobLoss(Model):
+    ended_on: date
+
+
+class RecordChangeOfPost(Model):
+    effective_on: date
+
+
+class AssignReferent(Model):
+    referent_id: OpaqueId
+
+
+class SetReviewCadence(Model):
+    job_search_review_every: PositiveDuration | None = None
+    in_job_review_every: PositiveDuration | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SetReviewCadence:
+        if self.job_search_review_every is None and self.in_job_review_every is None:
+            raise ValueError("give job_search_review_every, in_job_review_every or both")
+        return self
+
+
+class CompleteReview(Model):
+    held_on: date
+
+
+class SubmitEmployerRequest(Model):
+    employer_id: OpaqueId
+    kind: RequestKind
+
+
+class RespondToRequest(Model):
+    request_id: OpaqueId
+    outcome: ResponseOutcome
+
+
+class CloseCase(Model):
+    reason: ClosureReason
+
+    @model_validator(mode="after")
+    def _withdrawal_is_its_own_step(self) -> CloseCase:
+        if self.reason is ClosureReason.CONSENT_WITHDRAWN:
+            raise ValueError("a withdrawal of consent is recorded with withdraw_consent, which keeps its date")
+        return self
+
+
+# --- State: everything a run knows, carried whole through continue-as-new ---------------------
+
+
+class Transition(Model):
+    at: datetime
+    step: Step
+    from_phase: Phase
+    to_phase: Phase
+
+
+class Alert(Model):
+    at: datetime
+    kind: AlertKind
+    phase: Phase
+    request_id: str | None = None
+
+
+class Employment(Model):
+    employer_id: OpaqueId
+    contract_type: ContractType
+    start_date: date
+    weekly_hours: float | None = None
+    ended_on: date | None = None
+
+
+class Amendment(Model):
+    """An employer joining the convention after it was signed (hiring, change of employer)."""
+
+    at: datetime
+    employer_id: OpaqueId
+
+
+class EmployerRequest(Model):
+    request_id: str
+    employer_id: OpaqueId
+    kind: RequestKind
+    received_at: datetime
+    deadline: datetime
+    status: RequestStatus = RequestStatus.OPEN
+    escalated: bool = False
+    answered_at: datetime | None = None
+    outcome: ResponseOutcome | None = None
+
+
+class ReviewSchedule(Model):
+    next_due: datetime | None = None
+    announced: bool = False
+    overdue: bool = False
+    held: int = 0
+    last_held_on: date | None = None
+
+
+class Closure(Model):
+    at: datetime
+    reason: ClosureReason
+
+
+class CaseState(Model):
+    case_id: OpaqueId
+    structure_id: OpaqueId
+    birth_date: date
+    situation: Situation | None
+    referent_id: OpaqueId | None
+    employer_id: OpaqueId | None
+    """The employer currently party to the case, if any."""
+    settings: CaseSettings
+    opened_at: datetime
+    phase: Phase = Phase.CONSENT
+    phase_since: datetime
+    reminders_sent: int = 0
+    """Reminders sent since the current phase began."""
+    consent_given_on: date | None = None
+    prescription: Prescription | None = None
+    signatures: dict[Party, date] = {}
+    amendments: list[Amendment] = []
+    evaluated_on: date | None = None
+    project_agreed_on: date | None = None
+    employments: list[Employment] = []
+    review: ReviewSchedule = ReviewSchedule()
+    requests: list[EmployerRequest] = []
+    transitions: list[Transition] = []
+    alerts: list[Alert] = []
+    closure: Closure | None = None
+    runs: int = 1
+    """Runs of this case's workflow: continue-as-new and reopening each start one."""
+    seq: int = 0
+    """The per-case event sequence: with the case id, the journal's idempotency key."""
+
+    @property
+    def employed(self) -> bool:
+        """Employed means having a current employer party (known at opening for an employee)."""
+        return self.employer_id is not None
+
+    @property
+    def open_requests(self) -> int:
+        return sum(1 for request in self.requests if request.status is RequestStatus.OPEN)
+
+    @property
+    def current_employment(self) -> Employment | None:
+        return next((job for job in self.employments if job.ended_on is None), None)
+
+    def request(self, request_id: str) -> EmployerRequest | None:
+        return next((r for r in self.requests if r.request_id == request_id), None)
+
+
+class CaseInput(Model):
+    """A run's input: a new case, or the state carried from the previous run."""
+
+    opening: OpenCase | None = None
+    carried: CaseState | None = None
+    reopen: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CaseInput:
+        if (self.opening is None) == (self.carried is None):
+            raise ValueError("give either opening or carried, not both")
+        if self.reopen and self.carried is None:
+            raise ValueError("reopening needs the closed case's state")
+        return self
+
+
+class RequestAcknowledgement(Model):
+    """What an employer gets back at once: the request's id and the date a response is due."""
+
+    request_id: str
+    deadline: datetime
+
+
+class JournalEntry(Model):
+    """One line of the append-only journal; (case_id, seq) makes a retried write harmless."""
+
+    case_id: OpaqueId
+    seq: Annotated[int, Field(ge=1)]
+    at: datetime
+    kind: str
+    phase_before: Phase
+    phase_after: Phase
+    detail: dict[str, str] = {}
+
+
+class JournalBatch(Model):
+    entries: list[JournalEntry]
+
+
+STEP_INPUTS: dict[Step, type[Model]] = {
+    Step.GIVE_CONSENT: GiveConsent,
+    Step.WITHDRAW_CONSENT: WithdrawConsent,
+    Step.RECORD_PRESCRIPTION: RecordPrescription,
+    Step.SIGN_CONVENTION: SignConvention,
+    Step.SUBMIT_EVALUATION: SubmitEvaluation,
+    Step.SUBMIT_PROJECT: SubmitProject,
+    Step.RECORD_HIRING: RecordHiring,
+    Step.RECORD_JOB_LOSS: RecordJobLoss,
+    Step.RECORD_CHANGE_OF_POST: RecordChangeOfPost,
+    Step.ASSIGN_REFERENT: AssignReferent,
+    Step.SET_REVIEW_CADENCE: SetReviewCadence,
+    Step.COMPLETE_REVIEW: CompleteReview,
+    Step.SUBMIT_EMPLOYER_REQUEST: SubmitEmployerRequest,
+    Step.RESPOND_TO_REQUEST: RespondToRequest,
+    Step.CLOSE: CloseCase,
+}
+"""The input of each step that is a workflow update (reopening starts a new run instead)."""
