@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import Client
 
@@ -26,6 +28,8 @@ from workflows.domain import (
     Step,
     STEP_INPUTS,
 )
+
+T = TypeVar("T")
 
 TODAY = date.today()
 ADULT = date(1990, 5, 17)
@@ -125,6 +129,8 @@ class Cases:
                 return await self.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)
             case Phase.JOB_SEARCH:
                 return await self.hire(case_id)
+            case Phase.IN_JOB_SUPPORT:
+                return await self.step(case_id, Step.RECORD_JOB_LOSS, ended_on=TODAY)
         raise AssertionError(f"no usual step out of {state.phase}")
 
     async def hire(self, case_id: str, employer_id: str = "emp-hiring") -> CaseState:
@@ -136,3 +142,15 @@ class Cases:
             start_date=TODAY,
             weekly_hours=24,
         )
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, seconds: float = 10) -> T:
+    """Poll `check` until it returns something truthy: timers and visibility are asynchronous."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {seconds} s")
+        await asyncio.sleep(0.1)

@@ -75,7 +75,7 @@ def _not_in_future(day: date, what: str) -> None:
 class AccompanimentWorkflow:
     @workflow.init
     def __init__(self, input: CaseInput) -> None:
-        self._outbox: list[JournalEntry] = []
+        self._outbox: list[JournalEntry] = list(input.journal_backlog)
         self._published: dict[Any, Any] = {}
         if input.opening is not None:
             self._open(input.opening)
@@ -91,7 +91,7 @@ class AccompanimentWorkflow:
         while True:
             self._raise_due_alerts()
             self._publish()
-            await self._flush_journal()
+            await self._write_journal_batch()
             if self.state.phase is Phase.CLOSED:
                 break
             if self._history_is_long():
@@ -101,7 +101,7 @@ class AccompanimentWorkflow:
             except asyncio.TimeoutError:
                 pass
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush_journal()
+        await self._drain_journal()
         return self.state
 
     @workflow.query
@@ -469,22 +469,30 @@ class AccompanimentWorkflow:
             self._published = values
         workflow.set_current_details(case_summary(self.state))
 
-    async def _flush_journal(self) -> None:
+    async def _write_journal_batch(self) -> None:
+        """Write what is queued now; entries queued meanwhile wait for the next turn of the loop,
+        so that a steady stream of updates never starves publishing or continue-as-new."""
+        if not self._outbox:
+            return
+        batch = list(self._outbox)
+        await workflow.execute_activity(
+            JOURNAL_ACTIVITY,
+            JournalBatch(entries=batch),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=JOURNAL_RETRY,
+        )
+        del self._outbox[: len(batch)]
+
+    async def _drain_journal(self) -> None:
         while self._outbox:
-            batch = list(self._outbox)
-            await workflow.execute_activity(
-                JOURNAL_ACTIVITY,
-                JournalBatch(entries=batch),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=JOURNAL_RETRY,
-            )
-            del self._outbox[: len(batch)]
+            await self._write_journal_batch()
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.state.settings.history_limit
 
     async def _continue_as_new(self) -> NoReturn:
+        # Unwritten journal entries travel with the state: draining them first could wait
+        # forever on a case that keeps receiving updates.
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._flush_journal()
-        workflow.continue_as_new(CaseInput(carried=self.state))
+        workflow.continue_as_new(CaseInput(carried=self.state, journal_backlog=self._outbox))

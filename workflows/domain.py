@@ -382,22 +382,6 @@ class CaseState(Model):
         return next((r for r in self.requests if r.request_id == request_id), None)
 
 
-class CaseInput(Model):
-    """A run's input: a new case, or the state carried from the previous run."""
-
-    opening: OpenCase | None = None
-    carried: CaseState | None = None
-    reopen: bool = False
-
-    @model_validator(mode="after")
-    def _one_source(self) -> CaseInput:
-        if (self.opening is None) == (self.carried is None):
-            raise ValueError("give either opening or carried, not both")
-        if self.reopen and self.carried is None:
-            raise ValueError("reopening needs the closed case's state")
-        return self
-
-
 class RequestAcknowledgement(Model):
     """What an employer gets back at once: the request's id and the date a response is due."""
 
@@ -419,6 +403,24 @@ class JournalEntry(Model):
 
 class JournalBatch(Model):
     entries: list[JournalEntry]
+
+
+class CaseInput(Model):
+    """A run's input: a new case, or the state carried from the previous run."""
+
+    opening: OpenCase | None = None
+    carried: CaseState | None = None
+    reopen: bool = False
+    journal_backlog: list[JournalEntry] = []
+    """Journal entries the previous run decided but had not written yet."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CaseInput:
+        if (self.opening is None) == (self.carried is None):
+            raise ValueError("give either opening or carried, not both")
+        if self.reopen and self.carried is None:
+            raise ValueError("reopening needs the closed case's state")
+        return self
 
 
 STEP_INPUTS: dict[Step, type[Model]] = {

@@ -1,0 +1,40 @@
+"""Open-ended support: the run continues-as-new before its history grows, carrying everything."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starter.cases import workflow_id
+from tests.builders import TODAY, Cases, eventually
+from workflows.domain import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
+
+LOW_BOUND = CaseSettings(history_limit=100, request_response_within=timedelta(seconds=5))
+
+
+async def test_continue_as_new_keeps_the_whole_state_and_its_timers(cases: Cases) -> None:
+    case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme", settings=LOW_BOUND)
+    walked = await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT)
+    handle = cases.client.get_workflow_handle(workflow_id(case_id))
+    first_run = (await handle.describe()).run_id
+    request = await cases.request(case_id, "emp-acme")
+    runs_at_request = (await cases.status(case_id)).runs
+
+    for _ in range(30):
+        await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
+
+    assert (await handle.describe()).run_id != first_run, "the bound of 100 events must have been crossed"
+    state = await cases.status(case_id)
+    assert state.runs > runs_at_request
+    assert state.review.held == 30
+    assert state.seq == walked.seq + 1 + 30, "the request and thirty reviews: no event lost or doubled"
+    assert state.request(request.request_id).status == "open"
+    assert not state.request(request.request_id).escalated, "its deadline is still ahead"
+    assert state.phase is Phase.IN_JOB_SUPPORT and len(state.transitions) == 5
+
+    async def escalated_in_a_later_run() -> CaseState | None:
+        current = await cases.status(case_id)
+        return current if any(a.kind is AlertKind.REQUEST_OVERDUE for a in current.alerts) else None
+
+    await eventually(escalated_in_a_later_run)
+    history = await handle.fetch_history()
+    assert len(history.events) <= LOW_BOUND.history_limit + 20, "each run's history stays bounded"
