@@ -1,0 +1,94 @@
+"""Record the histories that the replay tests guard determinism with.
+
+Run it (`make histories`) when a workflow change is meant to be incompatible, behind
+`workflow.patched`, and commit the new file beside the old ones: old histories must still replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from starter.cases import workflow_id
+from tests.builders import TODAY, Cases, cdaph, eventually
+from tests.harness import registry_at, running_worker, temporal_environment
+from workflows.domain import AlertKind, CaseSettings, ContractType, Party, Phase, ResponseOutcome, Situation, Step
+
+HISTORIES = Path(__file__).parent / "histories"
+
+QUICK = CaseSettings(
+    reminder_after=timedelta(seconds=1),
+    job_search_review_every=timedelta(seconds=1),
+    in_job_review_every=timedelta(days=90),
+    review_grace=timedelta(seconds=1),
+    request_response_within=timedelta(seconds=1),
+    history_limit=300,
+)
+
+
+async def full_journey(cases: Cases) -> tuple[str, str]:
+    """Every step and every kind of timer once, up to a continue-as-new; returns the first run."""
+    case_id = await cases.open(Situation.RQTH, settings=QUICK)
+    first_run = (await cases.client.get_workflow_handle(workflow_id(case_id)).describe()).run_id
+    await eventually(lambda: _has_alert(cases, case_id, AlertKind.PHASE_REMINDER))
+    await cases.step(case_id, Step.GIVE_CONSENT, given_on=TODAY)
+    await cases.step(case_id, Step.RECORD_PRESCRIPTION, prescription=cdaph())
+    await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.BENEFICIARY, signed_on=TODAY)
+    await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.STRUCTURE, signed_on=TODAY)
+    await cases.step(case_id, Step.ASSIGN_REFERENT, referent_id="ref-2")
+    await cases.step(case_id, Step.SUBMIT_EVALUATION, completed_on=TODAY)
+    await cases.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)
+    await eventually(lambda: _has_alert(cases, case_id, AlertKind.REVIEW_OVERDUE))
+    await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
+    await cases.step(
+        case_id, Step.RECORD_HIRING, employer_id="emp-1", contract_type=ContractType.CDD, start_date=TODAY
+    )
+    await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=60))
+    answered = await cases.request(case_id, "emp-1", kind="mediation")
+    await cases.step(
+        case_id, Step.RESPOND_TO_REQUEST, request_id=answered.request_id, outcome=ResponseOutcome.MEETING_SCHEDULED
+    )
+    await cases.request(case_id, "emp-1", kind="training_need")
+    await eventually(lambda: _has_alert(cases, case_id, AlertKind.REQUEST_OVERDUE))
+    await cases.step(case_id, Step.RECORD_CHANGE_OF_POST, effective_on=TODAY)
+    await cases.step(case_id, Step.SUBMIT_EVALUATION, completed_on=TODAY)
+    await cases.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)
+    await cases.step(case_id, Step.RECORD_JOB_LOSS, ended_on=TODAY)
+    state = await cases.status(case_id)
+    while state.runs == 1:
+        await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
+        state = await cases.status(case_id)
+    assert state.phase is Phase.JOB_SEARCH
+    return case_id, first_run
+
+
+async def withdrawn_case(cases: Cases) -> tuple[str, str]:
+    """A short case that ends with the person withdrawing consent: the run completes."""
+    case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-2")
+    await cases.walk_to(case_id, Phase.EVALUATION)
+    await cases.step(case_id, Step.WITHDRAW_CONSENT, withdrawn_on=TODAY)
+    await cases.final_state(case_id)
+    return case_id, (await cases.client.get_workflow_handle(workflow_id(case_id)).describe()).run_id
+
+
+async def _has_alert(cases: Cases, case_id: str, kind: AlertKind) -> bool:
+    return any(alert.kind is kind for alert in (await cases.status(case_id)).alerts)
+
+
+async def record() -> None:
+    async with temporal_environment() as env:
+        with tempfile.TemporaryDirectory() as registry_dir:
+            async with running_worker(env, registry_at(Path(registry_dir))) as task_queue:
+                cases = Cases(env.client, task_queue)
+                for name, journey in (("full_journey", full_journey), ("withdrawn_case", withdrawn_case)):
+                    case_id, run_id = await journey(cases)
+                    history = await env.client.get_workflow_handle(workflow_id(case_id), run_id=run_id).fetch_history()
+                    target = HISTORIES / f"{name}.json"
+                    target.write_text(history.to_json())
+                    print(f"wrote {target} ({len(history.events)} events)")
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
