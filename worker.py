@@ -49,8 +49,9 @@ def open_registry(database_url: str) -> Registry:
     return registry
 
 
-async def serve(connection: Connection, database_url: str, stop: asyncio.Event) -> None:
-    """Run until `stop` is set, then shut down gracefully."""
+async def serve(connection: Connection, database_url: str, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (by default: until SIGINT or SIGTERM), then shut down gracefully."""
+    stop = stop or stop_on_signals()
     client = await connection.connect()
     registry = open_registry(database_url)
     with case_worker(client, connection.task_queue, registry) as worker:
@@ -74,14 +75,10 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def _main() -> None:
-    await serve(Connection.from_env(), database_url_from_env(), stop_on_signals())
-
-
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 if __name__ == "__main__":
     configure_logging()
-    asyncio.run(_main())
+    asyncio.run(serve(Connection.from_env(), database_url_from_env()))

@@ -34,7 +34,7 @@ class Connection:
     async def connect(self) -> Client:
         try:
             return await Client.connect(self.address, namespace=self.namespace, data_converter=DATA_CONVERTER)
-        except (RuntimeError, RPCError) as error:
+        except (RuntimeError, RPCError):
             raise ServerUnreachable(
-                f"no Temporal server at {self.address} ({error}); start one with `make run` or `ea server`"
+                f"no Temporal server answers at {self.address}; start one with `make run` (or `ea server`)"
             ) from None

@@ -1,0 +1,500 @@
+"""`ea`: the coordinators' command line for emploi accompagné cases.
+
+Exit codes: 0 done · 1 unexpected error · 2 usage or invalid input · 3 case not found ·
+4 step refused (the message says which rule) · 5 Temporal server unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import re
+import sys
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+import yaml
+from pydantic import ValidationError
+
+import worker
+from activities.database import database_url_from_env
+from starter import cases, devserver, output
+from starter.devserver import DevServer
+from starter.settings import DEFAULT_TASK_QUEUE, Connection, ServerUnreachable
+from workflows.domain import (
+    STEP_INPUTS,
+    CaseState,
+    ClosureReason,
+    ContractType,
+    Model,
+    OpenCase,
+    Party,
+    Prescriber,
+    RequestAcknowledgement,
+    RequestKind,
+    ResponseOutcome,
+    Situation,
+    Step,
+)
+from workflows.lifecycle import TRANSITIONS
+
+EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE = 1, 2, 3, 4, 5
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"ea: {message}", err=True)
+    sys.exit(code)
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line a person can act on: which field, what is wrong with it."""
+    problems = [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()]
+    return "invalid input: " + "; ".join(problems)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one command's work, turning the errors a person can act on into an exit code."""
+    try:
+        return asyncio.run(coroutine)
+    except KNOWN_ERRORS as error:
+        message, code = explain(error)
+    # Exit outside the except block: a chained exception would keep the Temporal client alive
+    # until the interpreter's teardown, where its native runtime aborts the process.
+    fail(message, code)
+
+
+KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, ServerUnreachable, ValidationError)
+
+
+def explain(error: Exception) -> tuple[str, int]:
+    match error:
+        case cases.CaseNotFound():
+            return str(error), EXIT_NOT_FOUND
+        case cases.StepRefused() | cases.CaseExists():
+            return f"refused: {error}", EXIT_REFUSED
+        case ServerUnreachable():
+            return str(error), EXIT_UNREACHABLE
+        case ValidationError():
+            return validation_message(error), EXIT_USAGE
+    raise error
+
+
+def build(model: type[T], **fields: Any) -> T:
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        message = validation_message(error)
+    fail(message, EXIT_USAGE)
+
+
+DURATION = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    match = DURATION.match(value.strip())
+    if match is None:
+        raise click.BadParameter(f"{value!r} is not a duration such as 30d, 12w, 36h")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def as_date(_ctx: click.Context, _param: click.Parameter, value: Any) -> date | None:
+    return None if value is None else value.date()
+
+
+ISO_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def day_option(name: str = "--on", help: str = "The date it happened (YYYY-MM-DD).") -> Callable[[T], T]:
+    return click.option(
+        name, "day", type=ISO_DATE, default=str(date.today()), show_default="today", callback=as_date, help=help
+    )
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+case_argument = click.argument("case_id")
+
+
+def choice(enum: type) -> click.Choice:
+    return click.Choice([member.value for member in enum])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
+              help="Temporal server (env TEMPORAL_ADDRESS).")  # fmt: skip
+@click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True,
+              help="Temporal namespace (env TEMPORAL_NAMESPACE).")  # fmt: skip
+@click.option("--task-queue", envvar="EA_TASK_QUEUE", default=DEFAULT_TASK_QUEUE, show_default=True,
+              help="Task queue of the workers (env EA_TASK_QUEUE).")  # fmt: skip
+@click.version_option(package_name="emploi-accompagne")
+@click.pass_context
+def ea(ctx: click.Context, address: str, namespace: str, task_queue: str) -> None:
+    """Open and drive emploi accompagné cases.
+
+    \b
+    Example, from opening to support:
+      ea open --structure struct-75 --birth-date 1990-05-17 --situation rqth
+      ea consent C1A2B3
+      ea prescribe C1A2B3 --by cdaph --reference CDAPH-2026-042
+      ea sign C1A2B3 --party beneficiary ; ea sign C1A2B3 --party structure
+      ea status C1A2B3
+    """
+    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue)
+
+
+pass_connection = click.make_pass_decorator(Connection)
+
+
+# --- Opening and reading cases ----------------------------------------------------------------
+
+
+@ea.command("open")
+@click.option("--case-id", help="Opaque id of the case (never a name); generated when omitted.")
+@click.option("--structure", "structure_id", help="Id of the structure gestionnaire.")
+@click.option("--birth-date", type=ISO_DATE, callback=as_date, help="Birth date (YYYY-MM-DD).")
+@click.option("--situation", type=choice(Situation), help="rqth, esat or employee (D5213-89).")
+@click.option("--employer", "employer_id", help="Id of the current employer (required for an employee).")
+@click.option("--referent", "referent_id", help="Id of the référent emploi accompagné.")
+@click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A YAML or JSON file with the same fields (case_id, structure_id, birth_date, ...).")  # fmt: skip
+@json_option
+@pass_connection
+def open_command(connection: Connection, from_file: Path | None, as_json: bool, **flags: Any) -> None:
+    """Open a case: it waits for the person's consent.
+
+    \b
+    Example:
+      ea open --structure struct-75 --birth-date 1990-05-17 --situation rqth --referent ref-12
+      ea open --from-file case.yaml
+    """
+    fields = read_case_file(from_file) if from_file else {k: v for k, v in flags.items() if v is not None}
+    fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
+    opening = build(OpenCase, **fields)
+    state = run_async(_with_client(connection, lambda c: cases.open_case(c, connection.task_queue, opening)))
+    show(state, as_json)
+
+
+def read_case_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        fail(f"{path}: not valid YAML or JSON ({error})".replace("\n", " "), EXIT_USAGE)
+    if not isinstance(data, dict):
+        fail(f"{path}: expected a mapping of fields, found {type(data).__name__}", EXIT_USAGE)
+    return data
+
+
+@ea.command()
+@case_argument
+@json_option
+@pass_connection
+def status(connection: Connection, case_id: str, as_json: bool) -> None:
+    """Show a case: phase, référent, signatures, next review, open requests.
+
+    \b
+    Example:
+      ea status C1A2B3 --json
+    """
+    state = run_async(_with_client(connection, lambda c: cases.case_status(c, case_id)))
+    if as_json:
+        output.emit_json(state)
+    else:
+        output.console.print(output.status_table(state))
+
+
+@ea.command()
+@case_argument
+@json_option
+@pass_connection
+def history(connection: Connection, case_id: str, as_json: bool) -> None:
+    """Show a case's timeline: every change of phase, reminder and escalation.
+
+    \b
+    Example:
+      ea history C1A2B3
+    """
+    state = run_async(_with_client(connection, lambda c: cases.case_status(c, case_id)))
+    if as_json:
+        output.emit_json({"transitions": [t.model_dump(mode="json") for t in state.transitions],
+                          "alerts": [a.model_dump(mode="json") for a in state.alerts]})  # fmt: skip
+    else:
+        output.console.print(output.history_table(state))
+
+
+@ea.command()
+@json_option
+def steps(as_json: bool) -> None:
+    """List which step is possible in which phase (the transition table).
+
+    \b
+    Example:
+      ea steps
+    """
+    rows = [{"phase": phase.value, "step": step.value, "to": target.value} for (phase, step), target in TRANSITIONS.items()]
+    if as_json:
+        output.emit_json({"transitions": rows})
+        return
+    table = output.Table(title="Transitions", title_justify="left")
+    for column in ("phase", "step", "to"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["phase"], row["step"], row["to"])
+    output.console.print(table)
+
+
+@ea.command()
+@case_argument
+@json_option
+@pass_connection
+def reopen(connection: Connection, case_id: str, as_json: bool) -> None:
+    """Reopen a closed case for the same person: a new run that asks for consent again.
+
+    \b
+    Example:
+      ea reopen C1A2B3
+    """
+    state = run_async(_with_client(connection, lambda c: cases.reopen_case(c, connection.task_queue, case_id)))
+    show(state, as_json)
+
+
+# --- Steps: one command each, all through apply_step ------------------------------------------
+
+
+def step_command(name: str, step: Step, example: str) -> Callable[[Callable[..., dict[str, Any]]], click.Command]:
+    """Make a CLI command for a workflow step from a function that maps its options to fields."""
+
+    def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
+        @functools.wraps(to_fields)
+        def command(connection: Connection, case_id: str, as_json: bool, **options: Any) -> None:
+            data = build(STEP_INPUTS[step], **to_fields(**options))
+            result = run_async(_with_client(connection, lambda c: cases.apply_step(c, case_id, step, data)))
+            show(result, as_json)
+
+        command.__doc__ = f"{(to_fields.__doc__ or '').strip()}\n\n\b\nExample:\n  {example}"
+        return ea.command(name)(case_argument(json_option(pass_connection(command))))
+
+    return decorate
+
+
+@step_command("consent", Step.GIVE_CONSENT, "ea consent C1A2B3 --on 2027-01-04")
+@day_option()
+@click.option("--legal-representative", is_flag=True, help="Given by the person's legal representative.")
+def consent(day: date, legal_representative: bool) -> dict[str, Any]:
+    """Record the person's consent: nothing happens without it."""
+    return {"given_on": day, "by_legal_representative": legal_representative}
+
+
+@step_command("withdraw", Step.WITHDRAW_CONSENT, "ea withdraw C1A2B3")
+@day_option()
+def withdraw(day: date) -> dict[str, Any]:
+    """Record that the person withdrew consent: the case closes at once."""
+    return {"withdrawn_on": day}
+
+
+@step_command("prescribe", Step.RECORD_PRESCRIPTION, "ea prescribe C1A2B3 --by cap_emploi --reference CE-2027-118")
+@click.option("--by", "prescriber", required=True, type=click.Choice(["cdaph", *[p.value for p in Prescriber]]),
+              help="The CDAPH (a decision) or the service public de l'emploi (a prescription).")  # fmt: skip
+@click.option("--reference", required=True, help="The decision's or the prescription's reference.")
+@day_option(help="The date of the decision or prescription.")
+@click.option("--situation", type=choice(Situation), help="The situation it states, if the case has none yet.")
+def prescribe(prescriber: str, reference: str, day: date, situation: str | None) -> dict[str, Any]:
+    """Record the CDAPH decision or the SPE prescription (checks eligibility)."""
+    if prescriber == "cdaph":
+        prescription = {"route": "cdaph", "decision_reference": reference, "decision_date": day}
+    else:
+        prescription = {"route": "spe", "prescriber": prescriber, "prescriber_reference": reference, "prescription_date": day}
+    return {"prescription": prescription, "situation": situation}
+
+
+@step_command("sign", Step.SIGN_CONVENTION, "ea sign C1A2B3 --party employer --on 2027-01-10")
+@click.option("--party", required=True, type=choice(Party), help="Who signs the convention.")
+@day_option()
+def sign(party: str, day: date) -> dict[str, Any]:
+    """Record one party's signature of the convention individuelle d'accompagnement."""
+    return {"party": party, "signed_on": day}
+
+
+@step_command("evaluation", Step.SUBMIT_EVALUATION, "ea evaluation C1A2B3")
+@day_option()
+def evaluation(day: date) -> dict[str, Any]:
+    """Record that the evaluation of the person's situation is done."""
+    return {"completed_on": day}
+
+
+@step_command("project", Step.SUBMIT_PROJECT, "ea project C1A2B3")
+@day_option()
+def project(day: date) -> dict[str, Any]:
+    """Record that the professional project is agreed."""
+    return {"agreed_on": day}
+
+
+@step_command("hire", Step.RECORD_HIRING, "ea hire C1A2B3 --employer emp-4412 --contract cdi --hours 24")
+@click.option("--employer", "employer_id", required=True, help="Id of the employer.")
+@click.option("--contract", "contract_type", required=True, type=choice(ContractType), help="Type of contract.")
+@day_option("--start", help="First day of the job.")
+@click.option("--hours", "weekly_hours", type=float, help="Hours per week.")
+def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | None) -> dict[str, Any]:
+    """Record a hiring: support moves into the job (the employer joins the convention)."""
+    return {"employer_id": employer_id, "contract_type": contract_type, "start_date": day, "weekly_hours": weekly_hours}
+
+
+@step_command("job-loss", Step.RECORD_JOB_LOSS, "ea job-loss C1A2B3 --on 2027-06-30")
+@day_option()
+def job_loss(day: date) -> dict[str, Any]:
+    """Record the end of the job: back to job search, without a new prescription."""
+    return {"ended_on": day}
+
+
+@step_command("change-of-post", Step.RECORD_CHANGE_OF_POST, "ea change-of-post C1A2B3")
+@day_option()
+def change_of_post(day: date) -> dict[str, Any]:
+    """Record a change of post: back to evaluation."""
+    return {"effective_on": day}
+
+
+@step_command("review", Step.COMPLETE_REVIEW, "ea review C1A2B3 --on 2027-03-03")
+@day_option()
+def review(day: date) -> dict[str, Any]:
+    """Record a periodic review as held: the next one is scheduled at the case's cadence."""
+    return {"held_on": day}
+
+
+@step_command("assign", Step.ASSIGN_REFERENT, "ea assign C1A2B3 ref-12")
+@click.argument("referent_id")
+def assign(referent_id: str) -> dict[str, Any]:
+    """Assign or change the référent emploi accompagné."""
+    return {"referent_id": referent_id}
+
+
+@step_command("cadence", Step.SET_REVIEW_CADENCE, "ea cadence C1A2B3 --in-job 60d")
+@click.option("--job-search", callback=parse_duration, help="Review every ... in job search (e.g. 30d).")
+@click.option("--in-job", callback=parse_duration, help="Review every ... in in-job support (e.g. 12w).")
+def cadence(job_search: timedelta | None, in_job: timedelta | None) -> dict[str, Any]:
+    """Set the review cadence of the convention."""
+    return {"job_search_review_every": job_search, "in_job_review_every": in_job}
+
+
+@step_command("request", Step.SUBMIT_EMPLOYER_REQUEST, "ea request C1A2B3 --employer emp-4412 --kind mediation")
+@click.option("--employer", "employer_id", required=True, help="Id of the employer making the request.")
+@click.option("--kind", required=True, type=choice(RequestKind), help="What the employer asks for.")
+def request(employer_id: str, kind: str) -> dict[str, Any]:
+    """Record an employer's request; the référent must answer before its deadline."""
+    return {"employer_id": employer_id, "kind": kind}
+
+
+@step_command("respond", Step.RESPOND_TO_REQUEST, "ea respond C1A2B3 req-1 --outcome meeting_scheduled")
+@click.argument("request_id")
+@click.option("--outcome", required=True, type=choice(ResponseOutcome), help="The référent's response.")
+def respond(request_id: str, outcome: str) -> dict[str, Any]:
+    """Record the référent's response to an employer request."""
+    return {"request_id": request_id, "outcome": outcome}
+
+
+@step_command("close", Step.CLOSE, "ea close C1A2B3 --reason goals_reached")
+@click.option("--reason", required=True, type=click.Choice([r.value for r in ClosureReason if r != "consent_withdrawn"]),
+              help="Why the case closes (a withdrawal of consent is `ea withdraw`).")  # fmt: skip
+def close(reason: str) -> dict[str, Any]:
+    """Close the case (it can be reopened later)."""
+    return {"reason": reason}
+
+
+# --- Services: the embedded server and the worker ---------------------------------------------
+
+
+@ea.command()
+@click.option("--port", default=7233, show_default=True, help="gRPC port of the dev server.")
+@click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
+@pass_connection
+def run(connection: Connection, port: int, ui_port: int) -> None:
+    """Start the embedded Temporal dev server and a worker, in the foreground (Ctrl-C stops both).
+
+    \b
+    State is kept in var/temporal.db (Temporal) and var/registry.db (journal), so the next
+    `ea run` finds every case where it was. Web UI: http://localhost:8233
+    Example:
+      ea run
+    """
+    server = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace)
+    embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
+    worker.configure_logging()
+    process = server.start()
+    try:
+        asyncio.run(_serve_with(server, process, embedded))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        devserver.stop(process)
+        click.echo("ea: dev server stopped", err=True)
+
+
+async def _serve_with(server: DevServer, process: Any, connection: Connection) -> None:
+    await server.wait_until_ready(process)
+    click.echo(f"ea: Temporal dev server on {server.address}, Web UI on {server.ui_url}", err=True)
+    await worker.serve(connection, database_url_from_env())
+
+
+@ea.command()
+@click.option("--port", default=7233, show_default=True, help="gRPC port.")
+@click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
+@pass_connection
+def server(connection: Connection, port: int, ui_port: int) -> None:
+    """Start only the embedded Temporal dev server (with our search attributes), in the foreground.
+
+    \b
+    Example:
+      ea server --port 7233
+    """
+    command = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace).command()
+    Path(command[command.index("--db-filename") + 1]).parent.mkdir(parents=True, exist_ok=True)
+    os.execv(command[0], command)
+
+
+@ea.command("worker")
+@pass_connection
+def worker_command(connection: Connection) -> None:
+    """Run a worker for the cases' task queue (DATABASE_URL selects the registry).
+
+    \b
+    Example:
+      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker
+    """
+    worker.configure_logging()
+    run_async(worker.serve(connection, database_url_from_env()))
+
+
+def show(result: CaseState | RequestAcknowledgement, as_json: bool) -> None:
+    if as_json:
+        output.emit_json(result)
+    elif isinstance(result, RequestAcknowledgement):
+        click.echo(f"request {result.request_id} recorded; response due by {output.when(result.deadline)}")
+    else:
+        click.echo(output.summary_line(result))
+
+
+async def _with_client(connection: Connection, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    return await work(await connection.connect())
+
+
+def main() -> None:
+    code = 0
+    try:
+        ea()
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else EXIT_UNEXPECTED)
+    except Exception as error:  # the last resort: one line, never a traceback
+        click.echo(f"ea: unexpected error: {error}", err=True)
+        code = EXIT_UNEXPECTED
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip the interpreter's teardown: the Temporal client's native threads can abort it
+    # (temporalio/sdk-python#300). All work is finished and flushed by now.
+    os._exit(code)
