@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import CaseInput, CaseState, Model, OpenCase, RequestAcknowledgement, Step
+from workflows.domain import CaseInput, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
 
 
 class CaseNotFound(Exception):
@@ -51,7 +51,12 @@ async def reopen_case(client: Client, task_queue: str, case_id: str) -> CaseStat
     """A new run of the same case id, carrying the closed run's state and history."""
     handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
     description = await _describe(handle, case_id)
-    if description.status is not WorkflowExecutionStatus.COMPLETED:
+    if description.status is WorkflowExecutionStatus.RUNNING:
+        # A case just closed may still be writing its journal: wait for its run to end.
+        current = await handle.query(AccompanimentWorkflow.status)
+        if current.phase is not Phase.CLOSED:
+            raise StepRefused(f"case {case_id} is open (phase {current.phase}); only a closed case can be reopened")
+    elif description.status is not WorkflowExecutionStatus.COMPLETED:
         status = description.status.name.lower() if description.status else "unknown"
         raise StepRefused(f"case {case_id} is {status}; only a closed case can be reopened")
     closed = await handle.result()

@@ -55,7 +55,9 @@ def fail(message: str, code: int) -> NoReturn:
 
 def validation_message(error: ValidationError) -> str:
     """One line a person can act on: which field, what is wrong with it."""
-    problems = [f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()]
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+    ]
     return "invalid input: " + "; ".join(problems)
 
 

@@ -82,5 +82,5 @@ async def test_a_closed_case_reopens_with_its_past_kept(cases: Cases, registry: 
 
 async def test_only_a_closed_case_reopens(cases: Cases) -> None:
     case_id = await cases.open()
-    with pytest.raises(StepRefused, match="is running; only a closed case can be reopened"):
+    with pytest.raises(StepRefused, match=r"is open \(phase consent\); only a closed case can be reopened"):
         await reopen_case(cases.client, cases.task_queue, case_id)

@@ -7,13 +7,25 @@ Names, contact details and health notes live in the registry, never in a workflo
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-OpaqueId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+_OPAQUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _opaque(value: str) -> str:
+    if not _OPAQUE.match(value):
+        raise ValueError(
+            "an id is 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit (never a name)"
+        )
+    return value
+
+
+OpaqueId = Annotated[str, AfterValidator(_opaque)]
 """An identifier that says nothing about the person (never a name, never a social-security number)."""
 
 Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f<>]+$")]

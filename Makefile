@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test histories clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Start the Temporal dev server (state in var/, UI on http://localhost:8233) and a worker.
+run: $(STAMP)
+	$(BIN)/ea run
+
+## Run the whole test suite against a real Temporal dev server.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Re-record the histories the replay tests use (only for an intended, patched change).
+histories: $(STAMP)
+	$(BIN)/python -m tests.record_history
+
+## Forget every case: removes var/ (Temporal's and the registry's SQLite files).
+clean:
+	rm -rf var

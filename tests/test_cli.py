@@ -1,0 +1,127 @@
+"""The coordinators' CLI against the real server: the lifecycle step by step, and every exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from temporalio.testing import WorkflowEnvironment
+
+from starter.cli import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, ea
+from tests.builders import new_case_id
+
+
+class Ea:
+    """Runs `ea` as a coordinator would, pointed at the test server and worker."""
+
+    def __init__(self, address: str, task_queue: str) -> None:
+        self.prefix = ["--address", address, "--task-queue", task_queue]
+
+    async def __call__(self, *args: str) -> Result:
+        return await asyncio.to_thread(CliRunner().invoke, ea, [*self.prefix, *args])
+
+    async def ok(self, *args: str) -> str:
+        result = await self(*args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    async def json(self, *args: str) -> dict:
+        return json.loads(await self.ok(*args, "--json"))
+
+
+@pytest.fixture
+def cli(env: WorkflowEnvironment, task_queue: str) -> Ea:
+    return Ea(env.client.service_client.config.target_host, task_queue)
+
+
+async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
+    case = new_case_id()
+    opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1999-02-28",
+                            "--situation", "rqth", "--referent", "ref-7")  # fmt: skip
+    assert opened["phase"] == "consent"
+    assert "awaiting prescription" in await cli.ok("consent", case)
+    await cli.ok("prescribe", case, "--by", "mission_locale", "--reference", "ML-33-0042")
+    await cli.ok("sign", case, "--party", "beneficiary")
+    assert "evaluation" in await cli.ok("sign", case, "--party", "structure")
+    await cli.ok("evaluation", case)
+    assert "job search" in await cli.ok("project", case)
+    await cli.ok("cadence", case, "--job-search", "2w", "--in-job", "60d")
+    await cli.ok("review", case)
+    hired = await cli.json("hire", case, "--employer", "emp-9", "--contract", "cdd", "--hours", "20")
+    assert hired["phase"] == "in_job_support" and hired["employer_id"] == "emp-9"
+    assert "request req-1 recorded" in await cli.ok("request", case, "--employer", "emp-9", "--kind", "training_need")
+    await cli.ok("respond", case, "req-1", "--outcome", "referred_to_partner")
+    await cli.ok("assign", case, "ref-8")
+    await cli.ok("change-of-post", case)
+    await cli.ok("evaluation", case)
+    assert "in-job support" in await cli.ok("project", case)
+    assert "job search" in await cli.ok("job-loss", case)
+    status = await cli.json("status", case)
+    assert status["referent_id"] == "ref-8" and status["review"]["held"] == 1
+    assert status["settings"]["in_job_review_every"] == "P60D"
+    table = await cli.ok("status", case)
+    assert "ref-8" in table and "mission_locale ML-33-0042" in table
+    history = await cli.json("history", case)
+    assert [t["step"] for t in history["transitions"]][:2] == ["give_consent", "record_prescription"]
+    assert "closed" in await cli.ok("close", case, "--reason", "goals_reached")
+    assert (await cli.json("reopen", case))["phase"] == "consent"
+    assert "closed" in await cli.ok("withdraw", case)
+
+
+async def test_open_from_a_yaml_file(cli: Ea, tmp_path: Path) -> None:
+    case = new_case_id()
+    file = tmp_path / "case.yaml"
+    file.write_text(f"case_id: {case}\nstructure_id: struct-69\nbirth_date: 1985-11-02\nsituation: employee\nemployer_id: emp-3\n")
+    opened = await cli.json("open", "--from-file", str(file))
+    assert opened["case_id"] == case and opened["employer_id"] == "emp-3"
+
+
+async def test_a_malformed_file_names_the_field(cli: Ea, tmp_path: Path) -> None:
+    file = tmp_path / "case.json"
+    file.write_text('{"structure_id": "struct-69", "birth_date": "02/11/1985"}')
+    result = await cli("open", "--from-file", str(file))
+    assert result.exit_code == EXIT_USAGE
+    assert "birth_date" in result.stderr and "Traceback" not in result.output
+    file.write_text("- just\n- a list\n")
+    result = await cli("open", "--from-file", str(file))
+    assert result.exit_code == EXIT_USAGE and "expected a mapping" in result.stderr
+
+
+async def test_exit_codes_tell_what_went_wrong(cli: Ea) -> None:
+    missing = await cli("status", "no-such-case")
+    assert (missing.exit_code, missing.stderr.strip()) == (EXIT_NOT_FOUND, "ea: no case no-such-case")
+
+    case = new_case_id()
+    await cli.ok("open", "--case-id", case, "--structure", "s1", "--birth-date", "1990-01-01", "--situation", "esat")
+    refused = await cli("hire", case, "--employer", "emp-1", "--contract", "cdi")
+    assert refused.exit_code == EXIT_REFUSED
+    assert "record_hiring is not possible in phase consent" in refused.stderr
+    twice = await cli("open", "--case-id", case, "--structure", "s1", "--birth-date", "1990-01-01")
+    assert twice.exit_code == EXIT_REFUSED and "already exists" in twice.stderr
+
+    usage = await cli("sign", case, "--party", "notary")
+    assert usage.exit_code == EXIT_USAGE
+    invalid = await cli("open", "--structure", "Jean Dupont", "--birth-date", "1990-01-01")
+    assert invalid.exit_code == EXIT_USAGE and "structure_id" in invalid.stderr
+
+
+async def test_an_unreachable_server_says_where_and_what_to_do() -> None:
+    result = await Ea("127.0.0.1:1", "q")("status", "any")
+    assert result.exit_code == EXIT_UNREACHABLE
+    assert "127.0.0.1:1" in result.stderr and "make run" in result.stderr
+
+
+async def test_every_command_has_help_with_an_example(cli: Ea) -> None:
+    for name, command in ea.commands.items():
+        result = await cli(name, "--help")
+        assert result.exit_code == 0, name
+        assert "Example" in result.stdout, f"ea {name} --help shows no example"
+        assert command.help, name
+
+
+async def test_the_transition_table_is_printable(cli: Ea) -> None:
+    rows = (await cli.json("steps"))["transitions"]
+    assert {"phase": "consent", "step": "give_consent", "to": "prescription"} in rows
