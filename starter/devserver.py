@@ -63,7 +63,7 @@ class DevServer:
             "--namespace", self.namespace,
             "--db-filename", str(self.db_file),
             "--sqlite-pragma", "journal_mode=wal",
-            "--log-level", "warn",
+            "--log-level", "error",
             *dev_server_flags(),
         ]  # fmt: skip
 
