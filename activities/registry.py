@@ -58,15 +58,4 @@ class Registry:
         """A case's journal in order, for the CLI's history and for tests."""
         with Session(self.engine) as session:
             rows = session.scalars(select(JournalRow).where(JournalRow.case_id == case_id).order_by(JournalRow.seq))
-            return [
-                JournalEntry(
-                    case_id=row.case_id,
-                    seq=row.seq,
-                    at=row.at,
-                    kind=row.kind,
-                    phase_before=row.phase_before,
-                    phase_after=row.phase_after,
-                    detail=row.detail,
-                )
-                for row in rows
-            ]
+            return [JournalEntry.model_validate(row, from_attributes=True) for row in rows]

@@ -295,13 +295,6 @@ def consent(day: date, legal_representative: bool) -> dict[str, Any]:
     return {"given_on": day, "by_legal_representative": legal_representative}
 
 
-@step_command("withdraw", Step.WITHDRAW_CONSENT, "ea withdraw C1A2B3")
-@day_option()
-def withdraw(day: date) -> dict[str, Any]:
-    """Record that the person withdrew consent: the case closes at once."""
-    return {"withdrawn_on": day}
-
-
 @step_command("prescribe", Step.RECORD_PRESCRIPTION, "ea prescribe C1A2B3 --by cap_emploi --reference CE-2027-118")
 @click.option("--by", "prescriber", required=True, type=click.Choice(["cdaph", *[p.value for p in Prescriber]]),
               help="The CDAPH (a decision) or the service public de l'emploi (a prescription).")  # fmt: skip
@@ -325,20 +318,6 @@ def sign(party: str, day: date) -> dict[str, Any]:
     return {"party": party, "signed_on": day}
 
 
-@step_command("evaluation", Step.SUBMIT_EVALUATION, "ea evaluation C1A2B3")
-@day_option()
-def evaluation(day: date) -> dict[str, Any]:
-    """Record that the evaluation of the person's situation is done."""
-    return {"completed_on": day}
-
-
-@step_command("project", Step.SUBMIT_PROJECT, "ea project C1A2B3")
-@day_option()
-def project(day: date) -> dict[str, Any]:
-    """Record that the professional project is agreed."""
-    return {"agreed_on": day}
-
-
 @step_command("hire", Step.RECORD_HIRING, "ea hire C1A2B3 --employer emp-4412 --contract cdi --hours 24")
 @click.option("--employer", "employer_id", required=True, help="Id of the employer.")
 @click.option("--contract", "contract_type", required=True, type=choice(ContractType), help="Type of contract.")
@@ -347,27 +326,6 @@ def project(day: date) -> dict[str, Any]:
 def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | None) -> dict[str, Any]:
     """Record a hiring: support moves into the job (the employer joins the convention)."""
     return {"employer_id": employer_id, "contract_type": contract_type, "start_date": day, "weekly_hours": weekly_hours}
-
-
-@step_command("job-loss", Step.RECORD_JOB_LOSS, "ea job-loss C1A2B3 --on 2027-06-30")
-@day_option()
-def job_loss(day: date) -> dict[str, Any]:
-    """Record the end of the job: back to job search, without a new prescription."""
-    return {"ended_on": day}
-
-
-@step_command("change-of-post", Step.RECORD_CHANGE_OF_POST, "ea change-of-post C1A2B3")
-@day_option()
-def change_of_post(day: date) -> dict[str, Any]:
-    """Record a change of post: back to evaluation."""
-    return {"effective_on": day}
-
-
-@step_command("review", Step.COMPLETE_REVIEW, "ea review C1A2B3 --on 2027-03-03")
-@day_option()
-def review(day: date) -> dict[str, Any]:
-    """Record a periodic review as held: the next one is scheduled at the case's cadence."""
-    return {"held_on": day}
 
 
 @step_command("assign", Step.ASSIGN_REFERENT, "ea assign C1A2B3 ref-12")
@@ -471,6 +429,36 @@ def worker_command(connection: Connection) -> None:
     """
     worker.configure_logging()
     run_async(worker.serve(connection, database_url_from_env()))
+
+
+DATED_STEPS: list[tuple[str, Step, str, str, str]] = [
+    ("withdraw", Step.WITHDRAW_CONSENT, "withdrawn_on", "ea withdraw C1A2B3",
+     "Record that the person withdrew consent: the case closes at once."),
+    ("evaluation", Step.SUBMIT_EVALUATION, "completed_on", "ea evaluation C1A2B3",
+     "Record that the evaluation of the person's situation is done."),
+    ("project", Step.SUBMIT_PROJECT, "agreed_on", "ea project C1A2B3",
+     "Record that the professional project is agreed."),
+    ("job-loss", Step.RECORD_JOB_LOSS, "ended_on", "ea job-loss C1A2B3 --on 2027-06-30",
+     "Record the end of the job: back to job search, without a new prescription."),
+    ("change-of-post", Step.RECORD_CHANGE_OF_POST, "effective_on", "ea change-of-post C1A2B3",
+     "Record a change of post: back to evaluation."),
+    ("review", Step.COMPLETE_REVIEW, "held_on", "ea review C1A2B3 --on 2027-03-03",
+     "Record a periodic review as held: the next one is scheduled at the case's cadence."),
+]  # fmt: skip
+"""Steps whose only input is the date they happened on: (command, step, field, example, help)."""
+
+
+def _dated_step(name: str, step: Step, field: str, example: str, help: str) -> None:
+    def to_fields(day: date) -> dict[str, Any]:
+        return {field: day}
+
+    to_fields.__doc__ = help
+    to_fields.__name__ = name.replace("-", "_")
+    step_command(name, step, example)(day_option()(to_fields))
+
+
+for _dated in DATED_STEPS:
+    _dated_step(*_dated)
 
 
 def show(result: CaseState | RequestAcknowledgement, as_json: bool) -> None:

@@ -39,6 +39,14 @@ CALM = CaseSettings(
     in_job_review_every=timedelta(days=90),
 )
 """Long durations: no timer fires while a test runs unless the test asks for it."""
+SECONDS = CaseSettings(
+    reminder_after=timedelta(seconds=1),
+    job_search_review_every=timedelta(seconds=1),
+    in_job_review_every=timedelta(seconds=1),
+    review_grace=timedelta(seconds=1),
+    request_response_within=timedelta(seconds=1),
+)
+"""Every timer within a second or two, on the real server."""
 
 
 def new_case_id() -> str:

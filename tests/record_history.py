@@ -12,20 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from starter.cases import workflow_id
-from tests.builders import TODAY, Cases, cdaph, eventually
+from tests.builders import SECONDS, TODAY, Cases, cdaph, eventually
 from tests.harness import registry_at, running_worker, temporal_environment
-from workflows.domain import AlertKind, CaseSettings, ContractType, Party, Phase, ResponseOutcome, Situation, Step
+from workflows.domain import AlertKind, ContractType, Party, Phase, ResponseOutcome, Situation, Step
 
 HISTORIES = Path(__file__).parent / "histories"
 
-QUICK = CaseSettings(
-    reminder_after=timedelta(seconds=1),
-    job_search_review_every=timedelta(seconds=1),
-    in_job_review_every=timedelta(days=90),
-    review_grace=timedelta(seconds=1),
-    request_response_within=timedelta(seconds=1),
-    history_limit=300,
-)
+QUICK = SECONDS.model_copy(update={"in_job_review_every": timedelta(days=90), "history_limit": 300})
 
 
 async def full_journey(cases: Cases) -> tuple[str, str]:

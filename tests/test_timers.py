@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.builders import TODAY, Cases, eventually
-from workflows.domain import AlertKind, CaseSettings, CaseState, Phase, ResponseOutcome, Situation, Step
-
-SECONDS = CaseSettings(
-    reminder_after=timedelta(seconds=1),
-    job_search_review_every=timedelta(seconds=1),
-    in_job_review_every=timedelta(seconds=1),
-    review_grace=timedelta(seconds=1),
-    request_response_within=timedelta(seconds=1),
-)
+from tests.builders import SECONDS, TODAY, Cases, eventually
+from workflows.domain import AlertKind, CaseState, Phase, ResponseOutcome, Situation, Step
 
 
 def alerts(state: CaseState, kind: AlertKind) -> int:

@@ -367,17 +367,7 @@ class AccompanimentWorkflow:
 
     def _open(self, opening: OpenCase) -> None:
         now = workflow.now()
-        self.state = CaseState(
-            case_id=opening.case_id,
-            structure_id=opening.structure_id,
-            birth_date=opening.birth_date,
-            situation=opening.situation,
-            referent_id=opening.referent_id,
-            employer_id=opening.employer_id,
-            settings=opening.settings,
-            opened_at=now,
-            phase_since=now,
-        )
+        self.state = CaseState(**dict(opening), opened_at=now, phase_since=now)
         self._journal("case_opened", Phase.CONSENT, Phase.CONSENT, {"structure_id": opening.structure_id})
 
     def _reopen(self) -> None:
