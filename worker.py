@@ -45,7 +45,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
 
 def open_registry(database_url: str) -> Registry:
     registry = Registry(make_engine(database_url))
-    registry.create_schema()
+    registry.migrate()
     return registry
 
 

@@ -25,11 +25,12 @@ def database_url_from_env() -> str:
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: an error or a log line must never carry the values of a row (personal data).
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     # Several activity threads write at once: wait for the lock rather than fail, and let
     # readers (the CLI, reports) work while the worker writes.
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _wal(connection: Any, _record: Any) -> None:

@@ -1,35 +1,24 @@
-"""Registry activities: the append-only case journal, written exactly once per event.
+"""Registry activities: the audit journal and everything projected from it, written exactly once.
 
-Temporal retries an activity whose worker died after the commit, and a replayed workflow
-asks again for what it asked before; the unique (case_id, seq) key makes both harmless.
+Temporal retries an activity whose worker died after the commit, and a replayed workflow asks
+again for what it asked before; the unique (case_id, seq) key of the journal makes both
+harmless, and an event is projected onto the other tables only when its journal row is new,
+in the same transaction.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import JSON, DateTime, Engine, Integer, String, UniqueConstraint, select
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from activities.database import Base
-from workflows.domain import JOURNAL_ACTIVITY, JournalBatch, JournalEntry
-
-
-class JournalRow(Base):
-    __tablename__ = "journal"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_journal_case_seq"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(String(64), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    kind: Mapped[str] = mapped_column(String(40))
-    phase_before: Mapped[str] = mapped_column(String(20))
-    phase_after: Mapped[str] = mapped_column(String(20))
-    detail: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-
+from activities.migrate import migrate
+from activities.projection import project
+from activities.schema import JournalRow
+from workflows.domain import JOURNAL_ACTIVITY, Actor, JournalBatch, JournalEntry
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -39,23 +28,54 @@ class Registry:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._insert = _DIALECT_INSERTS[engine.dialect.name]
 
-    def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+    def migrate(self) -> None:
+        migrate(self.engine)
 
     @activity.defn(name=JOURNAL_ACTIVITY)
     def append_to_journal(self, batch: JournalBatch) -> int:
-        """Write the entries not written yet; returns how many were new."""
-        if not batch.entries:
-            return 0
-        rows = [entry.model_dump() for entry in batch.entries]
-        insert = _DIALECT_INSERTS[self.engine.dialect.name](JournalRow)
-        statement = insert.on_conflict_do_nothing(index_elements=["case_id", "seq"]).returning(JournalRow.seq)
-        with Session(self.engine) as session, session.begin():
-            return len(session.execute(statement, rows).all())
+        """Write and project the entries not written yet; returns how many were new."""
+        written = 0
+        try:
+            with Session(self.engine) as session, session.begin():
+                for entry in batch.entries:
+                    if self._write(session, entry):
+                        project(session, entry)
+                        written += 1
+        except OperationalError as error:
+            # Retryable: Temporal tries again until the database is back. The message names the
+            # cause only, never the statement's values.
+            raise ApplicationError(f"registry unavailable: {error.orig}", type="RegistryUnavailable") from None
+        return written
+
+    def _write(self, session: Session, entry: JournalEntry) -> bool:
+        actor = entry.actor
+        statement = (
+            self._insert(JournalRow)
+            .values(
+                case_id=entry.case_id,
+                seq=entry.seq,
+                at=entry.at,
+                kind=entry.kind,
+                phase_before=entry.phase_before.value,
+                phase_after=entry.phase_after.value,
+                actor_role=actor.role.value if actor else None,
+                actor_id=actor.id if actor else None,
+                detail=entry.detail,
+            )
+            .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+            .returning(JournalRow.id)
+        )
+        return session.execute(statement).first() is not None
 
     def journal(self, case_id: str) -> list[JournalEntry]:
         """A case's journal in order, for the CLI's history and for tests."""
         with Session(self.engine) as session:
             rows = session.scalars(select(JournalRow).where(JournalRow.case_id == case_id).order_by(JournalRow.seq))
-            return [JournalEntry.model_validate(row, from_attributes=True) for row in rows]
+            return [
+                JournalEntry.model_validate(row, from_attributes=True).model_copy(
+                    update={"actor": Actor(role=row.actor_role, id=row.actor_id) if row.actor_role else None}
+                )
+                for row in rows
+            ]

@@ -81,12 +81,15 @@ class Cases:
         employer_id: str | None = None,
         settings: CaseSettings = CALM,
         referent_id: str | None = "ref-1",
+        beneficiary_id: str | None = None,
+        structure_id: str = "struct-75",
     ) -> str:
         if situation is Situation.EMPLOYEE and employer_id is None:
             employer_id = "emp-current"
         opening = OpenCase(
             case_id=new_case_id(),
-            structure_id="struct-75",
+            structure_id=structure_id,
+            beneficiary_id=beneficiary_id,
             birth_date=birth_date,
             situation=situation,
             employer_id=employer_id,

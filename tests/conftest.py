@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import Registry
 from tests.builders import Cases
-from tests.harness import registry_at, running_worker, temporal_environment
+from tests.harness import fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +44,42 @@ def cases(client: Client, task_queue: str) -> Cases:
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Backend:
+    """A registry on one database backend, with a worker of its own writing to it."""
+
+    name: str
+    url: str
+    registry: Registry
+    cases: Cases
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[str]:
+    with postgres_cluster() as url:
+        yield url
+
+
+def new_database_url(request: pytest.FixtureRequest, kind: str, directory: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{directory / f'{uuid.uuid4().hex[:8]}.db'}"
+    return fresh_database(request.getfixturevalue("postgres_admin"))
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+async def backend(
+    request: pytest.FixtureRequest, env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Backend]:
+    url = new_database_url(request, request.param, tmp_path_factory.mktemp("backend"))
+    registry = registry_for(url)
+    async with running_worker(env, registry) as queue:
+        yield Backend(request.param, url, registry, Cases(env.client, queue))
+    registry.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a database with no table at all, on each backend."""
+    return new_database_url(request, request.param, tmp_path)

@@ -5,10 +5,21 @@ Shared by the pytest fixtures and by the script that records replay histories.
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+
+from google.protobuf.message import Message
+from sqlalchemy import create_engine, text
+from temporalio.api.common.v1 import Payload
+from temporalio.client import WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -35,8 +46,12 @@ async def temporal_environment() -> AsyncIterator[WorkflowEnvironment]:
 
 
 def registry_at(directory: Path) -> Registry:
-    registry = Registry(make_engine(f"sqlite:///{directory / 'registry.db'}"))
-    registry.create_schema()
+    return registry_for(f"sqlite:///{directory / 'registry.db'}")
+
+
+def registry_for(url: str) -> Registry:
+    registry = Registry(make_engine(url))
+    registry.migrate()
     return registry
 
 
@@ -47,3 +62,83 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry) -> AsyncI
     with case_worker(env.client, task_queue, registry) as worker:
         async with worker:
             yield task_queue
+
+
+class PostgresMissing(Exception):
+    pass
+
+
+def postgres_binaries() -> Path:
+    """Debian's PostgreSQL server binaries (`.ci/run` installs the package)."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
+    if not candidates:
+        raise PostgresMissing("PostgreSQL is needed for the registry tests: apt-get install postgresql")
+    return candidates[0].parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL on 127.0.0.1 and a free port; yields the admin URL."""
+    configured = os.environ.get("EA_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    bin_dir, port = postgres_binaries(), free_port()
+    # Its own directory: pytest's are private to root, and the server runs as `postgres`.
+    directory = Path(tempfile.mkdtemp(prefix="ea-postgres-"))
+    data = directory / "pgdata"
+    data.mkdir(mode=0o700)
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(directory, "postgres")
+        shutil.chown(data, "postgres")
+    run = functools.partial(subprocess.run, check=True, capture_output=True)
+    run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"])
+    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data)]
+    run([*pg_ctl, "-o", options, "-l", str(directory / "log"), "-w", "start"])
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run([*pg_ctl, "-m", "fast", "-w", "stop"])
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def fresh_database(admin_url: str) -> str:
+    """A new empty database on the cluster, for a test that needs one of its own."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def history_text(history: WorkflowHistory) -> str:
+    """Every payload of a history, decoded to text, plus the events themselves: what a reader of
+    the server's database could see (payloads are base64 inside the history's JSON)."""
+    texts: list[str] = [history.to_json()]
+
+    def walk(message: Message) -> None:
+        if isinstance(message, Payload):
+            texts.append(message.data.decode("utf-8", errors="replace"))
+            texts.extend(value.decode("utf-8", errors="replace") for value in message.metadata.values())
+            return
+        for _field, value in message.ListFields():
+            if isinstance(value, Message):
+                walk(value)
+            elif not isinstance(value, (str, bytes, int, float, bool)):  # repeated field or map
+                items = value.values() if callable(getattr(value, "values", None)) else value
+                for item in items:
+                    if isinstance(item, Message):
+                        walk(item)
+
+    for event in history.events:
+        walk(event)
+    return "\n".join(texts)

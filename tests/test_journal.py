@@ -8,12 +8,24 @@ from pathlib import Path
 from temporalio.testing import ActivityEnvironment
 
 from tests.harness import registry_at
-from workflows.domain import JournalBatch, JournalEntry, Phase
+from workflows.domain import Actor, ActorRole, CaseSnapshot, JournalBatch, JournalEntry, Phase
 
 
 def entry(seq: int) -> JournalEntry:
-    return JournalEntry(case_id="C-journal", seq=seq, at=datetime(2027, 1, 4, tzinfo=timezone.utc),
-                        kind="give_consent", phase_before=Phase.CONSENT, phase_after=Phase.PRESCRIPTION)  # fmt: skip
+    """The person gives consent (again and again: the journal does not judge, it records)."""
+    return JournalEntry(
+        case_id="C-journal",
+        seq=seq,
+        at=datetime(2027, 1, 4, tzinfo=timezone.utc),
+        kind="give_consent",
+        phase_before=Phase.CONSENT,
+        phase_after=Phase.PRESCRIPTION,
+        actor=Actor(role=ActorRole.COORDINATOR, id="coord-1"),
+        detail={"given_on": "2027-01-04", "by_legal_representative": False},
+        snapshot=CaseSnapshot(phase=Phase.PRESCRIPTION, structure_id="S1", situation=None, route=None,
+                              referent_id=None, employer_id=None, next_review_due=None, open_requests=0,
+                              overdue=False),  # fmt: skip
+    )
 
 
 def test_the_same_batch_twice_is_written_once(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         Amendment,
         AssignReferent,
         CaseInput,
+        CaseSnapshot,
         CaseState,
         Closure,
         ClosureReason,
@@ -48,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         ReviewSchedule,
         SetReviewCadence,
         SignConvention,
+        StepInput,
         Step,
         SubmitEmployerRequest,
         SubmitEvaluation,
@@ -113,7 +115,7 @@ class AccompanimentWorkflow:
     @workflow.update
     def give_consent(self, data: GiveConsent) -> CaseState:
         self.state.consent_given_on = data.given_on
-        self._advance(Step.GIVE_CONSENT, by_legal_representative=str(data.by_legal_representative).lower())
+        self._advance(Step.GIVE_CONSENT, data)
         return self.state
 
     @give_consent.validator
@@ -123,7 +125,7 @@ class AccompanimentWorkflow:
 
     @workflow.update
     def withdraw_consent(self, data: WithdrawConsent) -> CaseState:
-        self._close(Step.WITHDRAW_CONSENT, ClosureReason.CONSENT_WITHDRAWN)
+        self._close(Step.WITHDRAW_CONSENT, ClosureReason.CONSENT_WITHDRAWN, data)
         return self.state
 
     @withdraw_consent.validator
@@ -137,8 +139,7 @@ class AccompanimentWorkflow:
     def record_prescription(self, data: RecordPrescription) -> CaseState:
         self.state.prescription = data.prescription
         self.state.situation = data.situation or self.state.situation
-        detail = {"route": data.prescription.route, "situation": str(self.state.situation)}
-        self._advance(Step.RECORD_PRESCRIPTION, **detail)
+        self._advance(Step.RECORD_PRESCRIPTION, data)
         return self.state
 
     @record_prescription.validator
@@ -155,7 +156,7 @@ class AccompanimentWorkflow:
     def sign_convention(self, data: SignConvention) -> CaseState:
         self.state.signatures[data.party] = data.signed_on
         unsigned = set(lifecycle.required_parties(self.state)) - set(self.state.signatures)
-        self._advance(Step.SIGN_CONVENTION, moves=not unsigned, party=data.party.value)
+        self._advance(Step.SIGN_CONVENTION, data, moves=not unsigned)
         return self.state
 
     @sign_convention.validator
@@ -173,7 +174,7 @@ class AccompanimentWorkflow:
     @workflow.update
     def submit_evaluation(self, data: SubmitEvaluation) -> CaseState:
         self.state.evaluated_on = data.completed_on
-        self._advance(Step.SUBMIT_EVALUATION)
+        self._advance(Step.SUBMIT_EVALUATION, data)
         return self.state
 
     @submit_evaluation.validator
@@ -184,7 +185,7 @@ class AccompanimentWorkflow:
     @workflow.update
     def submit_project(self, data: SubmitProject) -> CaseState:
         self.state.project_agreed_on = data.agreed_on
-        self._advance(Step.SUBMIT_PROJECT)
+        self._advance(Step.SUBMIT_PROJECT, data)
         return self.state
 
     @submit_project.validator
@@ -210,8 +211,7 @@ class AccompanimentWorkflow:
             # The employer is a party: joining after signature is an amendment to the convention.
             state.amendments.append(Amendment(at=workflow.now(), employer_id=data.employer_id))
             state.employer_id = data.employer_id
-        detail = {"employer_id": data.employer_id, "contract_type": data.contract_type.value}
-        self._advance(Step.RECORD_HIRING, **detail)
+        self._advance(Step.RECORD_HIRING, data)
         return self.state
 
     @record_hiring.validator
@@ -226,7 +226,7 @@ class AccompanimentWorkflow:
         if current is not None:
             current.ended_on = data.ended_on
         self.state.employer_id = None
-        self._advance(Step.RECORD_JOB_LOSS)
+        self._advance(Step.RECORD_JOB_LOSS, data)
         return self.state
 
     @record_job_loss.validator
@@ -240,7 +240,7 @@ class AccompanimentWorkflow:
 
     @workflow.update
     def record_change_of_post(self, data: RecordChangeOfPost) -> CaseState:
-        self._advance(Step.RECORD_CHANGE_OF_POST, effective_on=data.effective_on.isoformat())
+        self._advance(Step.RECORD_CHANGE_OF_POST, data)
         return self.state
 
     @record_change_of_post.validator
@@ -253,7 +253,7 @@ class AccompanimentWorkflow:
     @workflow.update
     def assign_referent(self, data: AssignReferent) -> CaseState:
         self.state.referent_id = data.referent_id
-        self._advance(Step.ASSIGN_REFERENT, referent_id=data.referent_id)
+        self._advance(Step.ASSIGN_REFERENT, data)
         return self.state
 
     @assign_referent.validator
@@ -275,11 +275,7 @@ class AccompanimentWorkflow:
         if period_start is not None:
             # The current period keeps its start: a shorter cadence may make a review due now.
             state.review.next_due = period_start + lifecycle.review_interval(state, state.phase)
-        detail = {
-            "job_search_review_every": str(state.settings.job_search_review_every),
-            "in_job_review_every": str(state.settings.in_job_review_every),
-        }
-        self._advance(Step.SET_REVIEW_CADENCE, **detail)
+        self._advance(Step.SET_REVIEW_CADENCE, data)
         return self.state
 
     @set_review_cadence.validator
@@ -294,7 +290,7 @@ class AccompanimentWorkflow:
             held=state.review.held + 1,
             last_held_on=data.held_on,
         )
-        self._advance(Step.COMPLETE_REVIEW, held_on=data.held_on.isoformat())
+        self._advance(Step.COMPLETE_REVIEW, data)
         return self.state
 
     @complete_review.validator
@@ -315,7 +311,7 @@ class AccompanimentWorkflow:
             deadline=now + self.state.settings.request_response_within,
         )
         self.state.requests.append(request)
-        self._advance(Step.SUBMIT_EMPLOYER_REQUEST, request_id=request.request_id, kind=data.kind.value)
+        self._advance(Step.SUBMIT_EMPLOYER_REQUEST, data, request_id=request.request_id, deadline=request.deadline.isoformat())
         return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
 
     @submit_employer_request.validator
@@ -333,7 +329,7 @@ class AccompanimentWorkflow:
         request.status = RequestStatus.ANSWERED
         request.answered_at = workflow.now()
         request.outcome = data.outcome
-        self._advance(Step.RESPOND_TO_REQUEST, request_id=data.request_id, outcome=data.outcome.value)
+        self._advance(Step.RESPOND_TO_REQUEST, data)
         return self.state
 
     @respond_to_request.validator
@@ -350,7 +346,7 @@ class AccompanimentWorkflow:
 
     @workflow.update
     def close(self, data: CloseCase) -> CaseState:
-        self._close(Step.CLOSE, data.reason)
+        self._close(Step.CLOSE, data.reason, data)
         return self.state
 
     @close.validator
@@ -367,8 +363,9 @@ class AccompanimentWorkflow:
 
     def _open(self, opening: OpenCase) -> None:
         now = workflow.now()
-        self.state = CaseState(**dict(opening), opened_at=now, phase_since=now)
-        self._journal("case_opened", Phase.CONSENT, Phase.CONSENT, {"structure_id": opening.structure_id})
+        case_fields = {name: value for name, value in opening if name != "actor"}
+        self.state = CaseState(**case_fields, opened_at=now, phase_since=now)
+        self._journal("case_opened", Phase.CONSENT, Phase.CONSENT, opening)
 
     def _reopen(self) -> None:
         """A new run for the same person: consent, prescription and signatures are asked anew."""
@@ -377,24 +374,24 @@ class AccompanimentWorkflow:
         state.consent_given_on = None
         state.prescription = None
         state.signatures = {}
-        self._advance(Step.REOPEN)
+        self._advance(Step.REOPEN, None)
 
-    def _close(self, step: Step, reason: ClosureReason) -> None:
+    def _close(self, step: Step, reason: ClosureReason, data: StepInput) -> None:
         now = workflow.now()
         for request in self.state.requests:
             if request.status is RequestStatus.OPEN:
                 request.status = RequestStatus.CANCELLED
         self.state.closure = Closure(at=now, reason=reason)
-        self._advance(step, reason=reason.value)
+        self._advance(step, data)
 
-    def _advance(self, step: Step, *, moves: bool = True, **detail: str) -> None:
+    def _advance(self, step: Step, data: StepInput | None, *, moves: bool = True, **extra: str) -> None:
         """Apply a step: move along the transition table (when it moves) and journal it."""
         state = self.state
         before = state.phase
         after = lifecycle.next_phase(before, step, employed=state.employed) if moves else before
         if after is not before:
             self._enter(after, step)
-        self._journal(step.value, before, after, detail)
+        self._journal(step.value, before, after, data, **extra)
 
     def _enter(self, phase: Phase, step: Step) -> None:
         state = self.state
@@ -408,8 +405,10 @@ class AccompanimentWorkflow:
             next_due = now + lifecycle.review_interval(state, phase)
         state.review = ReviewSchedule(next_due=next_due, held=state.review.held, last_held_on=state.review.last_held_on)
 
-    def _journal(self, kind: str, before: Phase, after: Phase, detail: dict[str, str]) -> None:
+    def _journal(self, kind: str, before: Phase, after: Phase, data: StepInput | None, **extra: Any) -> None:
+        """Queue the event for the registry: the step's own fields, who acted, and the case after it."""
         self.state.seq += 1
+        detail = data.model_dump(mode="json", exclude={"actor", "settings"}) if data is not None else {}
         entry = JournalEntry(
             case_id=self.state.case_id,
             seq=self.state.seq,
@@ -417,7 +416,9 @@ class AccompanimentWorkflow:
             kind=kind,
             phase_before=before,
             phase_after=after,
-            detail=detail,
+            actor=data.actor if data is not None else None,
+            detail=detail | extra,
+            snapshot=CaseSnapshot.of(self.state),
         )
         self._outbox.append(entry)
 
@@ -441,8 +442,8 @@ class AccompanimentWorkflow:
             assert request is not None
             request.escalated = True
         state.alerts.append(Alert(at=now, kind=deadline.kind, phase=state.phase, request_id=deadline.request_id))
-        detail = {"request_id": deadline.request_id} if deadline.request_id else {}
-        self._journal(deadline.kind.value, state.phase, state.phase, detail)
+        extra = {"request_id": deadline.request_id} if deadline.request_id else {"due_at": deadline.at.isoformat()}
+        self._journal(deadline.kind.value, state.phase, state.phase, None, **extra)
 
     def _time_to_next_deadline(self) -> timedelta | None:
         upcoming = [deadline.at for deadline in lifecycle.deadlines(self.state)]

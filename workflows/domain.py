@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -39,6 +39,36 @@ JOURNAL_ACTIVITY = "append_to_journal"
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ActorRole(StrEnum):
+    """Who acts, as the audit journal records it."""
+
+    COORDINATOR = "coordinator"
+    REFERENT = "referent"
+    EMPLOYER = "employer"
+    BENEFICIARY = "beneficiary"
+    SYSTEM = "system"
+
+
+class Actor(Model):
+    role: ActorRole
+    id: OpaqueId
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        """`role:id`, e.g. `referent:ref-12`."""
+        role, _, actor_id = text.partition(":")
+        return cls(role=role, id=actor_id)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.role}:{self.id}"
+
+
+class StepInput(Model):
+    """What every step carries besides its own fields: who is acting."""
+
+    actor: Actor | None = None
 
 
 class Situation(StrEnum):
@@ -191,9 +221,11 @@ class CaseSettings(Model):
 # --- Inputs: one model per step ---------------------------------------------------------------
 
 
-class OpenCase(Model):
+class OpenCase(StepInput):
     case_id: OpaqueId
     structure_id: OpaqueId
+    beneficiary_id: OpaqueId | None = None
+    """The person in the registry; identity never travels with the case."""
     birth_date: date
     situation: Situation | None = None
     employer_id: OpaqueId | None = None
@@ -207,54 +239,54 @@ class OpenCase(Model):
         return self
 
 
-class GiveConsent(Model):
+class GiveConsent(StepInput):
     given_on: date
     by_legal_representative: bool = False
 
 
-class WithdrawConsent(Model):
+class WithdrawConsent(StepInput):
     withdrawn_on: date
 
 
-class RecordPrescription(Model):
+class RecordPrescription(StepInput):
     prescription: Prescription
     situation: Situation | None = None
     """The situation stated by the prescription; required unless the case already has one."""
 
 
-class SignConvention(Model):
+class SignConvention(StepInput):
     party: Party
     signed_on: date
 
 
-class SubmitEvaluation(Model):
+class SubmitEvaluation(StepInput):
     completed_on: date
 
 
-class SubmitProject(Model):
+class SubmitProject(StepInput):
     agreed_on: date
 
 
-class RecordHiring(Model):
+class RecordHiring(StepInput):
     employer_id: OpaqueId
     contract_type: ContractType
     start_date: date
     weekly_hours: Annotated[float, Field(gt=0, le=60)] | None = None
 
 
-class RecordJobLoss(Model):
+class RecordJobLoss(StepInput):
     ended_on: date
 
 
-class RecordChangeOfPost(Model):
+class RecordChangeOfPost(StepInput):
     effective_on: date
 
 
-class AssignReferent(Model):
+class AssignReferent(StepInput):
     referent_id: OpaqueId
 
 
-class SetReviewCadence(Model):
+class SetReviewCadence(StepInput):
     job_search_review_every: PositiveDuration | None = None
     in_job_review_every: PositiveDuration | None = None
 
@@ -265,21 +297,21 @@ class SetReviewCadence(Model):
         return self
 
 
-class CompleteReview(Model):
+class CompleteReview(StepInput):
     held_on: date
 
 
-class SubmitEmployerRequest(Model):
+class SubmitEmployerRequest(StepInput):
     employer_id: OpaqueId
     kind: RequestKind
 
 
-class RespondToRequest(Model):
+class RespondToRequest(StepInput):
     request_id: OpaqueId
     outcome: ResponseOutcome
 
 
-class CloseCase(Model):
+class CloseCase(StepInput):
     reason: ClosureReason
 
     @model_validator(mode="after")
@@ -349,6 +381,7 @@ class Closure(Model):
 class CaseState(Model):
     case_id: OpaqueId
     structure_id: OpaqueId
+    beneficiary_id: OpaqueId | None = None
     birth_date: date
     situation: Situation | None
     referent_id: OpaqueId | None
@@ -387,6 +420,11 @@ class CaseState(Model):
         return sum(1 for request in self.requests if request.status is RequestStatus.OPEN)
 
     @property
+    def overdue(self) -> bool:
+        """A review or an employer request is past its deadline."""
+        return self.review.overdue or any(r.escalated and r.status is RequestStatus.OPEN for r in self.requests)
+
+    @property
     def current_employment(self) -> Employment | None:
         return next((job for job in self.employments if job.ended_on is None), None)
 
@@ -401,6 +439,34 @@ class RequestAcknowledgement(Model):
     deadline: datetime
 
 
+class CaseSnapshot(Model):
+    """The case as it stands after an event: what the registry's list of cases shows."""
+
+    phase: Phase
+    structure_id: str
+    situation: Situation | None
+    route: str | None
+    referent_id: str | None
+    employer_id: str | None
+    next_review_due: datetime | None
+    open_requests: int
+    overdue: bool
+
+    @classmethod
+    def of(cls, state: CaseState) -> CaseSnapshot:
+        return cls(
+            phase=state.phase,
+            structure_id=state.structure_id,
+            situation=state.situation,
+            route=state.prescription.route if state.prescription else None,
+            referent_id=state.referent_id,
+            employer_id=state.employer_id,
+            next_review_due=state.review.next_due,
+            open_requests=state.open_requests,
+            overdue=state.overdue,
+        )
+
+
 class JournalEntry(Model):
     """One line of the append-only journal; (case_id, seq) makes a retried write harmless."""
 
@@ -410,7 +476,10 @@ class JournalEntry(Model):
     kind: str
     phase_before: Phase
     phase_after: Phase
-    detail: dict[str, str] = {}
+    actor: Actor | None = None
+    detail: dict[str, Any] = {}
+    """The step's input (or the alert's subject): opaque ids, dates and codes only."""
+    snapshot: CaseSnapshot | None = None
 
 
 class JournalBatch(Model):

@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
-from workflows.domain import CaseState, RequestStatus
+from workflows.domain import CaseState
 
 PHASE = SearchAttributeKey.for_keyword("EaPhase")
 REFERENT = SearchAttributeKey.for_keyword("EaReferent")
@@ -44,9 +44,6 @@ def dev_server_flags() -> list[str]:
 
 def case_values(state: CaseState) -> dict[SearchAttributeKey, Any]:
     """What a case shows operators; None means the case has no such value (yet)."""
-    overdue = state.review.overdue or any(
-        r.escalated and r.status is RequestStatus.OPEN for r in state.requests
-    )
     return {
         PHASE: state.phase.value,
         REFERENT: state.referent_id,
@@ -55,7 +52,7 @@ def case_values(state: CaseState) -> dict[SearchAttributeKey, Any]:
         ROUTE: state.prescription.route if state.prescription else None,
         NEXT_REVIEW_AT: state.review.next_due,
         OPEN_REQUESTS: state.open_requests,
-        OVERDUE: overdue,
+        OVERDUE: state.overdue,
     }
 
 

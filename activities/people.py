@@ -1,0 +1,98 @@
+"""The people of the registry: registering a beneficiary, and finding a duplicate before it exists.
+
+Identity and contact are personal data: this module is the door through which they enter the
+registry, and nothing here is handed to a workflow but the opaque id it returns.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import date, datetime, timezone
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from activities.schema import Beneficiary, Case
+from workflows.domain import OpaqueId, Situation
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class BeneficiaryIdentity(BaseModel):
+    """What a coordinator records about the person; validated before anything is written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    structure_id: OpaqueId
+    first_name: Name
+    last_name: Name
+    birth_date: date
+    email: EmailStr | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 .()-]{6,30}$")] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
+    situation: Situation | None = None
+    rqth_reference: Annotated[str, Field(max_length=64)] | None = None
+    esat_reference: Annotated[str, Field(max_length=64)] | None = None
+
+
+class DuplicateBeneficiary(Exception):
+    """The same person (same names, folded, and birth date) is already registered in the structure."""
+
+    def __init__(self, beneficiary_id: str, case_ids: list[str]) -> None:
+        cases = f" (cases: {', '.join(case_ids)})" if case_ids else ""
+        super().__init__(f"this person is already registered as {beneficiary_id}{cases}")
+        self.beneficiary_id = beneficiary_id
+        self.case_ids = case_ids
+
+
+def identity_key(first_name: str, last_name: str) -> str:
+    """« Élodie  DUPONT-Martin » and « elodie dupont martin » are the same key."""
+
+    def fold(name: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", name.casefold())
+        letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+        return " ".join(letters.split())
+
+    return f"{fold(last_name)}|{fold(first_name)}"
+
+
+def register_beneficiary(engine: Engine, identity: BeneficiaryIdentity) -> str:
+    """Store the person and return their opaque id; a duplicate is reported, never stored twice."""
+    key = identity_key(identity.first_name, identity.last_name)
+    with Session(engine) as session:
+        existing = _find(session, identity.structure_id, key, identity.birth_date)
+        if existing is not None:
+            raise DuplicateBeneficiary(existing, _cases_of(session, existing))
+        beneficiary_id = f"B{uuid.uuid4().hex[:12].upper()}"
+        session.add(
+            Beneficiary(
+                id=beneficiary_id,
+                identity_key=key,
+                registered_at=datetime.now(timezone.utc),
+                **identity.model_dump(mode="python"),
+            )
+        )
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = _find(session, identity.structure_id, key, identity.birth_date)
+            if existing is None:
+                raise
+            raise DuplicateBeneficiary(existing, _cases_of(session, existing)) from None  # registered meanwhile
+    return beneficiary_id
+
+
+def _find(session: Session, structure_id: str, key: str, birth_date: date) -> str | None:
+    query = select(Beneficiary.id).where(
+        Beneficiary.structure_id == structure_id, Beneficiary.identity_key == key, Beneficiary.birth_date == birth_date
+    )
+    return session.scalars(query).first()
+
+
+def _cases_of(session: Session, beneficiary_id: str) -> list[str]:
+    return list(session.scalars(select(Case.id).where(Case.beneficiary_id == beneficiary_id).order_by(Case.opened_at)))

@@ -1,0 +1,199 @@
+"""From journal entries to the registry's tables: one small function per kind of event.
+
+Called only for an entry written for the first time, in the same transaction as the journal
+row: an event is projected exactly once, however often Temporal retries the activity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from activities import schema
+from workflows.domain import JournalEntry
+
+
+def project(session: Session, entry: JournalEntry) -> None:
+    case = session.get(schema.Case, entry.case_id)
+    handler = PROJECTORS.get(entry.kind)
+    if handler is not None:
+        handler(session, entry, case, _common(entry))
+    _update_case(session, entry, case)
+
+
+def _common(entry: JournalEntry) -> dict[str, Any]:
+    return {"case_id": entry.case_id, "seq": entry.seq, "at": entry.at}
+
+
+def _update_case(session: Session, entry: JournalEntry, case: schema.Case | None) -> None:
+    snapshot = entry.snapshot
+    if snapshot is None:
+        return
+    if case is None:
+        case = schema.Case(id=entry.case_id, opened_at=entry.at, beneficiary_id=entry.detail.get("beneficiary_id"))
+        session.add(case)
+    case.structure_id = snapshot.structure_id
+    case.phase = snapshot.phase.value
+    case.situation = snapshot.situation.value if snapshot.situation else None
+    case.route = snapshot.route
+    case.referent_id = snapshot.referent_id
+    case.employer_id = snapshot.employer_id
+    case.next_review_due = snapshot.next_review_due
+    case.open_requests = snapshot.open_requests
+    case.overdue = snapshot.overdue
+    case.last_seq = entry.seq
+    case.updated_at = entry.at
+
+
+Projector = Callable[[Session, JournalEntry, "schema.Case | None", dict[str, Any]], None]
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _consent(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    session.add(schema.Consent(**common, given_on=_day(entry.detail["given_on"]),
+                               by_legal_representative=entry.detail["by_legal_representative"]))  # fmt: skip
+
+
+def _closure(session: Session, entry: JournalEntry, case: schema.Case | None, common: dict[str, Any]) -> None:
+    if entry.kind == "withdraw_consent":
+        session.add(schema.Consent(**common, withdrawn_on=_day(entry.detail["withdrawn_on"])))
+    if case is not None:
+        case.closed_at = entry.at
+        case.closure_reason = entry.detail.get("reason", "consent_withdrawn")
+    session.execute(
+        update(schema.EmployerRequest)
+        .where(schema.EmployerRequest.case_id == entry.case_id, schema.EmployerRequest.status == "open")
+        .values(status="cancelled")
+    )
+
+
+def _reopen(_session: Session, _entry: JournalEntry, case: schema.Case | None, _common: dict[str, Any]) -> None:
+    if case is not None:
+        case.closed_at = None
+        case.closure_reason = None
+
+
+def _prescription(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    p = entry.detail["prescription"]
+    if p["route"] == "cdaph":
+        row = schema.Prescription(**common, route="cdaph", prescriber="cdaph", reference=p["decision_reference"],
+                                  dated=_day(p["decision_date"]))  # fmt: skip
+    else:
+        row = schema.Prescription(**common, route="spe", prescriber=p["prescriber"],
+                                  reference=p["prescriber_reference"], dated=_day(p["prescription_date"]))  # fmt: skip
+    session.add(row)
+
+
+def _signature(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    session.add(schema.Signature(**common, party=entry.detail["party"], signed_on=_day(entry.detail["signed_on"])))
+
+
+def _evaluation(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    session.add(schema.Evaluation(**common, completed_on=_day(entry.detail["completed_on"])))
+
+
+def _project(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    session.add(schema.ProfessionalProject(**common, agreed_on=_day(entry.detail["agreed_on"])))
+
+
+def _current_employment(session: Session, case_id: str) -> schema.Employment | None:
+    query = select(schema.Employment).where(schema.Employment.case_id == case_id, schema.Employment.ended_on.is_(None))
+    return session.scalars(query.order_by(schema.Employment.seq.desc())).first()
+
+
+def _hiring(session: Session, entry: JournalEntry, case: schema.Case | None, common: dict[str, Any]) -> None:
+    detail = entry.detail
+    start = _day(detail["start_date"])
+    previous = _current_employment(session, entry.case_id)
+    if previous is not None:
+        previous.ended_on = start
+    session.add(schema.Employment(**common, employer_id=detail["employer_id"], contract_type=detail["contract_type"],
+                                  start_date=start, weekly_hours=detail.get("weekly_hours")))  # fmt: skip
+    if case is None or case.employer_id != detail["employer_id"]:
+        session.add(schema.Amendment(**common, employer_id=detail["employer_id"]))
+
+
+def _job_loss(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    current = _current_employment(session, entry.case_id)
+    if current is not None:
+        current.ended_on = _day(entry.detail["ended_on"])
+
+
+def _pending_review(session: Session, case_id: str) -> schema.Review | None:
+    query = select(schema.Review).where(schema.Review.case_id == case_id, schema.Review.held_on.is_(None))
+    return session.scalars(query.order_by(schema.Review.seq.desc())).first()
+
+
+def _review_due(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    session.add(schema.Review(**common, phase=entry.phase_after.value, due_at=datetime.fromisoformat(entry.detail["due_at"])))
+
+
+def _review_overdue(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    pending = _pending_review(session, entry.case_id)
+    if pending is None:
+        session.add(schema.Review(**common, phase=entry.phase_after.value, overdue=True))
+    else:
+        pending.overdue = True
+
+
+def _review_held(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    held_on = _day(entry.detail["held_on"])
+    pending = _pending_review(session, entry.case_id)
+    if pending is None:  # held before it was due
+        session.add(schema.Review(**common, phase=entry.phase_after.value, held_on=held_on))
+    else:
+        pending.held_on = held_on
+
+
+def _request(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    detail = entry.detail
+    session.add(schema.EmployerRequest(**common, request_id=detail["request_id"], employer_id=detail["employer_id"],
+                                       kind=detail["kind"], deadline=datetime.fromisoformat(detail["deadline"])))  # fmt: skip
+
+
+def _request_row(session: Session, entry: JournalEntry) -> schema.EmployerRequest:
+    query = select(schema.EmployerRequest).where(
+        schema.EmployerRequest.case_id == entry.case_id,
+        schema.EmployerRequest.request_id == entry.detail["request_id"],
+    )
+    return session.scalars(query).one()
+
+
+def _response(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    request = _request_row(session, entry)
+    request.status = "answered"
+    request.answered_at = entry.at
+    request.outcome = entry.detail["outcome"]
+
+
+def _request_overdue(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    _request_row(session, entry).escalated = True
+
+
+PROJECTORS: dict[str, Projector] = {
+    "give_consent": _consent,
+    "withdraw_consent": _closure,
+    "close": _closure,
+    "reopen": _reopen,
+    "record_prescription": _prescription,
+    "sign_convention": _signature,
+    "submit_evaluation": _evaluation,
+    "submit_project": _project,
+    "record_hiring": _hiring,
+    "record_job_loss": _job_loss,
+    "review_due": _review_due,
+    "review_overdue": _review_overdue,
+    "complete_review": _review_held,
+    "submit_employer_request": _request,
+    "respond_to_request": _response,
+    "request_overdue": _request_overdue,
+}
+"""Events with no row of their own (assign_referent, set_review_cadence, phase reminders, changes
+of post) still update the case and the journal."""

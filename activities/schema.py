@@ -1,0 +1,218 @@
+"""The registry's tables: the system of record for people, organisations, cases and their events.
+
+Temporal holds each case's live state; these tables hold what must outlive it, and are the only
+place with personal data (identity, contact) — never copied into a workflow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from activities.database import Base
+
+ID = String(64)
+
+
+class Structure(Base):
+    """A structure gestionnaire (plateforme emploi accompagné)."""
+
+    __tablename__ = "structures"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(3))
+
+
+class Organisation(Base):
+    """An employer (with its SIRET) or a prescriber (CDAPH, France Travail, Cap emploi, mission locale)."""
+
+    __tablename__ = "organisations"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+
+
+class Referent(Base):
+    __tablename__ = "referents"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    structure_id: Mapped[str | None] = mapped_column(ID, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class Beneficiary(Base):
+    """The person accompanied: identity and contact live here and nowhere else."""
+
+    __tablename__ = "beneficiaries"
+    __table_args__ = (
+        UniqueConstraint("structure_id", "identity_key", "birth_date", name="uq_beneficiary_identity"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    structure_id: Mapped[str] = mapped_column(ID)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    identity_key: Mapped[str] = mapped_column(String(201))
+    """Names folded (case, accents, spaces) so that « Élodie DUPONT » and « elodie dupont » match."""
+    birth_date: Mapped[date] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(Text)
+    situation: Mapped[str | None] = mapped_column(String(20))
+    rqth_reference: Mapped[str | None] = mapped_column(String(64))
+    esat_reference: Mapped[str | None] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Case(Base):
+    """One row per case, kept current from the workflow's events (the read model for lists)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_phase_opened", "phase", "opened_at", "id"),
+        Index("ix_cases_structure_phase", "structure_id", "phase"),
+        Index("ix_cases_referent_phase", "referent_id", "phase"),
+        Index("ix_cases_next_review", "next_review_due"),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    beneficiary_id: Mapped[str | None] = mapped_column(ID, ForeignKey("beneficiaries.id", ondelete="SET NULL"))
+    structure_id: Mapped[str] = mapped_column(ID)
+    phase: Mapped[str] = mapped_column(String(20))
+    situation: Mapped[str | None] = mapped_column(String(20))
+    route: Mapped[str | None] = mapped_column(String(10))
+    referent_id: Mapped[str | None] = mapped_column(ID)
+    employer_id: Mapped[str | None] = mapped_column(ID, index=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closure_reason: Mapped[str | None] = mapped_column(String(30))
+    next_review_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    open_requests: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseEvent:
+    """Columns every per-event table shares: the case, and the journal entry that produced the row."""
+
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Consent(CaseEvent, Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    given_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    by_legal_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Prescription(CaseEvent, Base):
+    __tablename__ = "prescriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    route: Mapped[str] = mapped_column(String(10))
+    prescriber: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(64))
+    dated: Mapped[date] = mapped_column(Date)
+
+
+class Signature(CaseEvent, Base):
+    """A party's signature of the convention individuelle d'accompagnement."""
+
+    __tablename__ = "convention_signatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party: Mapped[str] = mapped_column(String(20))
+    signed_on: Mapped[date] = mapped_column(Date)
+
+
+class Amendment(CaseEvent, Base):
+    """An employer joining the convention (hiring, change of employer)."""
+
+    __tablename__ = "convention_amendments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[str] = mapped_column(ID)
+
+
+class Evaluation(CaseEvent, Base):
+    __tablename__ = "evaluations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    completed_on: Mapped[date] = mapped_column(Date)
+
+
+class ProfessionalProject(CaseEvent, Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreed_on: Mapped[date] = mapped_column(Date)
+
+
+class Employment(CaseEvent, Base):
+    """A hiring, closed by a job loss or the next hiring."""
+
+    __tablename__ = "employments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[str] = mapped_column(ID)
+    contract_type: Mapped[str] = mapped_column(String(20))
+    start_date: Mapped[date] = mapped_column(Date)
+    weekly_hours: Mapped[float | None] = mapped_column(Float)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Review(CaseEvent, Base):
+    """A periodic review: due, then held — or overdue and escalated."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phase: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    held_on: Mapped[date | None] = mapped_column(Date)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EmployerRequest(CaseEvent, Base):
+    __tablename__ = "employer_requests"
+    __table_args__ = (
+        UniqueConstraint("case_id", "request_id", name="uq_request_case"),
+        Index("ix_requests_open_deadline", "status", "deadline"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(20))
+    employer_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(30))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+
+
+class JournalRow(Base):
+    """The append-only audit journal: who did what, when, on which case, phase before and after."""
+
+    __tablename__ = "journal"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_journal_case_seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    phase_before: Mapped[str] = mapped_column(String(20))
+    phase_after: Mapped[str] = mapped_column(String(20))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(ID)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
