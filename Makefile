@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test histories clean
+.PHONY: install run test bench histories clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ run: $(STAMP)
 ## Run the whole test suite against a real Temporal dev server.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Benchmarks (not part of the tests): the registry's list queries among 100,000 cases.
+bench: $(STAMP)
+	$(BIN)/python -m bench.registry_list
 
 ## Re-record the histories the replay tests use (only for an intended, patched change).
 histories: $(STAMP)

@@ -22,12 +22,15 @@ import yaml
 from pydantic import ValidationError
 
 import worker
-from activities.database import database_url_from_env
+from activities.database import database_url_from_env, make_engine
+from activities.migrate import migrate
+from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
 from starter import cases, devserver, output
 from starter.devserver import DevServer
 from starter.settings import DEFAULT_TASK_QUEUE, Connection, ServerUnreachable
 from workflows.domain import (
     STEP_INPUTS,
+    Actor,
     CaseState,
     ClosureReason,
     ContractType,
@@ -137,9 +140,12 @@ def choice(enum: type) -> click.Choice:
               help="Temporal namespace (env TEMPORAL_NAMESPACE).")  # fmt: skip
 @click.option("--task-queue", envvar="EA_TASK_QUEUE", default=DEFAULT_TASK_QUEUE, show_default=True,
               help="Task queue of the workers (env EA_TASK_QUEUE).")  # fmt: skip
+@click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: parse_actor(v),
+              help="Who acts, as role:id (coordinator, referent, employer, beneficiary), e.g. referent:ref-12. "
+                   "Recorded in the audit journal (env EA_ACTOR).")  # fmt: skip
 @click.version_option(package_name="emploi-accompagne")
 @click.pass_context
-def ea(ctx: click.Context, address: str, namespace: str, task_queue: str) -> None:
+def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, actor: Actor | None) -> None:
     """Open and drive emploi accompagné cases.
 
     \b
@@ -151,6 +157,20 @@ def ea(ctx: click.Context, address: str, namespace: str, task_queue: str) -> Non
       ea status C1A2B3
     """
     ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue)
+    ctx.meta["actor"] = actor
+
+
+def parse_actor(text: str | None) -> Actor | None:
+    if not text:
+        return None
+    try:
+        return Actor.parse(text)
+    except ValidationError:
+        raise click.BadParameter(f"{text!r} is not role:id, e.g. coordinator:coord-3 or referent:ref-12") from None
+
+
+def current_actor() -> Actor | None:
+    return click.get_current_context().meta.get("actor")
 
 
 pass_connection = click.make_pass_decorator(Connection)
@@ -166,23 +186,69 @@ pass_connection = click.make_pass_decorator(Connection)
 @click.option("--situation", type=choice(Situation), help="rqth, esat or employee (D5213-89).")
 @click.option("--employer", "employer_id", help="Id of the current employer (required for an employee).")
 @click.option("--referent", "referent_id", help="Id of the référent emploi accompagné.")
+@click.option("--beneficiary", "beneficiary_id", help="Id of a person already in the registry.")
+@click.option("--first-name", help="The person's first name (kept in the registry only).")
+@click.option("--last-name", help="The person's last name (kept in the registry only).")
+@click.option("--email", help="The person's e-mail address (registry only).")
+@click.option("--phone", help="The person's phone number (registry only).")
 @click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A YAML or JSON file with the same fields (case_id, structure_id, birth_date, ...).")  # fmt: skip
+              help="A YAML or JSON file with the same fields (case_id, structure_id, birth_date, first_name, ...).")  # fmt: skip
 @json_option
 @pass_connection
 def open_command(connection: Connection, from_file: Path | None, as_json: bool, **flags: Any) -> None:
     """Open a case: it waits for the person's consent.
 
+    The person's identity goes to the registry (DATABASE_URL); the case carries only an opaque id.
+    A person already registered in the structure is refused, with their cases, unless they have none.
+
     \b
     Example:
-      ea open --structure struct-75 --birth-date 1990-05-17 --situation rqth --referent ref-12
+      ea open --structure struct-75 --first-name Élodie --last-name Dupont --birth-date 1990-05-17 \\
+              --situation rqth --referent ref-12
       ea open --from-file case.yaml
     """
     fields = read_case_file(from_file) if from_file else {k: v for k, v in flags.items() if v is not None}
     fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
-    opening = build(OpenCase, **fields)
+    opening = build(OpenCase, **_with_beneficiary(fields), actor=current_actor())
     state = run_async(_with_client(connection, lambda c: cases.open_case(c, connection.task_queue, opening)))
     show(state, as_json)
+
+
+IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
+
+
+def _with_beneficiary(fields: dict[str, Any]) -> dict[str, Any]:
+    """Register the person named in `fields` and replace their identity with the opaque id."""
+    identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
+    if not identity:
+        return fields
+    person = build(BeneficiaryIdentity, **identity, **{k: fields.get(k) for k in ("structure_id", "birth_date", "situation")})
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    try:
+        fields["beneficiary_id"] = register_beneficiary(engine, person)
+    except DuplicateBeneficiary as duplicate:
+        if duplicate.case_ids:
+            hint = f"; `ea reopen {duplicate.case_ids[-1]}` if it is closed"
+            fail(f"refused: {duplicate}{hint}", EXIT_REFUSED)
+        fields["beneficiary_id"] = duplicate.beneficiary_id  # registered, but no case opened: carry on
+    finally:
+        engine.dispose()
+    return fields
+
+
+@ea.command("migrate")
+def migrate_command() -> None:
+    """Bring the registry database (DATABASE_URL) to the newest schema; keeps every row.
+
+    \b
+    Example:
+      DATABASE_URL=postgresql+psycopg://ea@db/ea ea migrate
+    """
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    engine.dispose()
+    click.echo("registry schema is up to date")
 
 
 def read_case_file(path: Path) -> dict[str, Any]:
@@ -277,7 +343,7 @@ def step_command(name: str, step: Step, example: str) -> Callable[[Callable[...,
     def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
         @functools.wraps(to_fields)
         def command(connection: Connection, case_id: str, as_json: bool, **options: Any) -> None:
-            data = build(STEP_INPUTS[step], **to_fields(**options))
+            data = build(STEP_INPUTS[step], **to_fields(**options), actor=current_actor())
             result = run_async(_with_client(connection, lambda c: cases.apply_step(c, case_id, step, data)))
             show(result, as_json)
 

@@ -7,21 +7,25 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 from click.testing import CliRunner, Result
 from temporalio.testing import WorkflowEnvironment
 
+from activities.registry import Registry
+from activities.schema import Beneficiary, Case
 from starter.cli import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, ea
-from tests.builders import new_case_id
+from tests.builders import Cases, new_case_id
 
 
 class Ea:
     """Runs `ea` as a coordinator would, pointed at the test server and worker."""
 
-    def __init__(self, address: str, task_queue: str) -> None:
+    def __init__(self, address: str, task_queue: str, database_url: str = "sqlite://") -> None:
         self.prefix = ["--address", address, "--task-queue", task_queue]
+        self.env = {"DATABASE_URL": database_url, "EA_ACTOR": "coordinator:coord-test"}
 
     async def __call__(self, *args: str) -> Result:
-        return await asyncio.to_thread(CliRunner().invoke, ea, [*self.prefix, *args])
+        return await asyncio.to_thread(CliRunner(env=self.env).invoke, ea, [*self.prefix, *args])
 
     async def ok(self, *args: str) -> str:
         result = await self(*args)
@@ -33,8 +37,8 @@ class Ea:
 
 
 @pytest.fixture
-def cli(env: WorkflowEnvironment, task_queue: str) -> Ea:
-    return Ea(env.client.service_client.config.target_host, task_queue)
+def cli(env: WorkflowEnvironment, task_queue: str, registry: Registry) -> Ea:
+    return Ea(env.client.service_client.config.target_host, task_queue, str(registry.engine.url))
 
 
 async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
@@ -125,3 +129,25 @@ async def test_every_command_has_help_with_an_example(cli: Ea) -> None:
 async def test_the_transition_table_is_printable(cli: Ea) -> None:
     rows = (await cli.json("steps"))["transitions"]
     assert {"phase": "consent", "step": "give_consent", "to": "prescription"} in rows
+
+
+async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(cli: Ea, registry: Registry, cases: Cases) -> None:
+    case = new_case_id()
+    args = ["--structure", "struct-id", "--first-name", "Anaïs", "--last-name", "Lefèvre", "--birth-date", "2001-09-30",
+            "--email", "anais.l@example.fr", "--situation", "rqth"]  # fmt: skip
+    opened = await cli.json("open", "--case-id", case, *args)
+    assert "Lefèvre" not in json.dumps(opened) and opened["beneficiary_id"].startswith("B")
+    await cli.ok("--actor", "referent:ref-3", "consent", case)
+    await cli.ok("close", case, "--reason", "other")
+    await cases.final_state(case)
+
+    with Session(registry.engine) as session:
+        person = session.get(Beneficiary, opened["beneficiary_id"])
+        assert person is not None and (person.first_name, person.email) == ("Anaïs", "anais.l@example.fr")
+        assert session.get(Case, case).beneficiary_id == person.id
+    journal = registry.journal(case)
+    assert [str(e.actor) for e in journal] == ["coordinator:coord-test", "referent:ref-3", "coordinator:coord-test"]
+
+    again = await cli("open", *args)
+    assert again.exit_code == EXIT_REFUSED
+    assert f"already registered as {person.id} (cases: {case})" in again.stderr and f"ea reopen {case}" in again.stderr

@@ -1,0 +1,16 @@
+"""The benchmarks run (small) in the suite, so they never rot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_registry_benchmark_runs_and_reports_every_query() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.registry_list", "--rows", "3000", "--repeat", "2"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert "filled 3,000 cases" in result.stdout
+    assert result.stdout.count("(50 rows)") == 4
+    assert "slowest indexed page" in result.stdout
