@@ -28,7 +28,7 @@ bench: $(STAMP)
 
 ## Re-record the histories the replay tests use (only for an intended, patched change).
 histories: $(STAMP)
-	$(BIN)/python -m tests.record_history
+	$(BIN)/python -m tests.record_history $(GENERATION)
 
 ## Forget every case: removes var/ (Temporal's and the registry's SQLite files).
 clean:

@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.database import database_url_from_env, make_engine
+from activities.documents import Documents
 from activities.registry import Registry
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow
@@ -31,12 +32,13 @@ ACTIVITY_THREADS = 8
 @contextmanager
 def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator[Worker]:
     """A worker for our workflows and activities (sync activities run on a thread pool)."""
+    documents = Documents(registry.engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         yield Worker(
             client,
             task_queue=task_queue,
             workflows=[AccompanimentWorkflow],
-            activities=[registry.append_to_journal],
+            activities=[registry.append_to_journal, documents.render_document],
             activity_executor=executor,
             max_concurrent_activities=ACTIVITY_THREADS,
             graceful_shutdown_timeout=timedelta(seconds=10),

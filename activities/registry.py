@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -43,7 +43,7 @@ class Registry:
                     if self._write(session, entry):
                         project(session, entry)
                         written += 1
-        except OperationalError as error:
+        except DBAPIError as error:
             # Retryable: Temporal tries again until the database is back. The message names the
             # cause only, never the statement's values.
             raise ApplicationError(f"registry unavailable: {error.orig}", type="RegistryUnavailable") from None

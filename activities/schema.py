@@ -15,9 +15,9 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -36,6 +36,8 @@ class Structure(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(3))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(30))
 
 
 class Organisation(Base):
@@ -46,6 +48,7 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    address: Mapped[str | None] = mapped_column(Text)
 
 
 class Referent(Base):
@@ -54,6 +57,7 @@ class Referent(Base):
     structure_id: Mapped[str | None] = mapped_column(ID, index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
 
 
 class Beneficiary(Base):
@@ -90,7 +94,8 @@ class Case(Base):
         Index("ix_cases_next_review", "next_review_due"),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    beneficiary_id: Mapped[str | None] = mapped_column(ID, ForeignKey("beneficiaries.id", ondelete="SET NULL"))
+    beneficiary_id: Mapped[str | None] = mapped_column(ID, index=True)
+    """No foreign key on purpose: a projection must never block the journal (see projection.py)."""
     structure_id: Mapped[str] = mapped_column(ID)
     phase: Mapped[str] = mapped_column(String(20))
     situation: Mapped[str | None] = mapped_column(String(20))
@@ -199,6 +204,25 @@ class EmployerRequest(CaseEvent, Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(30))
+
+
+class Document(Base):
+    """A rendered document, stored once per (case, event, template) however often it is rendered."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("case_id", "seq", "template", name="uq_document_event_template"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    """The journal entry (case event) that produced it."""
+    template: Mapped[str] = mapped_column(String(40))
+    template_version: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    html: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class JournalRow(Base):

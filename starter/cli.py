@@ -22,7 +22,9 @@ import yaml
 from pydantic import ValidationError
 
 import worker
+from activities import directory as directory_entries
 from activities.database import database_url_from_env, make_engine
+from activities.documents import Documents, Renderer
 from activities.migrate import migrate
 from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
 from starter import cases, devserver, output
@@ -235,6 +237,145 @@ def _with_beneficiary(fields: dict[str, Any]) -> dict[str, Any]:
     finally:
         engine.dispose()
     return fields
+
+
+@ea.group()
+def directory() -> None:
+    """Keep the directory of structures, référents and employers that documents name.
+
+    \b
+    Example:
+      ea directory referent ref-12 --name "Karim Benali" --email k.benali@plateforme.fr
+    """
+
+
+def _save(model: type[directory_entries.Entry], fields: dict[str, Any]) -> None:
+    entry = build(model, **{name: value for name, value in fields.items() if value is not None})
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    directory_entries.upsert(engine, entry)
+    engine.dispose()
+    click.echo(f"{entry.id}: {entry.name}")
+
+
+@directory.command("structure")
+@click.argument("id")
+@click.option("--name", required=True, help="Name of the structure gestionnaire.")
+@click.option("--department", help="Département number, e.g. 33 or 2A.")
+@click.option("--address", help="Postal address, printed on documents.")
+@click.option("--phone", help="Phone number, printed on letters.")
+def directory_structure(**fields: Any) -> None:
+    """Add or update a structure gestionnaire.
+
+    \b
+    Example:
+      ea directory structure struct-33 --name "Plateforme EA Gironde" --department 33
+    """
+    _save(directory_entries.StructureEntry, fields)
+
+
+@directory.command("referent")
+@click.argument("id")
+@click.option("--name", required=True, help="The référent's name, printed on documents.")
+@click.option("--structure", "structure_id", help="Id of their structure.")
+@click.option("--email", help="How beneficiaries and employers reach them.")
+@click.option("--phone", help="Phone number.")
+def directory_referent(**fields: Any) -> None:
+    """Add or update a référent emploi accompagné.
+
+    \b
+    Example:
+      ea directory referent ref-12 --name "Karim Benali" --structure struct-33 --email k.benali@ea33.fr
+    """
+    _save(directory_entries.ReferentEntry, fields)
+
+
+@directory.command("employer")
+@click.argument("id")
+@click.option("--name", required=True, help="The employer's name.")
+@click.option("--siret", help="SIRET number (14 digits).")
+@click.option("--address", help="Postal address.")
+def directory_employer(**fields: Any) -> None:
+    """Add or update an employer.
+
+    \b
+    Example:
+      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678900012
+    """
+    _save(directory_entries.EmployerEntry, fields)
+
+
+@ea.group()
+def documents() -> None:
+    """List and export a case's documents (convention, amendments, reports, letters).
+
+    \b
+    Example:
+      ea documents list C1A2B3
+      ea documents export C1A2B3 4 --format pdf --output convention.pdf
+    """
+
+
+def _documents() -> Documents:
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    return Documents(engine)
+
+
+@documents.command("list")
+@case_argument
+@json_option
+def documents_list(case_id: str, as_json: bool) -> None:
+    """List a case's documents, oldest first.
+
+    \b
+    Example:
+      ea documents list C1A2B3 --json
+    """
+    rows = [{"id": d.id, "template": d.template, "title": d.title, "event": d.seq, "version": d.template_version,
+             "created_at": d.created_at.isoformat(), "formats": ["html", "md"] + (["pdf"] if d.pdf else []),
+             "sha256": d.content_hash} for d in _documents().list(case_id)]  # fmt: skip
+    if as_json:
+        output.emit_json({"documents": rows})
+        return
+    if not rows:
+        click.echo(f"case {case_id} has no document yet")
+        return
+    table = output.Table(title=f"Case {case_id}: documents", title_justify="left")
+    for column in ("id", "title", "event", "formats", "created"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["id"]), row["title"], str(row["event"]), ", ".join(row["formats"]), row["created_at"][:16])
+    output.console.print(table)
+
+
+@documents.command("export")
+@case_argument
+@click.argument("document_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]), default="html", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file instead of printing (required for pdf).")  # fmt: skip
+def documents_export(case_id: str, document_id: int, fmt: str, output: Path | None) -> None:
+    """Print a document, or write it to a file.
+
+    \b
+    Example:
+      ea documents export C1A2B3 4 --format md
+      ea documents export C1A2B3 4 --format pdf --output convention.pdf
+    """
+    document = _documents().get(case_id, document_id)
+    if document is None:
+        fail(f"case {case_id} has no document {document_id}; `ea documents list {case_id}` lists them", EXIT_NOT_FOUND)
+    content: str | bytes | None = {"html": document.html, "md": document.markdown, "pdf": document.pdf}[fmt]
+    if content is None:
+        content = Renderer.pdf(document.html)  # a document not signed on paper, printed as PDF on demand
+    if output is not None:
+        output.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        click.echo(f"wrote {output}")
+    elif isinstance(content, bytes):
+        fail("a PDF goes to a file: add --output FILE", EXIT_USAGE)
+    else:
+        click.echo(content, nl=False)
 
 
 @ea.command("migrate")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import Engine
 from temporalio.client import Client
+
+from activities.directory import EmployerEntry, ReferentEntry, StructureEntry, upsert
+from activities.people import BeneficiaryIdentity, register_beneficiary
 
 from starter.cases import apply_step, case_status, open_case, workflow_id
 from workflows.accompaniment import AccompanimentWorkflow
@@ -68,10 +73,23 @@ def spe(prescriber: Prescriber = Prescriber.FRANCE_TRAVAIL, on: date = TODAY) ->
 
 @dataclass
 class Cases:
-    """Opens and drives cases on the test worker's task queue."""
+    """Opens and drives cases on the test worker's task queue, as a coordinator would: the person,
+    the structure, the référents and the employers are in the registry, so documents are written."""
 
     client: Client
     task_queue: str
+    registry: Engine
+
+    def known(self, *, structure_id: str | None = None, referent_id: str | None = None, employer_id: str | None = None) -> None:
+        """Put these in the directory (the names documents print)."""
+        if structure_id:
+            upsert(self.registry, StructureEntry(id=structure_id, name=f"Plateforme emploi accompagné {structure_id}",
+                                                 department="75", phone="01 23 45 67 89"))  # fmt: skip
+        if referent_id:
+            upsert(self.registry, ReferentEntry(id=referent_id, name=f"Référent {referent_id}", email=f"{referent_id}@example.fr"))
+        if employer_id:
+            siret = str(zlib.crc32(employer_id.encode())).zfill(14)
+            upsert(self.registry, EmployerEntry(id=employer_id, name=f"Entreprise {employer_id}", siret=siret))
 
     async def open(
         self,
@@ -86,6 +104,11 @@ class Cases:
     ) -> str:
         if situation is Situation.EMPLOYEE and employer_id is None:
             employer_id = "emp-current"
+        self.known(structure_id=structure_id, referent_id=referent_id, employer_id=employer_id)
+        if beneficiary_id is None:
+            person = BeneficiaryIdentity(structure_id=structure_id, first_name="Camille", last_name=f"Martin {uuid.uuid4().hex[:8]}",
+                                         birth_date=birth_date, situation=situation)  # fmt: skip
+            beneficiary_id = register_beneficiary(self.registry, person)
         opening = OpenCase(
             case_id=new_case_id(),
             structure_id=structure_id,
@@ -100,11 +123,13 @@ class Cases:
         return opening.case_id
 
     async def step(self, case_id: str, step: Step, **fields: Any) -> CaseState:
+        self.known(referent_id=fields.get("referent_id"), employer_id=fields.get("employer_id"))
         result = await apply_step(self.client, case_id, step, STEP_INPUTS[step](**fields))
         assert isinstance(result, CaseState)
         return result
 
     async def request(self, case_id: str, employer_id: str, kind: str = "mediation") -> RequestAcknowledgement:
+        self.known(employer_id=employer_id)
         data = STEP_INPUTS[Step.SUBMIT_EMPLOYER_REQUEST](employer_id=employer_id, kind=kind)
         result = await apply_step(self.client, case_id, Step.SUBMIT_EMPLOYER_REQUEST, data)
         assert isinstance(result, RequestAcknowledgement)

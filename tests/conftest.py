@@ -37,8 +37,8 @@ async def task_queue(env: WorkflowEnvironment, registry: Registry) -> AsyncItera
 
 
 @pytest.fixture
-def cases(client: Client, task_queue: str) -> Cases:
-    return Cases(client, task_queue)
+def cases(client: Client, task_queue: str, registry: Registry) -> Cases:
+    return Cases(client, task_queue, registry.engine)
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ async def backend(
     url = new_database_url(request, request.param, tmp_path_factory.mktemp("backend"))
     registry = registry_for(url)
     async with running_worker(env, registry) as queue:
-        yield Backend(request.param, url, registry, Cases(env.client, queue))
+        yield Backend(request.param, url, registry, Cases(env.client, queue, registry.engine))
     registry.engine.dispose()
 
 

@@ -1,12 +1,14 @@
 """Record the histories that the replay tests guard determinism with.
 
-Run it (`make histories`) when a workflow change is meant to be incompatible, behind
-`workflow.patched`, and commit the new file beside the old ones: old histories must still replay.
+Run it (`make histories GENERATION=v3`) when a workflow change is meant to be incompatible,
+behind `workflow.patched`, and commit the new files beside the old ones: old histories must
+still replay. v1: before documents; v2: documents rendered beside the main loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -70,18 +72,24 @@ async def _has_alert(cases: Cases, case_id: str, kind: AlertKind) -> bool:
     return any(alert.kind is kind for alert in (await cases.status(case_id)).alerts)
 
 
-async def record() -> None:
+async def record(generation: str) -> None:
+    """Write `<journey>-<generation>.json`; an existing file is never overwritten (it must keep replaying)."""
     async with temporal_environment() as env:
         with tempfile.TemporaryDirectory() as registry_dir:
-            async with running_worker(env, registry_at(Path(registry_dir))) as task_queue:
-                cases = Cases(env.client, task_queue)
+            registry = registry_at(Path(registry_dir))
+            async with running_worker(env, registry) as task_queue:
+                cases = Cases(env.client, task_queue, registry.engine)
                 for name, journey in (("full_journey", full_journey), ("withdrawn_case", withdrawn_case)):
                     case_id, run_id = await journey(cases)
                     history = await env.client.get_workflow_handle(workflow_id(case_id), run_id=run_id).fetch_history()
-                    target = HISTORIES / f"{name}.json"
+                    target = HISTORIES / f"{name}-{generation}.json"
+                    if target.exists():
+                        raise SystemExit(f"{target} exists: old histories are kept, choose a new generation")
                     target.write_text(history.to_json())
                     print(f"wrote {target} ({len(history.events)} events)")
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m tests.record_history GENERATION   (e.g. v3)")
+    asyncio.run(record(sys.argv[1]))

@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import click
 import pytest
 from sqlalchemy.orm import Session
 from click.testing import CliRunner, Result
@@ -14,7 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry import Registry
 from activities.schema import Beneficiary, Case
 from starter.cli import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, ea
-from tests.builders import Cases, new_case_id
+from tests.builders import Cases, eventually, new_case_id
+from workflows.domain import Phase, Situation
 
 
 class Ea:
@@ -118,12 +120,23 @@ async def test_an_unreachable_server_says_where_and_what_to_do() -> None:
     assert "127.0.0.1:1" in result.stderr and "make run" in result.stderr
 
 
+def all_commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append(((*path, name), command))
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*path, name))
+    return found
+
+
 async def test_every_command_has_help_with_an_example(cli: Ea) -> None:
-    for name, command in ea.commands.items():
-        result = await cli(name, "--help")
-        assert result.exit_code == 0, name
-        assert "Example" in result.stdout, f"ea {name} --help shows no example"
-        assert command.help, name
+    commands = all_commands(ea)
+    assert len(commands) > 30
+    for path, command in commands:
+        result = await cli(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "Example" in result.stdout, f"ea {' '.join(path)} --help shows no example"
+        assert command.help, path
 
 
 async def test_the_transition_table_is_printable(cli: Ea) -> None:
@@ -133,7 +146,9 @@ async def test_the_transition_table_is_printable(cli: Ea) -> None:
 
 async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(cli: Ea, registry: Registry, cases: Cases) -> None:
     case = new_case_id()
-    args = ["--structure", "struct-id", "--first-name", "Anaïs", "--last-name", "Lefèvre", "--birth-date", "2001-09-30",
+    await cli.ok("directory", "structure", "struct-id", "--name", "Plateforme EA de l'Hérault", "--department", "34")
+    await cli.ok("directory", "referent", "ref-3", "--name", "Inès Roche", "--email", "ines.roche@ea34.fr")
+    args = ["--structure", "struct-id", "--referent", "ref-3", "--first-name", "Anaïs", "--last-name", "Lefèvre", "--birth-date", "2001-09-30",
             "--email", "anais.l@example.fr", "--situation", "rqth"]  # fmt: skip
     opened = await cli.json("open", "--case-id", case, *args)
     assert "Lefèvre" not in json.dumps(opened) and opened["beneficiary_id"].startswith("B")
@@ -151,3 +166,25 @@ async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(c
     again = await cli("open", *args)
     assert again.exit_code == EXIT_REFUSED
     assert f"already registered as {person.id} (cases: {case})" in again.stderr and f"ea reopen {case}" in again.stderr
+
+
+async def test_documents_are_listed_and_exported(cli: Ea, cases: Cases, tmp_path: Path) -> None:
+    case = await cases.open(Situation.RQTH)
+    await cases.walk_to(case, Phase.CONVENTION)
+    listing = await cli.json("documents", "list", case)
+
+    async def convention_listed() -> list:
+        return [d for d in (await cli.json("documents", "list", case))["documents"] if d["template"] == "convention"]
+
+    [convention] = await eventually(convention_listed)
+    assert convention["formats"] == ["html", "md", "pdf"] and isinstance(listing["documents"], list)
+    markdown = await cli.ok("documents", "export", case, str(convention["id"]), "--format", "md")
+    assert markdown.startswith("Plateforme emploi accompagné struct-75") and "# Convention individuelle" in markdown
+    target = tmp_path / "convention.pdf"
+    await cli.ok("documents", "export", case, str(convention["id"]), "--format", "pdf", "--output", str(target))
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "Convention" in await cli.ok("documents", "list", case)
+    missing = await cli("documents", "export", case, "99999")
+    assert missing.exit_code == EXIT_NOT_FOUND and "ea documents list" in missing.stderr
+    to_terminal = await cli("documents", "export", case, str(convention["id"]), "--format", "pdf")
+    assert to_terminal.exit_code == EXIT_USAGE and "--output" in to_terminal.stderr

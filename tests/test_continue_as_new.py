@@ -22,7 +22,10 @@ async def test_continue_as_new_keeps_the_whole_state_and_its_timers(cases: Cases
     for _ in range(30):
         await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
 
-    assert (await handle.describe()).run_id != first_run, "the bound of 100 events must have been crossed"
+    async def rolled_over() -> bool:
+        return (await handle.describe()).run_id != first_run
+
+    await eventually(rolled_over, seconds=3)  # the bound of 100 events was crossed long ago
     state = await cases.status(case_id)
     assert state.runs > runs_at_request
     assert state.review.held == 30

@@ -19,7 +19,7 @@ from activities.queries import CaseFilter, PageMark, list_cases, requests_past_d
 from starter.cases import workflow_id
 from tests.builders import SECONDS, TODAY, Cases, eventually, new_case_id
 from tests.conftest import Backend
-from tests.harness import history_text, running_worker
+from tests.harness import history_text, registry_at, running_worker
 from workflows.domain import AlertKind, JournalBatch, Phase, ResponseOutcome, Situation, Step
 
 def identity(structure_id: str = "struct-75", **changes: object) -> BeneficiaryIdentity:
@@ -123,7 +123,7 @@ def test_a_journal_made_before_migrations_is_adopted(empty_database: str) -> Non
                                 "VALUES ('C-first', 1, '2026-11-24 07:00:00', 'case_opened', 'consent', 'consent', '{}')"))  # fmt: skip
     migrate(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         assert connection.execute(text("SELECT count(*) FROM journal")).scalar() == 1
     engine.dispose()
 
@@ -181,7 +181,8 @@ async def test_a_registry_that_is_down_delays_the_journal_and_loses_nothing(env,
     missing = tmp_path / "not-mounted-yet"
     registry = Registry(make_engine(f"sqlite:///{missing / 'registry.db'}"))  # cannot even be opened
     async with running_worker(env, registry) as queue:
-        cases = Cases(env.client, queue)
+        # The coordinator's side of the registry (the person, the structure) is another database here.
+        cases = Cases(env.client, queue, registry_at(tmp_path).engine)
         case_id = await cases.open(Situation.ESAT)
         await cases.step(case_id, Step.GIVE_CONSENT, given_on=TODAY)
         handle = env.client.get_workflow_handle(workflow_id(case_id))

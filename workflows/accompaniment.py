@@ -15,12 +15,13 @@ from typing import Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import lifecycle, search_attributes
     from workflows.domain import (
         JOURNAL_ACTIVITY,
+        RENDER_ACTIVITY,
         Alert,
         AlertKind,
         Amendment,
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         Closure,
         ClosureReason,
         CloseCase,
+        DocumentRequest,
         CompleteReview,
         Employment,
         EmployerRequest,
@@ -59,6 +61,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.wording import case_summary
 
+RENDER_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["DocumentDataMissing"])
+DOCUMENTS_PATCH = "render-documents"
+"""Histories recorded before documents existed replay without these activities."""
+
 JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 """No maximum attempts: a registry that is down delays the journal, it never loses an entry."""
 
@@ -78,6 +84,7 @@ class AccompanimentWorkflow:
     @workflow.init
     def __init__(self, input: CaseInput) -> None:
         self._outbox: list[JournalEntry] = list(input.journal_backlog)
+        self._renders: set[asyncio.Task[None]] = set()
         self._published: dict[Any, Any] = {}
         if input.opening is not None:
             self._open(input.opening)
@@ -93,7 +100,9 @@ class AccompanimentWorkflow:
         while True:
             self._raise_due_alerts()
             self._publish()
-            await self._write_journal_batch()
+            written = await self._write_journal_batch()
+            if written and workflow.patched(DOCUMENTS_PATCH):
+                self._render_documents(written)
             if self.state.phase is Phase.CLOSED:
                 break
             if self._history_is_long():
@@ -103,6 +112,8 @@ class AccompanimentWorkflow:
             except asyncio.TimeoutError:
                 pass
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._drain_journal()
+        await workflow.wait_condition(lambda: not self._renders)
         await self._drain_journal()
         return self.state
 
@@ -460,11 +471,11 @@ class AccompanimentWorkflow:
             self._published = values
         workflow.set_current_details(case_summary(self.state))
 
-    async def _write_journal_batch(self) -> None:
+    async def _write_journal_batch(self) -> list[JournalEntry]:
         """Write what is queued now; entries queued meanwhile wait for the next turn of the loop,
         so that a steady stream of updates never starves publishing or continue-as-new."""
         if not self._outbox:
-            return
+            return []
         batch = list(self._outbox)
         await workflow.execute_activity(
             JOURNAL_ACTIVITY,
@@ -473,10 +484,38 @@ class AccompanimentWorkflow:
             retry_policy=JOURNAL_RETRY,
         )
         del self._outbox[: len(batch)]
+        return batch
 
     async def _drain_journal(self) -> None:
         while self._outbox:
-            await self._write_journal_batch()
+            written = await self._write_journal_batch()
+            if workflow.patched(DOCUMENTS_PATCH):
+                self._render_documents(written)
+
+    def _render_documents(self, entries: list[JournalEntry]) -> None:
+        """Start the paperwork of these events beside the main loop, which never waits on a PDF."""
+        for entry in entries:
+            template = lifecycle.DOCUMENTS.get(entry.kind)
+            if template is not None:
+                task = asyncio.create_task(self._render(template, entry, self.state.model_copy(deep=True)))
+                self._renders.add(task)
+                task.add_done_callback(self._renders.discard)
+
+    async def _render(self, template: str, entry: JournalEntry, state: CaseState) -> None:
+        """One document; one that cannot be made becomes an alert on the case, never a stuck case."""
+        try:
+            await workflow.execute_activity(
+                RENDER_ACTIVITY,
+                DocumentRequest(template=template, entry=entry, state=state),
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RENDER_RETRY,
+            )
+        except ActivityError as failed:
+            cause = failed.cause.message if isinstance(failed.cause, ApplicationError) else str(failed.cause)
+            now, phase = workflow.now(), self.state.phase
+            self.state.alerts.append(Alert(at=now, kind=AlertKind.DOCUMENT_FAILED, phase=phase, template=template))
+            self._journal(AlertKind.DOCUMENT_FAILED.value, phase, phase, None,
+                          template=template, event_seq=str(entry.seq), reason=cause)  # fmt: skip
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -484,6 +523,7 @@ class AccompanimentWorkflow:
 
     async def _continue_as_new(self) -> NoReturn:
         # Unwritten journal entries travel with the state: draining them first could wait
-        # forever on a case that keeps receiving updates.
+        # forever on a case that keeps receiving updates. Documents under way finish first.
+        await workflow.wait_condition(lambda: not self._renders)
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(CaseInput(carried=self.state, journal_backlog=self._outbox))

@@ -34,7 +34,8 @@ Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-
 PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
 
 JOURNAL_ACTIVITY = "append_to_journal"
-"""The activity the workflow calls by name, so the workflow sandbox never imports SQLAlchemy."""
+RENDER_ACTIVITY = "render_document"
+"""Activities the workflow calls by name, so the workflow sandbox never imports SQLAlchemy or Jinja."""
 
 
 class Model(BaseModel):
@@ -194,6 +195,7 @@ class AlertKind(StrEnum):
     REVIEW_DUE = "review_due"
     REVIEW_OVERDUE = "review_overdue"
     REQUEST_OVERDUE = "request_overdue"
+    DOCUMENT_FAILED = "document_failed"
 
     @property
     def is_escalation(self) -> bool:
@@ -336,6 +338,8 @@ class Alert(Model):
     kind: AlertKind
     phase: Phase
     request_id: str | None = None
+    template: str | None = None
+    """For a document that could not be rendered: which one."""
 
 
 class Employment(Model):
@@ -484,6 +488,14 @@ class JournalEntry(Model):
 
 class JournalBatch(Model):
     entries: list[JournalEntry]
+
+
+class DocumentRequest(Model):
+    """Render `template` for the event `entry`; the activity adds the personal data from the registry."""
+
+    template: str
+    entry: JournalEntry
+    state: CaseState
 
 
 class CaseInput(Model):

@@ -58,6 +58,19 @@ SKIPPED_WHEN_EMPLOYED: dict[Phase, Phase] = {Phase.JOB_SEARCH: Phase.IN_JOB_SUPP
 """Job search is only for those without a job: an employed person goes straight on."""
 
 
+DOCUMENTS: dict[str, str] = {
+    "record_prescription": "convention",
+    "record_hiring": "amendment",
+    "submit_evaluation": "evaluation_report",
+    "submit_project": "project",
+    "complete_review": "review_report",
+    "respond_to_request": "request_response",
+    "close": "closure_letter",
+    "withdraw_consent": "closure_letter",
+}
+"""The document (a template under templates/) each kind of event produces."""
+
+
 class StepRefused(Exception):
     """A step that the rules do not allow now; its message is meant for the person who asked."""
 

@@ -46,3 +46,60 @@ def case_summary(state: CaseState) -> str:
     if state.closure is not None:
         parts.append(f"reason: {state.closure.reason}")
     return " · ".join(parts)
+
+
+LABELS_FR: dict[str, dict[str, str]] = {
+    "situation": {
+        "rqth": "travailleur handicapé bénéficiant d'une RQTH, ayant un projet d'insertion en milieu ordinaire de travail",
+        "esat": "travailleur handicapé accueilli en ESAT, ayant un projet d'insertion en milieu ordinaire de travail",
+        "employee": "salarié ou agent en situation de handicap en emploi en milieu ordinaire, rencontrant des "
+        "difficultés particulières pour sécuriser son insertion professionnelle ou son maintien au poste",
+    },
+    "prescriber": {
+        "cdaph": "la Commission des droits et de l'autonomie des personnes handicapées (CDAPH)",
+        "france_travail": "France Travail",
+        "cap_emploi": "Cap emploi",
+        "mission_locale": "la mission locale",
+    },
+    "contract": {
+        "cdi": "contrat à durée indéterminée",
+        "cdd": "contrat à durée déterminée",
+        "interim": "mission d'intérim",
+        "apprenticeship": "contrat d'apprentissage",
+        "public_service": "emploi public",
+        "other": "autre contrat",
+    },
+    "request": {
+        "mediation": "médiation entre la personne et l'employeur",
+        "workstation_adaptation": "adaptation du poste de travail",
+        "difficulty_alert": "alerte sur une difficulté",
+        "training_need": "besoin de formation",
+        "other": "autre demande",
+    },
+    "outcome": {
+        "meeting_scheduled": "un rendez-vous est fixé avec le référent",
+        "solution_proposed": "une solution est proposée par le référent",
+        "referred_to_partner": "la demande est orientée vers un partenaire",
+        "no_action_needed": "aucune action n'est nécessaire",
+    },
+    "closure": {
+        "consent_withdrawn": "le retrait de votre consentement",
+        "ineligible": "les conditions d'accès au dispositif ne sont pas réunies",
+        "goals_reached": "l'atteinte des objectifs fixés dans la convention",
+        "persons_choice": "votre choix de mettre fin à l'accompagnement",
+        "moved_away": "votre déménagement hors du territoire de la plateforme",
+        "other": "une autre raison, dont votre référent vous a fait part",
+    },
+    "phase": {
+        "consent": "recueil du consentement",
+        "prescription": "attente de la prescription",
+        "convention": "signature de la convention",
+        "evaluation": "évaluation",
+        "project": "projet professionnel",
+        "job_search": "recherche d'emploi",
+        "in_job_support": "accompagnement dans l'emploi",
+        "closed": "accompagnement terminé",
+    },
+    "party": {"beneficiary": "la personne accompagnée", "structure": "la structure gestionnaire", "employer": "l'employeur"},
+}
+"""The French a document prints for each code of the domain."""

@@ -211,10 +211,10 @@ def upgrade() -> None:
         sa.Column("overdue", sa.Boolean(), nullable=False),
         sa.Column("last_seq", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["beneficiary_id"], ["beneficiaries.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cases_beneficiary_id"), ["beneficiary_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_employer_id"), ["employer_id"], unique=False)
         batch_op.create_index("ix_cases_next_review", ["next_review_due"], unique=False)
         batch_op.create_index("ix_cases_phase_opened", ["phase", "opened_at", "id"], unique=False)
@@ -238,6 +238,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_phase_opened")
         batch_op.drop_index("ix_cases_next_review")
         batch_op.drop_index(batch_op.f("ix_cases_employer_id"))
+        batch_op.drop_index(batch_op.f("ix_cases_beneficiary_id"))
 
     op.drop_table("cases")
     op.drop_table("structures")

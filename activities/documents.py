@@ -1,0 +1,232 @@
+"""Documents: the job coach's paperwork, rendered from templates/ and stored once per event.
+
+Each template is written once; two Jinja environments render it as HTML (autoescaped, with a
+print stylesheet) and as Markdown, signed documents also as PDF (WeasyPrint). StrictUndefined: a
+missing field is an error, never a blank in a signed document.
+
+A document describes its event: what was true then comes from the journal entry (its fields and
+the case's snapshot), so rendering later — after a retry, or a burst of steps — says the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.schema import Beneficiary, Document, Organisation, Referent, Structure
+from workflows.domain import RENDER_ACTIVITY, CaseSnapshot, DocumentRequest, EmployerRequest, Party
+from workflows.wording import LABELS_FR, french_date
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PDF_TEMPLATES = frozenset({"convention", "amendment"})
+"""Documents that are signed on paper get a PDF too."""
+_SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2")
+
+
+def _date_fr(value: date | datetime | str) -> str:
+    """Dates from the registry, the case, or an event's fields (ISO text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return french_date(value.date() if isinstance(value, datetime) else value)
+
+
+def _duration_fr(value: timedelta) -> str:
+    """« 30 jours », « 36 heures », « 45 secondes »: the largest unit that divides it."""
+    seconds = max(int(value.total_seconds()), 1)
+    for unit, size in (("jour", 86400), ("heure", 3600), ("minute", 60), ("seconde", 1)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    raise AssertionError("a whole number of seconds is divisible by 1")
+
+
+def _hours(value: float) -> str:
+    return f"{value:g} heures".replace(".", ",")
+
+
+def _request_line(request: EmployerRequest) -> str:
+    return f"{request.request_id} : {LABELS_FR['request'][request.kind]}, réponse due le {_date_fr(request.deadline)}"
+
+
+def _environment(autoescape: bool) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(date_fr=_date_fr, duration_fr=_duration_fr, hours=_hours, request_line=_request_line)
+    return environment
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    html: str
+    markdown: str
+    pdf: bytes | None
+    version: str
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()
+
+
+class Renderer:
+    """Turns a template and its context into HTML, Markdown and (for signed documents) PDF."""
+
+    def __init__(self) -> None:
+        self._formats = {
+            "html": (_environment(autoescape=True), "_layout.html.j2", "_format.html.j2"),
+            "md": (_environment(autoescape=False), "_layout.md.j2", "_format.md.j2"),
+        }
+
+    def templates(self) -> list[str]:
+        return sorted(p.stem for p in TEMPLATES.glob("*.j2") if not p.name.startswith("_"))
+
+    def version(self, template: str) -> str:
+        """The template's own text and the shared layout, hashed: changes when the wording does."""
+        digest = hashlib.sha256()
+        for name in (f"{template}.j2", *_SHARED):
+            digest.update((TEMPLATES / name).read_bytes())
+        return digest.hexdigest()[:12]
+
+    def render(self, template: str, context: dict[str, Any]) -> Rendered:
+        outputs = {}
+        for fmt, (environment, layout, macros) in self._formats.items():
+            compiled = environment.get_template(f"{template}.j2")
+            outputs[fmt] = compiled.render(context, layout=layout, format=macros)
+        environment, layout, macros = self._formats["md"]
+        compiled = environment.get_template(f"{template}.j2")
+        title = "".join(compiled.blocks["title"](compiled.new_context({**context, "layout": layout, "format": macros})))
+        pdf = self.pdf(outputs["html"]) if template in PDF_TEMPLATES else None
+        return Rendered(title.strip(), outputs["html"], outputs["md"], pdf, self.version(template))
+
+    @staticmethod
+    def pdf(html: str) -> bytes:
+        from weasyprint import HTML  # heavy import: only where a PDF is made
+
+        return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+class DocumentDataMissing(Exception):
+    """The registry lacks what a document must name (a référent's name, an employer's, ...)."""
+
+
+def _required(row: Any, what: str, fix: str) -> Any:
+    if row is None:
+        raise DocumentDataMissing(f"{what} is not in the registry ({fix})")
+    return row
+
+
+_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+class Documents:
+    """The document activity and the reads the CLI needs, bound to one registry engine."""
+
+    def __init__(self, engine: Engine, renderer: Renderer | None = None) -> None:
+        self.engine = engine
+        self.renderer = renderer or Renderer()
+
+    @activity.defn(name=RENDER_ACTIVITY)
+    def render_document(self, request: DocumentRequest) -> int:
+        """Render and store the document of one event; again for the same event, store nothing."""
+        key = (request.entry.case_id, request.entry.seq, request.template)
+        with Session(self.engine) as session:
+            existing = self._find(session, *key)
+            if existing is not None:
+                return existing
+            try:
+                context = self.context(session, request)
+            except DocumentDataMissing as missing:
+                raise ApplicationError(str(missing), type="DocumentDataMissing", non_retryable=True) from None
+        try:
+            rendered = self.renderer.render(request.template, context)
+        except (TemplateError, AttributeError, TypeError, KeyError, ValueError) as error:
+            # The same template with the same data fails the same way: retrying cannot help.
+            message = f"template {request.template} cannot be rendered: {type(error).__name__}: {error}"
+            raise ApplicationError(message, type="DocumentTemplateError", non_retryable=True) from None
+        return self.store(request, rendered)
+
+    def store(self, request: DocumentRequest, rendered: Rendered) -> int:
+        entry = request.entry
+        row = {
+            "case_id": entry.case_id, "seq": entry.seq, "template": request.template,
+            "template_version": rendered.version, "title": rendered.title, "html": rendered.html,
+            "markdown": rendered.markdown, "pdf": rendered.pdf, "content_hash": rendered.content_hash,
+            "created_at": datetime.now(timezone.utc),
+        }  # fmt: skip
+        statement = (
+            _DIALECT_INSERTS[self.engine.dialect.name](Document)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["case_id", "seq", "template"])
+        )
+        with Session(self.engine) as session, session.begin():
+            session.execute(statement)
+            stored = self._find(session, entry.case_id, entry.seq, request.template)
+        assert stored is not None
+        return stored
+
+    def context(self, session: Session, request: DocumentRequest) -> dict[str, Any]:
+        """What a template may name: the case (from the workflow) and the people (from the registry)."""
+        state, entry = request.state, request.entry
+        at_event = entry.snapshot or CaseSnapshot.of(state)
+        employer_id, referent_id = at_event.employer_id, at_event.referent_id
+        beneficiary = _required(
+            session.get(Beneficiary, state.beneficiary_id) if state.beneficiary_id else None,
+            "the person", "open the case with the person's identity, or --beneficiary",
+        )  # fmt: skip
+        structure = _required(session.get(Structure, state.structure_id), f"structure {state.structure_id}",
+                              f"ea directory structure {state.structure_id} --name ...")  # fmt: skip
+        referent = _required(session.get(Referent, referent_id) if referent_id else None,
+                             f"référent {referent_id or '(none assigned)'}",
+                             "ea assign, then ea directory referent ID --name ...")  # fmt: skip
+        employer = None
+        if employer_id is not None:
+            employer = _required(session.get(Organisation, employer_id), f"employer {employer_id}",
+                                 f"ea directory employer {employer_id} --name ... --siret ...")  # fmt: skip
+        names = {Party.BENEFICIARY: f"{beneficiary.first_name} {beneficiary.last_name}", Party.STRUCTURE: structure.name}
+        if employer is not None:
+            names[Party.EMPLOYER] = employer.name
+        return {
+            "case": state,
+            "entry": entry,
+            "event": entry.detail,
+            "today": entry.at.date(),
+            "labels": LABELS_FR,
+            "beneficiary": beneficiary,
+            "structure": structure,
+            "referent": referent,
+            "employer": employer,
+            "request": state.request(entry.detail.get("request_id", "")),
+            "amendment_number": len(state.amendments),
+            # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
+            "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
+        }
+
+    def list(self, case_id: str) -> list[Document]:
+        with Session(self.engine) as session:
+            query = select(Document).where(Document.case_id == case_id).order_by(Document.seq, Document.id)
+            return list(session.scalars(query))
+
+    def get(self, case_id: str, document_id: int) -> Document | None:
+        with Session(self.engine) as session:
+            document = session.get(Document, document_id)
+            return document if document is not None and document.case_id == case_id else None
+
+    @staticmethod
+    def _find(session: Session, case_id: str, seq: int, template: str) -> int | None:
+        query = select(Document.id).where(Document.case_id == case_id, Document.seq == seq, Document.template == template)
+        return session.scalars(query).first()

@@ -1,0 +1,149 @@
+"""Documents: every template from a real journey, in correct French, escaped, strict, stored once,
+and the convention as a PDF that really renders (pdftoppm)."""
+
+from __future__ import annotations
+
+import html
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+from temporalio.testing import ActivityEnvironment
+
+from activities.documents import Documents, Renderer
+from activities.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry import Registry
+from activities.schema import Document
+from starter.cases import apply_step
+from tests.builders import TODAY, Cases, cdaph
+from workflows.domain import AlertKind, AssignReferent, CaseState, DocumentRequest, Phase, ResponseOutcome, Situation, Step
+from workflows.wording import french_date
+
+TODAY_FR = french_date(TODAY)
+
+
+def flat(text: str) -> str:
+    """As a reader sees it: entities decoded, whitespace folded (Markdown wraps its lines)."""
+    return " ".join(html.unescape(text).split())
+
+
+async def documented_journey(cases: Cases, registry: Registry, last_name: str = "Lefèvre-Ozanne") -> tuple[str, dict[str, Document]]:
+    person = BeneficiaryIdentity(structure_id="struct-75", first_name="Anaïs", last_name=last_name,
+                                 birth_date=date(1993, 2, 1), address="8 rue Pasteur, 75011 Paris")  # fmt: skip
+    beneficiary_id = register_beneficiary(registry.engine, person)
+    case_id = await cases.open(Situation.RQTH, beneficiary_id=beneficiary_id)
+    await cases.walk_to(case_id, Phase.JOB_SEARCH, cdaph())
+    await cases.hire(case_id, employer_id="emp-docs")
+    ack = await cases.request(case_id, "emp-docs", kind="workstation_adaptation")
+    await cases.step(case_id, Step.RESPOND_TO_REQUEST, request_id=ack.request_id, outcome=ResponseOutcome.MEETING_SCHEDULED)
+    await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
+    await cases.step(case_id, Step.CLOSE, reason="goals_reached")
+    await cases.final_state(case_id)
+    return case_id, {d.template: d for d in Documents(registry.engine).list(case_id)}
+
+
+@pytest.fixture(scope="module")
+async def journey(cases_module: Cases, registry: Registry) -> tuple[str, dict[str, Document]]:
+    return await documented_journey(cases_module, registry)
+
+
+@pytest.fixture(scope="module")
+def cases_module(client, task_queue, registry) -> Cases:  # type: ignore[no-untyped-def]
+    return Cases(client, task_queue, registry.engine)
+
+
+async def test_a_journey_writes_each_document_once(journey: tuple[str, dict[str, Document]]) -> None:
+    _, documents = journey
+    assert set(documents) == {"convention", "evaluation_report", "project", "amendment", "request_response",
+                              "review_report", "closure_letter"}  # fmt: skip
+    for document in documents.values():
+        assert len(document.content_hash) == 64 and len(document.template_version) == 12
+        assert "\ufffd" not in document.html and "Anaïs" in document.html and "Anaïs" in document.markdown
+
+
+async def test_the_convention_names_the_parties_the_cadence_and_the_rules(journey) -> None:  # type: ignore[no-untyped-def]
+    _, documents = journey
+    convention = documents["convention"]
+    assert convention.title == "Convention individuelle d'accompagnement"
+    for text in (flat(convention.html), flat(convention.markdown)):
+        assert "Anaïs Lefèvre-Ozanne, né(e) le 1er février 1993" in text
+        assert "Plateforme emploi accompagné struct-75" in text
+        assert "l'employeur rejoindra la présente convention par avenant lors de l'embauche" in text
+        assert f"décision de la Commission des droits et de l'autonomie des personnes handicapées (CDAPH) n° CDAPH-2026-00042 du {TODAY_FR}" in text
+        assert "Référent ref-1" in text and "ref-1@example.fr" in text
+        assert "tous les 30 jours pendant la recherche d'emploi" in text
+        assert "tous les 90 jours pendant l'accompagnement dans l'emploi" in text
+        assert "dans un délai de 5 jours" in text
+        assert "gratuit pour la personne et pour l'employeur" in text and "sans limite de durée" in text
+        assert "Le référent propose des solutions ; l'employeur décide" in text
+        assert "Assister la personne dans sa recherche d'emploi" in text
+        assert text.count("Fait à") == 2, "two parties sign: no employer yet"
+    assert "<h2>Signatures</h2>" in convention.html and "@media print" in convention.html
+
+
+async def test_reports_and_letters_say_what_happened(journey) -> None:  # type: ignore[no-untyped-def]
+    _, documents = journey
+    amendment = flat(documents["amendment"].markdown)
+    assert "Avenant n° 1" in amendment and "Entreprise emp-docs" in amendment and "contrat à durée indéterminée" in amendment
+    assert f"À compter du {TODAY_FR}" in amendment and "24 heures" in amendment
+    assert "Évaluation achevée le** : " + TODAY_FR in flat(documents["evaluation_report"].markdown)
+    assert "La recherche d'emploi commence" in flat(documents["project"].markdown)
+    review = flat(documents["review_report"].markdown)
+    assert f"Point de suivi tenu le** : {TODAY_FR}" in review and "Aucune demande en attente" in review
+    response = flat(documents["request_response"].markdown)
+    assert "adaptation du poste de travail" in response and "un rendez-vous est fixé avec le référent" in response
+    letter = flat(documents["closure_letter"].markdown)
+    assert "l'atteinte des objectifs fixés dans la convention" in letter and "mobilisable à tout moment" in letter
+    assert "8 rue Pasteur, 75011 Paris" in letter
+
+
+async def test_a_hostile_value_is_escaped_in_html(cases: Cases, registry: Registry) -> None:
+    _, documents = await documented_journey(cases, registry, last_name="<script>alert('x')</script>")
+    page = documents["convention"].html
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+
+
+def test_a_missing_field_fails_loudly() -> None:
+    with pytest.raises(UndefinedError, match="beneficiary"):
+        Renderer().render("closure_letter", {"case": {"case_id": "C1"}, "structure": {"name": "S"}, "today": TODAY})
+
+
+async def test_a_referent_missing_from_the_directory_becomes_an_alert(cases: Cases, registry: Registry) -> None:
+    case_id = await cases.open(Situation.RQTH)
+    await cases.walk_to(case_id, Phase.CONVENTION)
+    # Straight through the client: the builder would have put this référent in the directory.
+    await apply_step(cases.client, case_id, Step.ASSIGN_REFERENT, AssignReferent(referent_id="ref-unknown-9"))
+    state = await cases.step(case_id, Step.CLOSE, reason="other")
+    assert state.phase is Phase.CLOSED, "closing never waits on paperwork"
+
+    final = await cases.final_state(case_id)
+    assert [a.template for a in final.alerts if a.kind is AlertKind.DOCUMENT_FAILED] == ["closure_letter"]
+    failed = [e for e in registry.journal(case_id) if e.kind == "document_failed"]
+    assert failed[0].detail["reason"].startswith("référent ref-unknown-9 is not in the registry (ea assign, then ea directory referent")
+
+
+async def test_rendering_twice_for_the_same_event_stores_it_once(journey, registry: Registry, cases_module: Cases) -> None:  # type: ignore[no-untyped-def]
+    case_id, documents = journey
+    convention = documents["convention"]
+    entry = next(e for e in registry.journal(case_id) if e.seq == convention.seq)
+    state: CaseState = await cases_module.final_state(case_id)
+    request = DocumentRequest(template="convention", entry=entry, state=state)
+    again = ActivityEnvironment().run(Documents(registry.engine).render_document, request)
+    assert again == convention.id
+    assert [d.id for d in Documents(registry.engine).list(case_id) if d.template == "convention"] == [convention.id]
+
+
+async def test_the_convention_pdf_renders_as_a_page(journey, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, documents = journey
+    pdf = documents["convention"].pdf
+    assert pdf is not None and pdf.startswith(b"%PDF")
+    path = tmp_path / "convention.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)
+    page = next(tmp_path.glob("page*.png")).read_bytes()
+    assert page.startswith(b"\x89PNG") and len(page) > 5_000, "a real page, not an empty one"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Convention individuelle d'accompagnement" in flat(text) and "Anaïs Lefèvre-Ozanne" in flat(text)
