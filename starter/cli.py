@@ -1,7 +1,8 @@
 """`ea`: the coordinators' command line for emploi accompagné cases.
 
 Exit codes: 0 done · 1 unexpected error · 2 usage or invalid input · 3 case not found ·
-4 step refused (the message says which rule) · 5 Temporal server unreachable.
+4 step refused (the message says which rule) · 5 Temporal server unreachable ·
+6 bulk import: some rows failed (the report says which).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 import yaml
 from pydantic import ValidationError
+from rich.progress import Progress
 
 import worker
 from activities import directory as directory_entries
@@ -27,7 +29,7 @@ from activities.database import database_url_from_env, make_engine
 from activities.documents import Documents, Renderer
 from activities.migrate import migrate
 from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
-from starter import cases, devserver, output
+from starter import bulk, cases, devserver, operators, output
 from starter.devserver import DevServer
 from starter.settings import DEFAULT_TASK_QUEUE, Connection, ServerUnreachable
 from workflows.domain import (
@@ -39,6 +41,7 @@ from workflows.domain import (
     Model,
     OpenCase,
     Party,
+    Phase,
     Prescriber,
     RequestAcknowledgement,
     RequestKind,
@@ -48,7 +51,7 @@ from workflows.domain import (
 )
 from workflows.lifecycle import TRANSITIONS
 
-EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE = 1, 2, 3, 4, 5
+EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_SOME_ROWS_FAILED = 1, 2, 3, 4, 5, 6
 
 T = TypeVar("T")
 
@@ -437,6 +440,113 @@ def history(connection: Connection, case_id: str, as_json: bool) -> None:
                           "alerts": [a.model_dump(mode="json") for a in state.alerts]})  # fmt: skip
     else:
         output.console.print(output.history_table(state))
+
+
+@ea.command("list")
+@click.option("--phase", type=choice(Phase), help="Only cases in this phase.")
+@click.option("--referent", "referent_id", help="Only this référent's cases.")
+@click.option("--structure", "structure_id", help="Only this structure's cases.")
+@click.option("--overdue", is_flag=True, help="Only cases with a review or an employer request past its deadline.")
+@click.option("--review-due", is_flag=True, help="Only cases whose next review date has come.")
+@click.option("--open-requests", is_flag=True, help="Only cases with employer requests awaiting a response.")
+@click.option("--all", "include_closed", is_flag=True, help="Closed cases too.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000), help="At most this many.")
+@json_option
+@pass_connection
+def list_command(connection: Connection, as_json: bool, limit: int, phase: str | None, **filters: Any) -> None:
+    """List cases from Temporal's visibility (our search attributes; no personal data).
+
+    \b
+    Example:
+      ea list --structure struct-75 --overdue
+      ea list --phase in_job_support --referent ref-12 --json
+    """
+    wanted = operators.CaseFilters(phase=Phase(phase) if phase else None, **filters)
+    listings = run_async(_with_client(connection, lambda c: operators.list_cases(c, wanted, limit)))
+    if as_json:
+        output.emit_json({"query": wanted.query(), "cases": [listing.as_json() for listing in listings]})
+        return
+    table = output.Table(title=f"{len(listings)} case(s)", title_justify="left", caption=wanted.query())
+    table.add_column("case", no_wrap=True)  # copied into the next command: never shortened
+    for column in ("phase", "référent", "structure", "next review", "requests", "overdue"):
+        table.add_column(column)
+    for c in listings:
+        table.add_row(c.case_id, c.phase or "—", c.referent_id or "—", c.structure_id or "—", output.when(c.next_review_at),
+                      str(c.open_requests or 0), "yes" if c.overdue else "")  # fmt: skip
+    output.console.print(table)
+
+
+@ea.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_connection
+def import_command(connection: Connection, csv_file: Path, as_json: bool) -> None:
+    """Open many cases from a CSV file (UTF-8; comma, semicolon or tab separated).
+
+    Columns: case_id, structure_id, birth_date, first_name, last_name (required); situation,
+    employer_id, referent_id, email, phone, address, rqth_reference, esat_reference. Running the
+    same file again opens nothing twice. Exit code 6 when any row failed.
+
+    \b
+    Example:
+      ea import cases-2026.csv
+    """
+    try:
+        rows = bulk.read_rows(csv_file)
+    except bulk.MalformedFile as malformed:
+        message = str(malformed)
+    else:
+        message = ""
+    if message:
+        fail(message, EXIT_USAGE)
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    actor = current_actor()
+    with Progress(transient=True, disable=as_json, console=output.Console(stderr=True)) as progress:
+        task = progress.add_task(f"importing {len(rows)} rows", total=len(rows))
+
+        async def work(client: Any) -> list[bulk.RowResult]:
+            return await bulk.import_rows(client, connection.task_queue, engine, rows, actor, lambda: progress.advance(task))
+
+        results = run_async(_with_client(connection, work))
+    engine.dispose()
+    counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in ("opened", "already_open", "failed")}
+    if as_json:
+        output.emit_json({"counts": counts, "rows": [r.__dict__ for r in results]})
+    else:
+        click.echo(f"{counts['opened']} opened, {counts['already_open']} already open, {counts['failed']} failed")
+        for result in (r for r in results if r.outcome == "failed"):
+            click.echo(f"line {result.line} (case {result.case_id}): {result.message}", err=True)
+    if counts["failed"]:
+        sys.exit(EXIT_SOME_ROWS_FAILED)
+
+
+@ea.group()
+def admin() -> None:
+    """Operators' tasks on a Temporal cluster.
+
+    \b
+    Example:
+      ea --address temporal.internal:7233 --namespace ea-prod admin setup
+    """
+
+
+@admin.command("setup")
+@json_option
+@pass_connection
+def admin_setup(connection: Connection, as_json: bool) -> None:
+    """Register our search attributes on the namespace (`make run` does it on the dev server).
+
+    \b
+    Example:
+      ea --address temporal.internal:7233 --namespace ea-prod admin setup
+    """
+    done = run_async(_with_client(connection, lambda c: operators.setup_search_attributes(c, connection.namespace)))
+    if as_json:
+        output.emit_json({"namespace": connection.namespace, "search_attributes": done})
+    else:
+        for name, state in done.items():
+            click.echo(f"{name}: {state}")
 
 
 @ea.command()

@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import Registry
 from tests.builders import Cases
+from tests.cli_runner import Ea
 from tests.harness import fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
 
 
@@ -83,3 +84,9 @@ async def backend(
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of a database with no table at all, on each backend."""
     return new_database_url(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def cli(env: WorkflowEnvironment, task_queue: str, registry: Registry) -> Ea:
+    """`ea` as a coordinator runs it, against the test server, worker and registry."""
+    return Ea(env.client.service_client.config.target_host, task_queue, str(registry.engine.url))

@@ -9,38 +9,14 @@ from pathlib import Path
 import click
 import pytest
 from sqlalchemy.orm import Session
-from click.testing import CliRunner, Result
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import Registry
 from activities.schema import Beneficiary, Case
 from starter.cli import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, ea
 from tests.builders import Cases, eventually, new_case_id
+from tests.cli_runner import Ea
 from workflows.domain import Phase, Situation
-
-
-class Ea:
-    """Runs `ea` as a coordinator would, pointed at the test server and worker."""
-
-    def __init__(self, address: str, task_queue: str, database_url: str = "sqlite://") -> None:
-        self.prefix = ["--address", address, "--task-queue", task_queue]
-        self.env = {"DATABASE_URL": database_url, "EA_ACTOR": "coordinator:coord-test"}
-
-    async def __call__(self, *args: str) -> Result:
-        return await asyncio.to_thread(CliRunner(env=self.env).invoke, ea, [*self.prefix, *args])
-
-    async def ok(self, *args: str) -> str:
-        result = await self(*args)
-        assert result.exit_code == 0, result.output
-        return result.stdout
-
-    async def json(self, *args: str) -> dict:
-        return json.loads(await self.ok(*args, "--json"))
-
-
-@pytest.fixture
-def cli(env: WorkflowEnvironment, task_queue: str, registry: Registry) -> Ea:
-    return Ea(env.client.service_client.config.target_host, task_queue, str(registry.engine.url))
 
 
 async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:

@@ -1,0 +1,92 @@
+"""What operators and coordinators read from Temporal's visibility: lists of cases by our search
+attributes, and the setup that registers those attributes on an existing cluster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+
+from workflows import search_attributes as sa
+from workflows.accompaniment import AccompanimentWorkflow
+from workflows.domain import OpaqueId, Phase
+from pydantic import TypeAdapter
+
+_OPAQUE: TypeAdapter[str] = TypeAdapter(OpaqueId)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    phase: Phase | None = None
+    referent_id: str | None = None
+    structure_id: str | None = None
+    overdue: bool = False
+    review_due: bool = False
+    open_requests: bool = False
+    include_closed: bool = False
+
+    def query(self, now: datetime | None = None) -> str:
+        """A visibility query; ids are validated as opaque, so nothing can be injected through them."""
+        clauses = [f"WorkflowType = '{AccompanimentWorkflow.__name__}'"]
+        if not self.include_closed:
+            clauses.append("ExecutionStatus = 'Running'")
+        if self.phase is not None:
+            clauses.append(f"{sa.PHASE.name} = '{self.phase.value}'")
+        for key, value in ((sa.REFERENT, self.referent_id), (sa.STRUCTURE, self.structure_id)):
+            if value is not None:
+                clauses.append(f"{key.name} = '{_OPAQUE.validate_python(value)}'")
+        if self.overdue:
+            clauses.append(f"{sa.OVERDUE.name} = true")
+        if self.open_requests:
+            clauses.append(f"{sa.OPEN_REQUESTS.name} > 0")
+        if self.review_due:
+            moment = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            clauses.append(f"{sa.NEXT_REVIEW_AT.name} <= '{moment}'")
+        return " AND ".join(clauses)
+
+
+@dataclass(frozen=True)
+class CaseListing:
+    case_id: str
+    status: str
+    phase: str | None
+    referent_id: str | None
+    structure_id: str | None
+    next_review_at: datetime | None
+    open_requests: int | None
+    overdue: bool | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "next_review_at": self.next_review_at.isoformat() if self.next_review_at else None}
+
+
+async def list_cases(client: Client, filters: CaseFilters, limit: int = 100) -> list[CaseListing]:
+    listings = []
+    async for execution in client.list_workflows(filters.query(), limit=limit):
+        attributes = execution.typed_search_attributes
+        listings.append(
+            CaseListing(
+                case_id=execution.id.removeprefix("case-"),
+                status=execution.status.name.lower() if execution.status else "unknown",
+                phase=attributes.get(sa.PHASE),
+                referent_id=attributes.get(sa.REFERENT),
+                structure_id=attributes.get(sa.STRUCTURE),
+                next_review_at=attributes.get(sa.NEXT_REVIEW_AT),
+                open_requests=attributes.get(sa.OPEN_REQUESTS),
+                overdue=attributes.get(sa.OVERDUE),
+            )
+        )
+    return listings
+
+
+async def setup_search_attributes(client: Client, namespace: str) -> dict[str, str]:
+    """Register our search attributes on a cluster's namespace (idempotent): name → added/present."""
+    service = client.operator_service
+    existing = await service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    missing = {key.name: int(key.indexed_value_type) for key in sa.ALL if key.name not in existing.custom_attributes}
+    if missing:
+        await service.add_search_attributes(AddSearchAttributesRequest(search_attributes=missing, namespace=namespace))
+    return {key.name: "added" if key.name in missing else "present" for key in sa.ALL}

@@ -1,0 +1,29 @@
+"""`ea` run in-process as a coordinator would, for the tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from click.testing import CliRunner, Result
+
+from starter.cli import ea
+
+
+class Ea:
+    """Runs `ea` as a coordinator would, pointed at the test server and worker."""
+
+    def __init__(self, address: str, task_queue: str, database_url: str = "sqlite://") -> None:
+        self.prefix = ["--address", address, "--task-queue", task_queue]
+        self.env = {"DATABASE_URL": database_url, "EA_ACTOR": "coordinator:coord-test"}
+
+    async def __call__(self, *args: str) -> Result:
+        return await asyncio.to_thread(CliRunner(env=self.env).invoke, ea, [*self.prefix, *args])
+
+    async def ok(self, *args: str) -> str:
+        result = await self(*args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    async def json(self, *args: str) -> dict:
+        return json.loads(await self.ok(*args, "--json"))
