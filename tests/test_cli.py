@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import click
-import pytest
 from sqlalchemy.orm import Session
-from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import Registry
 from activities.schema import Beneficiary, Case
-from starter.cli import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE, ea
+from starter.cli import ea
+from starter.exits import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE
 from tests.builders import Cases, eventually, new_case_id
 from tests.cli_runner import Ea
 from workflows.domain import Phase, Situation

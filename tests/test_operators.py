@@ -7,15 +7,14 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from starter.cases import workflow_id
-from starter.cli import EXIT_SOME_ROWS_FAILED, EXIT_USAGE
+from starter.exits import EXIT_SOME_ROWS_FAILED, EXIT_USAGE
 from starter.devserver import temporal_binary
 from tests.builders import SECONDS, Cases, eventually, new_case_id
 from tests.cli_runner import Ea
-from workflows.domain import Phase, Situation, Step
+from workflows.domain import Phase, Situation
 
 
 def temporal_cli(env: WorkflowEnvironment, *args: str) -> list[dict]:

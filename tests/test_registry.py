@@ -17,10 +17,10 @@ from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, registe
 from activities.registry import Registry
 from activities.queries import CaseFilter, PageMark, list_cases, requests_past_deadline, reviews_due
 from starter.cases import workflow_id
-from tests.builders import SECONDS, TODAY, Cases, eventually, new_case_id
+from tests.builders import SECONDS, TODAY, Cases, eventually
 from tests.conftest import Backend
 from tests.harness import history_text, registry_at, running_worker
-from workflows.domain import AlertKind, JournalBatch, Phase, ResponseOutcome, Situation, Step
+from workflows.domain import JournalBatch, Phase, ResponseOutcome, Situation, Step
 
 def identity(structure_id: str = "struct-75", **changes: object) -> BeneficiaryIdentity:
     fields = {"structure_id": structure_id, "first_name": "Élodie", "last_name": "Dupont-Marchal",

@@ -1,0 +1,327 @@
+"""`ea` commands that open, read and move cases: one per step of the lifecycle."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from activities.database import database_url_from_env, make_engine
+from activities.migrate import migrate
+from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
+from starter import cases, output
+from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async
+from starter.options import (
+    ISO_DATE,
+    as_date,
+    case_argument,
+    choice,
+    current_actor,
+    day_option,
+    json_option,
+    parse_duration,
+    pass_connection,
+    show,
+    with_client,
+)
+from starter.settings import Connection
+from workflows.domain import (
+    STEP_INPUTS,
+    ClosureReason,
+    ContractType,
+    OpenCase,
+    Party,
+    Prescriber,
+    RequestKind,
+    ResponseOutcome,
+    Situation,
+    Step,
+)
+from workflows.lifecycle import TRANSITIONS
+
+
+# --- Opening and reading cases ----------------------------------------------------------------
+
+
+@click.command("open")
+@click.option("--case-id", help="Opaque id of the case (never a name); generated when omitted.")
+@click.option("--structure", "structure_id", help="Id of the structure gestionnaire.")
+@click.option("--birth-date", type=ISO_DATE, callback=as_date, help="Birth date (YYYY-MM-DD).")
+@click.option("--situation", type=choice(Situation), help="rqth, esat or employee (D5213-89).")
+@click.option("--employer", "employer_id", help="Id of the current employer (required for an employee).")
+@click.option("--referent", "referent_id", help="Id of the référent emploi accompagné.")
+@click.option("--beneficiary", "beneficiary_id", help="Id of a person already in the registry.")
+@click.option("--first-name", help="The person's first name (kept in the registry only).")
+@click.option("--last-name", help="The person's last name (kept in the registry only).")
+@click.option("--email", help="The person's e-mail address (registry only).")
+@click.option("--phone", help="The person's phone number (registry only).")
+@click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A YAML or JSON file with the same fields (case_id, structure_id, birth_date, first_name, ...).")  # fmt: skip
+@json_option
+@pass_connection
+def open_command(connection: Connection, from_file: Path | None, as_json: bool, **flags: Any) -> None:
+    """Open a case: it waits for the person's consent.
+
+    The person's identity goes to the registry (DATABASE_URL); the case carries only an opaque id.
+    A person already registered in the structure is refused, with their cases, unless they have none.
+
+    \b
+    Example:
+      ea open --structure struct-75 --first-name Élodie --last-name Dupont --birth-date 1990-05-17 \\
+              --situation rqth --referent ref-12
+      ea open --from-file case.yaml
+    """
+    fields = read_case_file(from_file) if from_file else {k: v for k, v in flags.items() if v is not None}
+    fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
+    opening = build(OpenCase, **_with_beneficiary(fields), actor=current_actor())
+    state = run_async(with_client(connection, lambda c: cases.open_case(c, connection.task_queue, opening)))
+    show(state, as_json)
+
+
+IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
+
+
+def _with_beneficiary(fields: dict[str, Any]) -> dict[str, Any]:
+    """Register the person named in `fields` and replace their identity with the opaque id."""
+    identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
+    if not identity:
+        return fields
+    person = build(BeneficiaryIdentity, **identity, **{k: fields.get(k) for k in ("structure_id", "birth_date", "situation")})
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    try:
+        fields["beneficiary_id"] = register_beneficiary(engine, person)
+    except DuplicateBeneficiary as duplicate:
+        if duplicate.case_ids:
+            hint = f"; `ea reopen {duplicate.case_ids[-1]}` if it is closed"
+            fail(f"refused: {duplicate}{hint}", EXIT_REFUSED)
+        fields["beneficiary_id"] = duplicate.beneficiary_id  # registered, but no case opened: carry on
+    finally:
+        engine.dispose()
+    return fields
+
+
+def read_case_file(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        fail(f"{path}: not valid YAML or JSON ({error})".replace("\n", " "), EXIT_USAGE)
+    if not isinstance(data, dict):
+        fail(f"{path}: expected a mapping of fields, found {type(data).__name__}", EXIT_USAGE)
+    return data
+
+
+@click.command()
+@case_argument
+@json_option
+@pass_connection
+def status(connection: Connection, case_id: str, as_json: bool) -> None:
+    """Show a case: phase, référent, signatures, next review, open requests.
+
+    \b
+    Example:
+      ea status C1A2B3 --json
+    """
+    state = run_async(with_client(connection, lambda c: cases.case_status(c, case_id)))
+    if as_json:
+        output.emit_json(state)
+    else:
+        output.console.print(output.status_table(state))
+
+
+@click.command()
+@case_argument
+@json_option
+@pass_connection
+def history(connection: Connection, case_id: str, as_json: bool) -> None:
+    """Show a case's timeline: every change of phase, reminder and escalation.
+
+    \b
+    Example:
+      ea history C1A2B3
+    """
+    state = run_async(with_client(connection, lambda c: cases.case_status(c, case_id)))
+    if as_json:
+        output.emit_json({"transitions": [t.model_dump(mode="json") for t in state.transitions],
+                          "alerts": [a.model_dump(mode="json") for a in state.alerts]})  # fmt: skip
+    else:
+        output.console.print(output.history_table(state))
+
+
+@click.command()
+@json_option
+def steps(as_json: bool) -> None:
+    """List which step is possible in which phase (the transition table).
+
+    \b
+    Example:
+      ea steps
+    """
+    rows = [{"phase": phase.value, "step": step.value, "to": target.value} for (phase, step), target in TRANSITIONS.items()]
+    if as_json:
+        output.emit_json({"transitions": rows})
+        return
+    table = output.Table(title="Transitions", title_justify="left")
+    for column in ("phase", "step", "to"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["phase"], row["step"], row["to"])
+    output.console.print(table)
+
+
+@click.command()
+@case_argument
+@json_option
+@pass_connection
+def reopen(connection: Connection, case_id: str, as_json: bool) -> None:
+    """Reopen a closed case for the same person: a new run that asks for consent again.
+
+    \b
+    Example:
+      ea reopen C1A2B3
+    """
+    state = run_async(with_client(connection, lambda c: cases.reopen_case(c, connection.task_queue, case_id)))
+    show(state, as_json)
+
+
+# --- Steps: one command each, all through apply_step ------------------------------------------
+
+
+STEP_COMMANDS: list[click.Command] = []
+
+
+def step_command(name: str, step: Step, example: str) -> Callable[[Callable[..., dict[str, Any]]], click.Command]:
+    """Make a CLI command for a workflow step from a function that maps its options to fields."""
+
+    def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
+        @functools.wraps(to_fields)
+        def command(connection: Connection, case_id: str, as_json: bool, **options: Any) -> None:
+            data = build(STEP_INPUTS[step], **to_fields(**options), actor=current_actor())
+            result = run_async(with_client(connection, lambda c: cases.apply_step(c, case_id, step, data)))
+            show(result, as_json)
+
+        command.__doc__ = f"{(to_fields.__doc__ or '').strip()}\n\n\b\nExample:\n  {example}"
+        made = click.command(name)(case_argument(json_option(pass_connection(command))))
+        STEP_COMMANDS.append(made)
+        return made
+
+    return decorate
+
+
+@step_command("consent", Step.GIVE_CONSENT, "ea consent C1A2B3 --on 2027-01-04")
+@day_option()
+@click.option("--legal-representative", is_flag=True, help="Given by the person's legal representative.")
+def consent(day: date, legal_representative: bool) -> dict[str, Any]:
+    """Record the person's consent: nothing happens without it."""
+    return {"given_on": day, "by_legal_representative": legal_representative}
+
+
+@step_command("prescribe", Step.RECORD_PRESCRIPTION, "ea prescribe C1A2B3 --by cap_emploi --reference CE-2027-118")
+@click.option("--by", "prescriber", required=True, type=click.Choice(["cdaph", *[p.value for p in Prescriber]]),
+              help="The CDAPH (a decision) or the service public de l'emploi (a prescription).")  # fmt: skip
+@click.option("--reference", required=True, help="The decision's or the prescription's reference.")
+@day_option(help="The date of the decision or prescription.")
+@click.option("--situation", type=choice(Situation), help="The situation it states, if the case has none yet.")
+def prescribe(prescriber: str, reference: str, day: date, situation: str | None) -> dict[str, Any]:
+    """Record the CDAPH decision or the SPE prescription (checks eligibility)."""
+    if prescriber == "cdaph":
+        prescription = {"route": "cdaph", "decision_reference": reference, "decision_date": day}
+    else:
+        prescription = {"route": "spe", "prescriber": prescriber, "prescriber_reference": reference, "prescription_date": day}
+    return {"prescription": prescription, "situation": situation}
+
+
+@step_command("sign", Step.SIGN_CONVENTION, "ea sign C1A2B3 --party employer --on 2027-01-10")
+@click.option("--party", required=True, type=choice(Party), help="Who signs the convention.")
+@day_option()
+def sign(party: str, day: date) -> dict[str, Any]:
+    """Record one party's signature of the convention individuelle d'accompagnement."""
+    return {"party": party, "signed_on": day}
+
+
+@step_command("hire", Step.RECORD_HIRING, "ea hire C1A2B3 --employer emp-4412 --contract cdi --hours 24")
+@click.option("--employer", "employer_id", required=True, help="Id of the employer.")
+@click.option("--contract", "contract_type", required=True, type=choice(ContractType), help="Type of contract.")
+@day_option("--start", help="First day of the job.")
+@click.option("--hours", "weekly_hours", type=float, help="Hours per week.")
+def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | None) -> dict[str, Any]:
+    """Record a hiring: support moves into the job (the employer joins the convention)."""
+    return {"employer_id": employer_id, "contract_type": contract_type, "start_date": day, "weekly_hours": weekly_hours}
+
+
+@step_command("assign", Step.ASSIGN_REFERENT, "ea assign C1A2B3 ref-12")
+@click.argument("referent_id")
+def assign(referent_id: str) -> dict[str, Any]:
+    """Assign or change the référent emploi accompagné."""
+    return {"referent_id": referent_id}
+
+
+@step_command("cadence", Step.SET_REVIEW_CADENCE, "ea cadence C1A2B3 --in-job 60d")
+@click.option("--job-search", callback=parse_duration, help="Review every ... in job search (e.g. 30d).")
+@click.option("--in-job", callback=parse_duration, help="Review every ... in in-job support (e.g. 12w).")
+def cadence(job_search: timedelta | None, in_job: timedelta | None) -> dict[str, Any]:
+    """Set the review cadence of the convention."""
+    return {"job_search_review_every": job_search, "in_job_review_every": in_job}
+
+
+@step_command("request", Step.SUBMIT_EMPLOYER_REQUEST, "ea request C1A2B3 --employer emp-4412 --kind mediation")
+@click.option("--employer", "employer_id", required=True, help="Id of the employer making the request.")
+@click.option("--kind", required=True, type=choice(RequestKind), help="What the employer asks for.")
+def request(employer_id: str, kind: str) -> dict[str, Any]:
+    """Record an employer's request; the référent must answer before its deadline."""
+    return {"employer_id": employer_id, "kind": kind}
+
+
+@step_command("respond", Step.RESPOND_TO_REQUEST, "ea respond C1A2B3 req-1 --outcome meeting_scheduled")
+@click.argument("request_id")
+@click.option("--outcome", required=True, type=choice(ResponseOutcome), help="The référent's response.")
+def respond(request_id: str, outcome: str) -> dict[str, Any]:
+    """Record the référent's response to an employer request."""
+    return {"request_id": request_id, "outcome": outcome}
+
+
+@step_command("close", Step.CLOSE, "ea close C1A2B3 --reason goals_reached")
+@click.option("--reason", required=True, type=click.Choice([r.value for r in ClosureReason if r != "consent_withdrawn"]),
+              help="Why the case closes (a withdrawal of consent is `ea withdraw`).")  # fmt: skip
+def close(reason: str) -> dict[str, Any]:
+    """Close the case (it can be reopened later)."""
+    return {"reason": reason}
+
+
+DATED_STEPS: list[tuple[str, Step, str, str, str]] = [
+    ("withdraw", Step.WITHDRAW_CONSENT, "withdrawn_on", "ea withdraw C1A2B3",
+     "Record that the person withdrew consent: the case closes at once."),
+    ("evaluation", Step.SUBMIT_EVALUATION, "completed_on", "ea evaluation C1A2B3",
+     "Record that the evaluation of the person's situation is done."),
+    ("project", Step.SUBMIT_PROJECT, "agreed_on", "ea project C1A2B3",
+     "Record that the professional project is agreed."),
+    ("job-loss", Step.RECORD_JOB_LOSS, "ended_on", "ea job-loss C1A2B3 --on 2027-06-30",
+     "Record the end of the job: back to job search, without a new prescription."),
+    ("change-of-post", Step.RECORD_CHANGE_OF_POST, "effective_on", "ea change-of-post C1A2B3",
+     "Record a change of post: back to evaluation."),
+    ("review", Step.COMPLETE_REVIEW, "held_on", "ea review C1A2B3 --on 2027-03-03",
+     "Record a periodic review as held: the next one is scheduled at the case's cadence."),
+]  # fmt: skip
+"""Steps whose only input is the date they happened on: (command, step, field, example, help)."""
+
+
+def _dated_step(name: str, step: Step, field: str, example: str, help: str) -> None:
+    def to_fields(day: date) -> dict[str, Any]:
+        return {field: day}
+
+    to_fields.__doc__ = help
+    to_fields.__name__ = name.replace("-", "_")
+    step_command(name, step, example)(day_option()(to_fields))
+
+
+for _dated in DATED_STEPS:
+    _dated_step(*_dated)
+
+
+COMMANDS: list[click.Command] = [open_command, status, history, steps, reopen, *STEP_COMMANDS]

@@ -1,0 +1,155 @@
+"""`ea` commands for operators: lists from visibility, cluster setup, the server and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+import worker
+from activities.database import database_url_from_env
+from starter import devserver, operators, output
+from starter.devserver import DevServer
+from starter.exits import run_async
+from starter.options import (
+    choice,
+    json_option,
+    pass_connection,
+    with_client,
+)
+from starter.settings import Connection
+from workflows.domain import (
+    Phase,
+)
+
+
+@click.command("list")
+@click.option("--phase", type=choice(Phase), help="Only cases in this phase.")
+@click.option("--referent", "referent_id", help="Only this référent's cases.")
+@click.option("--structure", "structure_id", help="Only this structure's cases.")
+@click.option("--overdue", is_flag=True, help="Only cases with a review or an employer request past its deadline.")
+@click.option("--review-due", is_flag=True, help="Only cases whose next review date has come.")
+@click.option("--open-requests", is_flag=True, help="Only cases with employer requests awaiting a response.")
+@click.option("--all", "include_closed", is_flag=True, help="Closed cases too.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000), help="At most this many.")
+@json_option
+@pass_connection
+def list_command(connection: Connection, as_json: bool, limit: int, phase: str | None, **filters: Any) -> None:
+    """List cases from Temporal's visibility (our search attributes; no personal data).
+
+    \b
+    Example:
+      ea list --structure struct-75 --overdue
+      ea list --phase in_job_support --referent ref-12 --json
+    """
+    wanted = operators.CaseFilters(phase=Phase(phase) if phase else None, **filters)
+    listings = run_async(with_client(connection, lambda c: operators.list_cases(c, wanted, limit)))
+    if as_json:
+        output.emit_json({"query": wanted.query(), "cases": [listing.as_json() for listing in listings]})
+        return
+    table = output.Table(title=f"{len(listings)} case(s)", title_justify="left", caption=wanted.query())
+    table.add_column("case", no_wrap=True)  # copied into the next command: never shortened
+    for column in ("phase", "référent", "structure", "next review", "requests", "overdue"):
+        table.add_column(column)
+    for c in listings:
+        table.add_row(c.case_id, c.phase or "—", c.referent_id or "—", c.structure_id or "—", output.when(c.next_review_at),
+                      str(c.open_requests or 0), "yes" if c.overdue else "")  # fmt: skip
+    output.console.print(table)
+
+
+@click.group()
+def admin() -> None:
+    """Operators' tasks on a Temporal cluster.
+
+    \b
+    Example:
+      ea --address temporal.internal:7233 --namespace ea-prod admin setup
+    """
+
+
+@admin.command("setup")
+@json_option
+@pass_connection
+def admin_setup(connection: Connection, as_json: bool) -> None:
+    """Register our search attributes on the namespace (`make run` does it on the dev server).
+
+    \b
+    Example:
+      ea --address temporal.internal:7233 --namespace ea-prod admin setup
+    """
+    done = run_async(with_client(connection, lambda c: operators.setup_search_attributes(c, connection.namespace)))
+    if as_json:
+        output.emit_json({"namespace": connection.namespace, "search_attributes": done})
+    else:
+        for name, state in done.items():
+            click.echo(f"{name}: {state}")
+
+
+# --- Services: the embedded server and the worker ---------------------------------------------
+
+
+@click.command()
+@click.option("--port", default=7233, show_default=True, help="gRPC port of the dev server.")
+@click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
+@pass_connection
+def run(connection: Connection, port: int, ui_port: int) -> None:
+    """Start the embedded Temporal dev server and a worker, in the foreground (Ctrl-C stops both).
+
+    \b
+    State is kept in var/temporal.db (Temporal) and var/registry.db (journal), so the next
+    `ea run` finds every case where it was. Web UI: http://localhost:8233
+    Example:
+      ea run
+    """
+    server = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace)
+    embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
+    worker.configure_logging()
+    process = server.start()
+    try:
+        asyncio.run(_serve_with(server, process, embedded))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        devserver.stop(process)
+        click.echo("ea: dev server stopped", err=True)
+
+
+async def _serve_with(server: DevServer, process: Any, connection: Connection) -> None:
+    await server.wait_until_ready(process)
+    click.echo(f"ea: Temporal dev server on {server.address}, Web UI on {server.ui_url}", err=True)
+    await worker.serve(connection, database_url_from_env())
+
+
+@click.command()
+@click.option("--port", default=7233, show_default=True, help="gRPC port.")
+@click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
+@pass_connection
+def server(connection: Connection, port: int, ui_port: int) -> None:
+    """Start only the embedded Temporal dev server (with our search attributes), in the foreground.
+
+    \b
+    Example:
+      ea server --port 7233
+    """
+    command = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace).command()
+    Path(command[command.index("--db-filename") + 1]).parent.mkdir(parents=True, exist_ok=True)
+    os.execv(command[0], command)
+
+
+@click.command("worker")
+@pass_connection
+def worker_command(connection: Connection) -> None:
+    """Run a worker for the cases' task queue (DATABASE_URL selects the registry).
+
+    \b
+    Example:
+      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker
+    """
+    worker.configure_logging()
+    run_async(worker.serve(connection, database_url_from_env()))
+
+
+COMMANDS: list[click.Command] = [list_command, admin, run, server, worker_command]

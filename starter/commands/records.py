@@ -1,0 +1,226 @@
+"""`ea` commands on the registry: the directory, documents, migrations and bulk import."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import Progress
+
+from activities import directory as directory_entries
+from activities.database import database_url_from_env, make_engine
+from activities.documents import Documents, Renderer
+from activities.migrate import migrate
+from starter import bulk, output
+from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
+from starter.options import (
+    case_argument,
+    current_actor,
+    json_option,
+    pass_connection,
+    with_client,
+)
+from starter.settings import Connection
+
+
+@click.group()
+def directory() -> None:
+    """Keep the directory of structures, référents and employers that documents name.
+
+    \b
+    Example:
+      ea directory referent ref-12 --name "Karim Benali" --email k.benali@plateforme.fr
+    """
+
+
+def _save(model: type[directory_entries.Entry], fields: dict[str, Any]) -> None:
+    entry = build(model, **{name: value for name, value in fields.items() if value is not None})
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    directory_entries.upsert(engine, entry)
+    engine.dispose()
+    click.echo(f"{entry.id}: {entry.name}")
+
+
+@directory.command("structure")
+@click.argument("id")
+@click.option("--name", required=True, help="Name of the structure gestionnaire.")
+@click.option("--department", help="Département number, e.g. 33 or 2A.")
+@click.option("--address", help="Postal address, printed on documents.")
+@click.option("--phone", help="Phone number, printed on letters.")
+def directory_structure(**fields: Any) -> None:
+    """Add or update a structure gestionnaire.
+
+    \b
+    Example:
+      ea directory structure struct-33 --name "Plateforme EA Gironde" --department 33
+    """
+    _save(directory_entries.StructureEntry, fields)
+
+
+@directory.command("referent")
+@click.argument("id")
+@click.option("--name", required=True, help="The référent's name, printed on documents.")
+@click.option("--structure", "structure_id", help="Id of their structure.")
+@click.option("--email", help="How beneficiaries and employers reach them.")
+@click.option("--phone", help="Phone number.")
+def directory_referent(**fields: Any) -> None:
+    """Add or update a référent emploi accompagné.
+
+    \b
+    Example:
+      ea directory referent ref-12 --name "Karim Benali" --structure struct-33 --email k.benali@ea33.fr
+    """
+    _save(directory_entries.ReferentEntry, fields)
+
+
+@directory.command("employer")
+@click.argument("id")
+@click.option("--name", required=True, help="The employer's name.")
+@click.option("--siret", help="SIRET number (14 digits).")
+@click.option("--address", help="Postal address.")
+def directory_employer(**fields: Any) -> None:
+    """Add or update an employer.
+
+    \b
+    Example:
+      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678900012
+    """
+    _save(directory_entries.EmployerEntry, fields)
+
+
+@click.group()
+def documents() -> None:
+    """List and export a case's documents (convention, amendments, reports, letters).
+
+    \b
+    Example:
+      ea documents list C1A2B3
+      ea documents export C1A2B3 4 --format pdf --output convention.pdf
+    """
+
+
+def _documents() -> Documents:
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    return Documents(engine)
+
+
+@documents.command("list")
+@case_argument
+@json_option
+def documents_list(case_id: str, as_json: bool) -> None:
+    """List a case's documents, oldest first.
+
+    \b
+    Example:
+      ea documents list C1A2B3 --json
+    """
+    rows = [{"id": d.id, "template": d.template, "title": d.title, "event": d.seq, "version": d.template_version,
+             "created_at": d.created_at.isoformat(), "formats": ["html", "md"] + (["pdf"] if d.pdf else []),
+             "sha256": d.content_hash} for d in _documents().list(case_id)]  # fmt: skip
+    if as_json:
+        output.emit_json({"documents": rows})
+        return
+    if not rows:
+        click.echo(f"case {case_id} has no document yet")
+        return
+    table = output.Table(title=f"Case {case_id}: documents", title_justify="left")
+    for column in ("id", "title", "event", "formats", "created"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row["id"]), row["title"], str(row["event"]), ", ".join(row["formats"]), row["created_at"][:16])
+    output.console.print(table)
+
+
+@documents.command("export")
+@case_argument
+@click.argument("document_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "pdf"]), default="html", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to this file instead of printing (required for pdf).")  # fmt: skip
+def documents_export(case_id: str, document_id: int, fmt: str, output: Path | None) -> None:
+    """Print a document, or write it to a file.
+
+    \b
+    Example:
+      ea documents export C1A2B3 4 --format md
+      ea documents export C1A2B3 4 --format pdf --output convention.pdf
+    """
+    document = _documents().get(case_id, document_id)
+    if document is None:
+        fail(f"case {case_id} has no document {document_id}; `ea documents list {case_id}` lists them", EXIT_NOT_FOUND)
+    content: str | bytes | None = {"html": document.html, "md": document.markdown, "pdf": document.pdf}[fmt]
+    if content is None:
+        content = Renderer.pdf(document.html)  # a document not signed on paper, printed as PDF on demand
+    if output is not None:
+        output.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        click.echo(f"wrote {output}")
+    elif isinstance(content, bytes):
+        fail("a PDF goes to a file: add --output FILE", EXIT_USAGE)
+    else:
+        click.echo(content, nl=False)
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Bring the registry database (DATABASE_URL) to the newest schema; keeps every row.
+
+    \b
+    Example:
+      DATABASE_URL=postgresql+psycopg://ea@db/ea ea migrate
+    """
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    engine.dispose()
+    click.echo("registry schema is up to date")
+
+
+@click.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_connection
+def import_command(connection: Connection, csv_file: Path, as_json: bool) -> None:
+    """Open many cases from a CSV file (UTF-8; comma, semicolon or tab separated).
+
+    Columns: case_id, structure_id, birth_date, first_name, last_name (required); situation,
+    employer_id, referent_id, email, phone, address, rqth_reference, esat_reference. Running the
+    same file again opens nothing twice. Exit code 6 when any row failed.
+
+    \b
+    Example:
+      ea import cases-2026.csv
+    """
+    try:
+        rows = bulk.read_rows(csv_file)
+    except bulk.MalformedFile as malformed:
+        message = str(malformed)
+    else:
+        message = ""
+    if message:
+        fail(message, EXIT_USAGE)
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    actor = current_actor()
+    with Progress(transient=True, disable=as_json, console=output.Console(stderr=True)) as progress:
+        task = progress.add_task(f"importing {len(rows)} rows", total=len(rows))
+
+        async def work(client: Any) -> list[bulk.RowResult]:
+            return await bulk.import_rows(client, connection.task_queue, engine, rows, actor, lambda: progress.advance(task))
+
+        results = run_async(with_client(connection, work))
+    engine.dispose()
+    counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in ("opened", "already_open", "failed")}
+    if as_json:
+        output.emit_json({"counts": counts, "rows": [r.__dict__ for r in results]})
+    else:
+        click.echo(f"{counts['opened']} opened, {counts['already_open']} already open, {counts['failed']} failed")
+        for result in (r for r in results if r.outcome == "failed"):
+            click.echo(f"line {result.line} (case {result.case_id}): {result.message}", err=True)
+    if counts["failed"]:
+        sys.exit(EXIT_SOME_ROWS_FAILED)
+
+
+COMMANDS: list[click.Command] = [directory, documents, migrate_command, import_command]

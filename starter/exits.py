@@ -1,0 +1,70 @@
+"""How `ea` fails: one line on stderr and a documented exit code, never a traceback.
+
+0 done · 1 unexpected error · 2 usage or invalid input · 3 case not found · 4 step refused (the
+message says which rule) · 5 Temporal server unreachable · 6 bulk import: some rows failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from typing import Any, NoReturn, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from starter import cases
+from starter.settings import ServerUnreachable
+
+EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_SOME_ROWS_FAILED = 1, 2, 3, 4, 5, 6
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"ea: {message}", err=True)
+    sys.exit(code)
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line a person can act on: which field, what is wrong with it."""
+    problems = [
+        f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+    ]
+    return "invalid input: " + "; ".join(problems)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one command's work, turning the errors a person can act on into an exit code."""
+    try:
+        return asyncio.run(coroutine)
+    except KNOWN_ERRORS as error:
+        message, code = explain(error)
+    # Exit outside the except block: a chained exception would keep the Temporal client alive
+    # until the interpreter's teardown, where its native runtime aborts the process.
+    fail(message, code)
+
+
+KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, ServerUnreachable, ValidationError)
+
+
+def explain(error: Exception) -> tuple[str, int]:
+    match error:
+        case cases.CaseNotFound():
+            return str(error), EXIT_NOT_FOUND
+        case cases.StepRefused() | cases.CaseExists():
+            return f"refused: {error}", EXIT_REFUSED
+        case ServerUnreachable():
+            return str(error), EXIT_UNREACHABLE
+        case ValidationError():
+            return validation_message(error), EXIT_USAGE
+    raise error
+
+
+def build(model: type[T], **fields: Any) -> T:
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        message = validation_message(error)
+    fail(message, EXIT_USAGE)
