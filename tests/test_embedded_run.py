@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,11 +29,17 @@ def start(var: Path, port: int, ui_port: int) -> subprocess.Popen[str]:
     env = {**os.environ, "EA_VAR_DIR": str(var)}
     process = subprocess.Popen([EA, "run", "--port", str(port), "--ui-port", str(ui_port)], env=env,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+    wait_for_line(process, "worker started")
+    return process
+
+
+def wait_for_line(process: subprocess.Popen[str], text: str) -> None:
+    """Read the process's stderr until a line says `text`."""
     assert process.stderr is not None
     for line in process.stderr:
-        if "worker started" in line:
-            return process
-    raise AssertionError(f"ea run did not start (exit {process.wait()})")
+        if text in line:
+            return
+    raise AssertionError(f"{process.args[1:]} never said {text!r} (exit {process.wait()})")
 
 
 def interrupt(process: subprocess.Popen[str]) -> None:
@@ -62,3 +69,62 @@ def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
         assert ea(address, "prescribe", "PERSIST1", "--by", "cdaph", "--reference", "D-1", "--situation", "rqth").returncode == 0
     finally:
         interrupt(second)
+
+
+@pytest.mark.slow
+def test_ea_server_alone_serves_with_our_search_attributes(tmp_path: Path) -> None:
+    port, ui_port = free_port(), free_port()
+    env = {**os.environ, "EA_VAR_DIR": str(tmp_path)}
+    server = subprocess.Popen([EA, "server", "--port", str(port), "--ui-port", str(ui_port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        address = f"127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while (listed := ea(address, "list", "--phase", "consent", "--json")).returncode == 5 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert listed.returncode == 0, f"a query on EaPhase is accepted: {listed.stderr}"
+        setup = ea(address, "admin", "setup", "--json")
+        assert setup.returncode == 0 and '"added"' not in setup.stdout, "make run registered them all already"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_ea_worker_serves_a_queue_and_stops_gracefully(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.harness import temporal_environment
+
+    async def scenario() -> None:
+        async with temporal_environment() as env:
+            address = env.client.service_client.config.target_host
+            environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}"}
+            worker = subprocess.Popen([EA, "--address", address, "--task-queue", "worker-test", "worker"],
+                                      env=environment, stderr=subprocess.PIPE, text=True)  # fmt: skip
+            try:
+                wait_for_line(worker, "worker started")
+                opened = await asyncio.to_thread(
+                    subprocess.run, [EA, "--address", address, "--task-queue", "worker-test", "open", "--case-id",
+                                     "W1", "--structure", "s-1", "--birth-date", "1990-01-01"],
+                    capture_output=True, text=True, env=environment)  # fmt: skip
+                assert opened.returncode == 0, opened.stderr
+                assert "awaiting consent" in opened.stdout, "the worker ran the case's first task"
+            finally:
+                worker.send_signal(signal.SIGTERM)
+                wait_for_line(worker, "worker stopped")
+                assert worker.wait(timeout=30) == 0
+
+    asyncio.run(scenario())
+
+
+def test_ea_migrate_brings_an_empty_database_to_the_newest_schema(tmp_path: Path) -> None:
+    database = tmp_path / "registry.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    for _ in range(2):  # and again: nothing to do
+        result = subprocess.run([EA, "migrate"], capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 0 and "up to date" in result.stdout
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"journal", "cases", "documents", "beneficiaries", "alembic_version"} <= tables
