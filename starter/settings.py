@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from workflows.converter import DATA_CONVERTER
+from starter.encryption import encrypted_converter, keyring_from_env
 
 DEFAULT_TASK_QUEUE = "emploi-accompagne"
 
@@ -32,8 +32,10 @@ class Connection:
         )
 
     async def connect(self) -> Client:
+        """A client whose payloads are encrypted with the configured keys (see starter/encryption.py)."""
+        converter = encrypted_converter(keyring_from_env())
         try:
-            return await Client.connect(self.address, namespace=self.namespace, data_converter=DATA_CONVERTER)
+            return await Client.connect(self.address, namespace=self.namespace, data_converter=converter)
         except (RuntimeError, RPCError):
             raise ServerUnreachable(
                 f"no Temporal server answers at {self.address}; start one with `make run` (or `ea server`)"

@@ -8,6 +8,7 @@ import json
 from click.testing import CliRunner, Result
 
 from starter.cli import ea
+from tests.harness import TEST_KEYS
 
 
 class Ea:
@@ -15,7 +16,8 @@ class Ea:
 
     def __init__(self, address: str, task_queue: str, database_url: str = "sqlite://") -> None:
         self.prefix = ["--address", address, "--task-queue", task_queue]
-        self.env = {"DATABASE_URL": database_url, "EA_ACTOR": "coordinator:coord-test"}
+        self.env = {"DATABASE_URL": database_url, "EA_ACTOR": "coordinator:coord-test",
+                    "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env()}  # fmt: skip
 
     async def __call__(self, *args: str) -> Result:
         return await asyncio.to_thread(CliRunner(env=self.env).invoke, ea, [*self.prefix, *args])

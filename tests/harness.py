@@ -28,7 +28,11 @@ from activities.registry import Registry
 from starter.devserver import temporal_binary
 from worker import case_worker
 from workflows import search_attributes
-from workflows.converter import DATA_CONVERTER
+from starter.encryption import EncryptionCodec, Keyring, encrypted_converter
+
+
+TEST_KEYS = Keyring.generate("test-k1")
+"""The tests' keyring: the environment's client, the workers and `ea` (EA_ENCRYPTION_KEYS) share it."""
 
 
 @asynccontextmanager
@@ -37,7 +41,7 @@ async def temporal_environment() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         search_attributes=search_attributes.ALL,
-        data_converter=DATA_CONVERTER,
+        data_converter=encrypted_converter(TEST_KEYS),
     )
     try:
         yield env
@@ -120,13 +124,17 @@ def fresh_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
-def history_text(history: WorkflowHistory) -> str:
-    """Every payload of a history, decoded to text, plus the events themselves: what a reader of
-    the server's database could see (payloads are base64 inside the history's JSON)."""
+def history_text(history: WorkflowHistory, decrypt: Keyring | None = None) -> str:
+    """Every payload of a history as text, plus the events themselves (payloads are base64 inside
+    the history's JSON). Without `decrypt`: what a reader of the server's database sees; with it:
+    what an operator holding the keys sees."""
     texts: list[str] = [history.to_json()]
+    codec = EncryptionCodec(decrypt) if decrypt else None
 
     def walk(message: Message) -> None:
         if isinstance(message, Payload):
+            if codec is not None:
+                message = codec.decrypt(message)
             texts.append(message.data.decode("utf-8", errors="replace"))
             texts.extend(value.decode("utf-8", errors="replace") for value in message.metadata.values())
             return

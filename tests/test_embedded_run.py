@@ -21,8 +21,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def ea(address: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60)
+def ea(address: str, *args: str, var: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`ea` as a coordinator runs it beside `ea run`: same var/ directory, so the same keys."""
+    env = {**os.environ, **({"EA_VAR_DIR": str(var)} if var else {})}
+    return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 def start(var: Path, port: int, ui_port: int) -> subprocess.Popen[str]:
@@ -53,20 +55,22 @@ def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
     address = f"127.0.0.1:{port}"
     first = start(tmp_path, port, ui_port)
     try:
-        opened = ea(address, "open", "--case-id", "PERSIST1", "--structure", "s-1", "--birth-date", "1990-01-01")
+        opened = ea(address, "open", "--case-id", "PERSIST1", "--structure", "s-1", "--birth-date", "1990-01-01", var=tmp_path)
         assert opened.returncode == 0, opened.stderr
-        assert ea(address, "consent", "PERSIST1").returncode == 0
+        assert ea(address, "consent", "PERSIST1", var=tmp_path).returncode == 0
     finally:
         interrupt(first)
-    assert ea(address, "status", "PERSIST1").returncode == 5, "the server stopped with ea run"
+    assert ea(address, "status", "PERSIST1", var=tmp_path).returncode == 5, "the server stopped with ea run"
     assert (tmp_path / "temporal.db").exists() and (tmp_path / "registry.db").exists()
+    assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600, "the local key is private"
 
     second = start(tmp_path, port, ui_port)
     try:
-        status = ea(address, "status", "PERSIST1", "--json")
+        status = ea(address, "status", "PERSIST1", "--json", var=tmp_path)
         assert status.returncode == 0, status.stderr
         assert '"phase": "prescription"' in status.stdout
-        assert ea(address, "prescribe", "PERSIST1", "--by", "cdaph", "--reference", "D-1", "--situation", "rqth").returncode == 0
+        prescribed = ea(address, "prescribe", "PERSIST1", "--by", "cdaph", "--reference", "D-1", "--situation", "rqth", var=tmp_path)
+        assert prescribed.returncode == 0, prescribed.stderr
     finally:
         interrupt(second)
 
@@ -80,10 +84,10 @@ def test_ea_server_alone_serves_with_our_search_attributes(tmp_path: Path) -> No
     try:
         address = f"127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while (listed := ea(address, "list", "--phase", "consent", "--json")).returncode == 5 and time.monotonic() < deadline:
+        while (listed := ea(address, "list", "--phase", "consent", "--json", var=tmp_path)).returncode == 5 and time.monotonic() < deadline:
             time.sleep(0.3)
         assert listed.returncode == 0, f"a query on EaPhase is accepted: {listed.stderr}"
-        setup = ea(address, "admin", "setup", "--json")
+        setup = ea(address, "admin", "setup", "--json", var=tmp_path)
         assert setup.returncode == 0 and '"added"' not in setup.stdout, "make run registered them all already"
     finally:
         server.send_signal(signal.SIGTERM)
@@ -93,12 +97,13 @@ def test_ea_server_alone_serves_with_our_search_attributes(tmp_path: Path) -> No
 def test_ea_worker_serves_a_queue_and_stops_gracefully(tmp_path: Path) -> None:
     import asyncio
 
-    from tests.harness import temporal_environment
+    from tests.harness import TEST_KEYS, temporal_environment
 
     async def scenario() -> None:
         async with temporal_environment() as env:
             address = env.client.service_client.config.target_host
-            environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}"}
+            environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}",
+                           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env()}  # fmt: skip
             worker = subprocess.Popen([EA, "--address", address, "--task-queue", "worker-test", "worker"],
                                       env=environment, stderr=subprocess.PIPE, text=True)  # fmt: skip
             try:

@@ -19,7 +19,7 @@ from activities.queries import CaseFilter, PageMark, list_cases, requests_past_d
 from starter.cases import workflow_id
 from tests.builders import SECONDS, TODAY, Cases, eventually
 from tests.conftest import Backend
-from tests.harness import history_text, registry_at, running_worker
+from tests.harness import TEST_KEYS, history_text, registry_at, running_worker
 from workflows.domain import JournalBatch, Phase, ResponseOutcome, Situation, Step
 
 def identity(structure_id: str = "struct-75", **changes: object) -> BeneficiaryIdentity:
@@ -169,7 +169,7 @@ async def test_no_identity_field_reaches_temporal(backend: Backend) -> None:
     case_id = await finished_journey(backend.cases, beneficiary_id)
 
     history = await backend.cases.client.get_workflow_handle(workflow_id(case_id)).fetch_history()
-    seen = history_text(history)
+    seen = history_text(history, decrypt=TEST_KEYS)
     assert "give_consent" in seen and case_id in seen, "payloads are decoded, or this test proves nothing"
     assert beneficiary_id in seen, "the opaque id is what links the case to the person"
     for value in ("Zéphirine", "Zephirine", "Quenouillère", "Quenouillere", "zephirine.q@example.org", "98 76 54 32",

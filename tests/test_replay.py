@@ -9,9 +9,10 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from tests.changed_workflow import TimerBeforeJournal
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.converter import DATA_CONVERTER
-from workflows.domain import CaseInput, CaseState
+from starter.encryption import encrypted_converter
+from tests.harness import TEST_KEYS
 
 HISTORIES_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORIES_DIR.glob("*.json"))
@@ -32,28 +33,11 @@ def test_histories_of_every_generation_are_committed() -> None:
 async def test_recorded_history_replays(path: Path) -> None:
     history = load(path)
     assert len(history.events) > 20
-    replayer = Replayer(workflows=[AccompanimentWorkflow], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=[AccompanimentWorkflow], data_converter=encrypted_converter(TEST_KEYS))
     await replayer.replay_workflow(history)
 
 
-@workflow.defn(name="AccompanimentWorkflow")
-class TimerBeforeJournal(AccompanimentWorkflow):
-    """The change the guard must catch: a timer added before an existing activity."""
-
-    @workflow.init
-    def __init__(self, input: CaseInput) -> None:
-        super().__init__(input)
-
-    @workflow.run
-    async def run(self, input: CaseInput) -> CaseState:
-        return await super().run(input)
-
-    async def _write_journal_batch(self) -> None:
-        await workflow.sleep(1)
-        await super()._write_journal_batch()
-
-
 async def test_a_non_deterministic_change_fails_replay() -> None:
-    replayer = Replayer(workflows=[TimerBeforeJournal], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=[TimerBeforeJournal], data_converter=encrypted_converter(TEST_KEYS))
     with pytest.raises(workflow.NondeterminismError):
         await replayer.replay_workflow(load(HISTORIES_DIR / "full_journey-v2.json"))
