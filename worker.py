@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 from activities.database import database_url_from_env, make_engine
 from activities.documents import Documents
 from activities.registry import Registry
+from starter.encryption import KeyMissing
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow
 
@@ -83,4 +84,8 @@ def configure_logging() -> None:
 
 if __name__ == "__main__":
     configure_logging()
-    asyncio.run(serve(Connection.from_env(), database_url_from_env()))
+    try:
+        asyncio.run(serve(Connection.from_env(), database_url_from_env()))
+    except KeyMissing as missing:
+        log.error("refusing to start: %s", missing)
+        raise SystemExit(2) from None

@@ -43,6 +43,8 @@ class DevServer:
     ui_port: int = 8233
     namespace: str = "default"
     db_file: Path = Path(os.environ.get("EA_VAR_DIR", "var")) / "temporal.db"
+    ui_codec_endpoint: str | None = None
+    """Where the UI sends encrypted payloads to be decoded (our codec server)."""
 
     @property
     def address(self) -> str:
@@ -65,6 +67,7 @@ class DevServer:
             "--sqlite-pragma", "journal_mode=wal",
             "--log-level", "error",
             *dev_server_flags(),
+            *(["--ui-codec-endpoint", self.ui_codec_endpoint] if self.ui_codec_endpoint else []),
         ]  # fmt: skip
 
     def start(self) -> subprocess.Popen[bytes]:

@@ -15,6 +15,7 @@ import click
 from pydantic import ValidationError
 
 from starter import cases
+from starter.encryption import KeyMissing
 from starter.settings import ServerUnreachable
 
 EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_SOME_ROWS_FAILED = 1, 2, 3, 4, 5, 6
@@ -46,7 +47,7 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     fail(message, code)
 
 
-KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, ServerUnreachable, ValidationError)
+KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, ServerUnreachable, ValidationError, KeyMissing)
 
 
 def explain(error: Exception) -> tuple[str, int]:
@@ -59,6 +60,8 @@ def explain(error: Exception) -> tuple[str, int]:
             return str(error), EXIT_UNREACHABLE
         case ValidationError():
             return validation_message(error), EXIT_USAGE
+        case KeyMissing():
+            return f"encryption: {error}", EXIT_USAGE
     raise error
 
 

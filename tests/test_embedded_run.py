@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,10 +29,10 @@ def ea(address: str, *args: str, var: Path | None = None) -> subprocess.Complete
     return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
-def start(var: Path, port: int, ui_port: int) -> subprocess.Popen[str]:
+def start(var: Path, port: int, ui_port: int, codec_port: int | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "EA_VAR_DIR": str(var)}
-    process = subprocess.Popen([EA, "run", "--port", str(port), "--ui-port", str(ui_port)], env=env,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    ports = ["--port", str(port), "--ui-port", str(ui_port), "--codec-port", str(codec_port or free_port())]
+    process = subprocess.Popen([EA, "run", *ports], env=env, stderr=subprocess.PIPE, text=True)
     wait_for_line(process, "worker started")
     return process
 
@@ -51,10 +53,20 @@ def interrupt(process: subprocess.Popen[str]) -> None:
 
 @pytest.mark.slow
 def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
-    port, ui_port = free_port(), free_port()
+    port, ui_port, codec_port = free_port(), free_port(), free_port()
     address = f"127.0.0.1:{port}"
-    first = start(tmp_path, port, ui_port)
+    first = start(tmp_path, port, ui_port, codec_port)
     try:
+        token = (tmp_path / "codec-token").read_text()
+        assert (tmp_path / "codec-token").stat().st_mode & 0o777 == 0o600
+        for url, expected in ((f"http://127.0.0.1:{codec_port}/decode", 401),
+                              (f"http://127.0.0.1:{codec_port}/{token}/decode", 200)):  # fmt: skip
+            request = urllib.request.Request(url, data=b'{"payloads": []}', method="POST")
+            try:
+                status = urllib.request.urlopen(request, timeout=10).status
+            except urllib.error.HTTPError as error:
+                status = error.code
+            assert status == expected, url.replace(token, "<token>")
         opened = ea(address, "open", "--case-id", "PERSIST1", "--structure", "s-1", "--birth-date", "1990-01-01", var=tmp_path)
         assert opened.returncode == 0, opened.stderr
         assert ea(address, "consent", "PERSIST1", var=tmp_path).returncode == 0

@@ -12,7 +12,9 @@ import click
 import worker
 from activities.database import database_url_from_env
 from starter import devserver, operators, output
+from starter.codec_server import CodecServer, codec_token
 from starter.devserver import DevServer
+from starter.encryption import keyring_from_env
 from starter.exits import run_async
 from starter.options import (
     choice,
@@ -94,25 +96,32 @@ def admin_setup(connection: Connection, as_json: bool) -> None:
 @click.command()
 @click.option("--port", default=7233, show_default=True, help="gRPC port of the dev server.")
 @click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
+@click.option("--codec-port", default=8234, show_default=True, help="Port of the codec server the UI decodes with.")
 @pass_connection
-def run(connection: Connection, port: int, ui_port: int) -> None:
-    """Start the embedded Temporal dev server and a worker, in the foreground (Ctrl-C stops both).
+def run(connection: Connection, port: int, ui_port: int, codec_port: int) -> None:
+    """Start the embedded Temporal dev server, the codec server and a worker (Ctrl-C stops all).
 
     \b
-    State is kept in var/temporal.db (Temporal) and var/registry.db (journal), so the next
-    `ea run` finds every case where it was. Web UI: http://localhost:8233
+    State is kept in var/ (temporal.db, registry.db, keys.json, codec-token), so the next
+    `ea run` finds every case where it was. Web UI: http://localhost:8233, where payloads are
+    decoded by the codec server on http://127.0.0.1:8234 (its token is in var/codec-token).
     Example:
       ea run
     """
-    server = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace)
-    embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
     worker.configure_logging()
+    codec = CodecServer(keyring_from_env(), codec_token(), f"http://localhost:{ui_port}", port=codec_port)
+    codec.start_in_background()
+    server = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace,
+                       ui_codec_endpoint=f"{codec.url}/{codec.token}")  # fmt: skip
+    embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
     process = server.start()
     try:
         asyncio.run(_serve_with(server, process, embedded))
     except KeyboardInterrupt:
         pass
     finally:
+        codec.shutdown()
+        codec.server_close()
         devserver.stop(process)
         click.echo("ea: dev server stopped", err=True)
 
@@ -152,4 +161,29 @@ def worker_command(connection: Connection) -> None:
     run_async(worker.serve(connection, database_url_from_env()))
 
 
-COMMANDS: list[click.Command] = [list_command, admin, run, server, worker_command]
+@click.command("codec-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8234, show_default=True, help="Port to listen on.")
+@click.option("--ui-origin", default="http://localhost:8233", show_default=True,
+              help="The Temporal UI's origin: the only one allowed by CORS.")  # fmt: skip
+def codec_server(host: str, port: int, ui_origin: str) -> None:
+    """Serve /encode and /decode for operators holding the token (EA_CODEC_TOKEN or var/codec-token).
+
+    \b
+    Example:
+      ea codec-server --port 8234 --ui-origin https://temporal.example.org
+      temporal workflow show -w case-C1A2B3 --codec-endpoint http://127.0.0.1:8234 \\
+               --codec-auth "Bearer $(cat var/codec-token)"
+    """
+    worker.configure_logging()
+    server = CodecServer(keyring_from_env(), codec_token(), ui_origin, host=host, port=port)
+    click.echo(f"ea: codec server on {server.url} for {ui_origin}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+COMMANDS: list[click.Command] = [list_command, admin, run, server, worker_command, codec_server]

@@ -1,0 +1,112 @@
+"""The codec server: lets an operator holding the token read encrypted payloads in the Temporal
+UI or the `temporal` CLI, and nobody else.
+
+POST /encode and /decode (the UI adds `?preserveStorageRefs=true`: the query string is ignored),
+body and reply `{"payloads": [...]}` in proto-JSON. Authentication: `Authorization: Bearer
+<token>`, or the token as the first path segment (`http://host:8234/<token>/decode`) for the
+dev server's UI, which sends no header. CORS only for the configured UI origin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import secrets
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+
+from starter.encryption import EncryptionCodec, Keyring
+
+log = logging.getLogger("ea.codec")
+ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
+
+
+def codec_token() -> str:
+    """EA_CODEC_TOKEN, or a token kept in var/codec-token (created with mode 0600 on first use)."""
+    configured = os.environ.get("EA_CODEC_TOKEN")
+    if configured:
+        return configured
+    path = Path(os.environ.get("EA_VAR_DIR", "var")) / "codec-token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+class CodecServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, keyring: Keyring, token: str, ui_origin: str, host: str = "127.0.0.1", port: int = 8234) -> None:
+        super().__init__((host, port), _Handler)
+        self.codec = EncryptionCodec(keyring)
+        self.token = token
+        self.ui_origin = ui_origin.rstrip("/")
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="codec-server", daemon=True)
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: CodecServer
+    protocol_version = "HTTP/1.1"
+
+    def do_OPTIONS(self) -> None:  # noqa: N802 (the http.server naming)
+        """The UI's CORS preflight: answered for its origin only."""
+        self._reply(HTTPStatus.NO_CONTENT, b"")
+
+    def do_POST(self) -> None:  # noqa: N802
+        segments = [s for s in self.path.split("?", 1)[0].split("/") if s]
+        presented = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if len(segments) == 2:
+            presented, segments = segments[0], segments[1:]
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not presented or not hmac.compare_digest(presented.encode(), self.server.token.encode()):
+            self._reply(HTTPStatus.UNAUTHORIZED, b'{"error": "a valid token is required"}')
+            return
+        if segments not in (["encode"], ["decode"]):
+            self._reply(HTTPStatus.NOT_FOUND, b'{"error": "POST /encode or /decode"}')
+            return
+        try:
+            payloads = json_format.Parse(body or b"{}", Payloads())
+            codec = self.server.codec
+            work = codec.encode if segments == ["encode"] else codec.decode
+            result = Payloads(payloads=asyncio.run(work(list(payloads.payloads))))
+        except Exception as error:  # a bad body or an unknown key: the caller's problem, said plainly
+            self._reply(HTTPStatus.BAD_REQUEST, json.dumps({"error": f"{type(error).__name__}: {error}"}).encode())
+            return
+        self._reply(HTTPStatus.OK, json_format.MessageToJson(result).encode())
+
+    def _reply(self, status: HTTPStatus, body: bytes) -> None:
+        self.send_response(status)
+        origin = self.headers.get("Origin", "").rstrip("/")
+        if origin and origin == self.server.ui_origin:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", ALLOWED_HEADERS)
+            self.send_header("Access-Control-Allow-Credentials", "true")
+            self.send_header("Vary", "Origin")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        # Never the path: it may carry the token.
+        log.info("codec %s %s", self.command, args[1] if len(args) > 1 else "")

@@ -1,0 +1,106 @@
+"""The codec server over real HTTP on 127.0.0.1: no token, no payload; the right token decodes,
+for the UI (CORS, token in the path, query string ignored) and for the `temporal` CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payloads
+
+from starter.cases import workflow_id
+from starter.codec_server import CodecServer
+from starter.devserver import temporal_binary
+from starter.encryption import encrypted_converter
+from tests.builders import Cases, cdaph
+from tests.harness import TEST_KEYS, free_port
+from workflows.domain import Phase, Situation
+
+TOKEN = "s3cret-token-for-tests"
+UI = "http://localhost:8233"
+
+
+@pytest.fixture(scope="module")
+def codec() -> Iterator[CodecServer]:
+    server = CodecServer(TEST_KEYS, TOKEN, UI, port=free_port())
+    server.start_in_background()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def encrypted_body() -> bytes:
+    converter = encrypted_converter(TEST_KEYS)
+    payloads = converter.payload_converter.to_payloads([{"reference": "CDAPH-2026-00042"}])
+    import asyncio
+
+    sealed = asyncio.run(converter.payload_codec.encode(payloads))  # type: ignore[union-attr]
+    return json_format.MessageToJson(Payloads(payloads=sealed)).encode()
+
+
+def post(url: str, body: bytes, **headers: str) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def test_no_token_or_a_wrong_one_decodes_nothing(codec: CodecServer) -> None:
+    body = encrypted_body()
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN[:-1]}):
+        status, reply, _ = post(f"{codec.url}/decode", body, **headers)
+        assert status == 401 and b"CDAPH" not in reply
+    status, reply, _ = post(f"{codec.url}/not-the-token/decode", body)
+    assert status == 401
+
+
+def test_the_right_token_decodes(codec: CodecServer) -> None:
+    body = encrypted_body()
+    assert b"CDAPH" not in body
+    for url, headers in ((f"{codec.url}/decode", {"Authorization": f"Bearer {TOKEN}"}),
+                         (f"{codec.url}/{TOKEN}/decode?preserveStorageRefs=true", {"X-Namespace": "default"})):  # fmt: skip
+        status, reply, _ = post(url, body, **headers)
+        assert status == 200
+        decoded = json_format.Parse(reply, Payloads())
+        assert json.loads(decoded.payloads[0].data) == {"reference": "CDAPH-2026-00042"}
+
+
+def test_encode_then_decode_round_trips(codec: CodecServer) -> None:
+    plain = Payloads(payloads=encrypted_converter(TEST_KEYS).payload_converter.to_payloads(["bonjour"]))
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    status, sealed, _ = post(f"{codec.url}/encode", json_format.MessageToJson(plain).encode(), **auth)
+    assert status == 200 and b"bonjour" not in sealed
+    status, opened, _ = post(f"{codec.url}/decode", sealed, **auth)
+    assert json_format.Parse(opened, Payloads()) == plain
+
+
+def test_cors_answers_the_ui_origin_only(codec: CodecServer) -> None:
+    preflight = urllib.request.Request(f"{codec.url}/decode", method="OPTIONS", headers={
+        "Origin": UI, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-namespace,authorization"})  # fmt: skip
+    with urllib.request.urlopen(preflight, timeout=10) as response:
+        assert response.status == 204
+        assert response.headers["Access-Control-Allow-Origin"] == UI
+        assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+        assert "X-Namespace" in response.headers["Access-Control-Allow-Headers"]
+    _, _, headers = post(f"{codec.url}/decode", encrypted_body(), Origin="https://evil.example", Authorization=f"Bearer {TOKEN}")
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+async def test_an_operator_reads_a_case_with_the_temporal_cli(codec: CodecServer, cases: Cases) -> None:
+    case_id = await cases.open(Situation.RQTH)
+    await cases.walk_to(case_id, Phase.CONVENTION, cdaph())
+    address = cases.client.service_client.config.target_host
+    show = [temporal_binary(), "workflow", "show", "--address", address, "-w", workflow_id(case_id), "--detailed"]
+    blind = subprocess.run(show, capture_output=True, text=True, check=True, timeout=30).stdout
+    assert "CDAPH-2026-00042" not in blind
+    seen = subprocess.run([*show, "--codec-endpoint", codec.url, "--codec-auth", f"Bearer {TOKEN}"],
+                          capture_output=True, text=True, check=True, timeout=30).stdout  # fmt: skip
+    assert "CDAPH-2026-00042" in seen
