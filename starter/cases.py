@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import CaseInput, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
+from workflows.domain import Actor, CaseInput, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
 
 
 class CaseNotFound(Exception):
@@ -32,7 +32,13 @@ def workflow_id(case_id: str) -> str:
     return f"case-{case_id}"
 
 
+def _require_actor(actor: Actor | None) -> None:
+    if actor is None:
+        raise StepRefused("who acts? every step names its actor (role:id, e.g. coordinator:coord-3)")
+
+
 async def open_case(client: Client, task_queue: str, opening: OpenCase) -> CaseState:
+    _require_actor(opening.actor)
     try:
         handle = await client.start_workflow(
             AccompanimentWorkflow.run,
@@ -47,8 +53,9 @@ async def open_case(client: Client, task_queue: str, opening: OpenCase) -> CaseS
     return await handle.query(AccompanimentWorkflow.status)
 
 
-async def reopen_case(client: Client, task_queue: str, case_id: str) -> CaseState:
+async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Actor | None) -> CaseState:
     """A new run of the same case id, carrying the closed run's state and history."""
+    _require_actor(actor)
     handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
     description = await _describe(handle, case_id)
     if description.status is WorkflowExecutionStatus.RUNNING:
@@ -62,7 +69,7 @@ async def reopen_case(client: Client, task_queue: str, case_id: str) -> CaseStat
     closed = await handle.result()
     new = await client.start_workflow(
         AccompanimentWorkflow.run,
-        CaseInput(carried=closed, reopen=True),
+        CaseInput(carried=closed, reopen=True, actor=actor),
         id=workflow_id(case_id),
         task_queue=task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

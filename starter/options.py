@@ -59,6 +59,16 @@ def parse_actor(text: str | None) -> Actor | None:
         raise click.BadParameter(f"{text!r} is not role:id, e.g. coordinator:coord-3 or referent:ref-12") from None
 
 
+def require_actor() -> Actor:
+    """Who acts, for a command that changes something: refused before anything is sent when unknown."""
+    actor = current_actor()
+    if actor is None:
+        from starter.exits import EXIT_USAGE, fail
+
+        fail("who acts? give --actor role:id (e.g. --actor referent:ref-12) or set EA_ACTOR", EXIT_USAGE)
+    return actor
+
+
 def current_actor() -> Actor | None:
     return click.get_current_context().meta.get("actor")
 

@@ -19,6 +19,8 @@ from activities.people import BeneficiaryIdentity, register_beneficiary
 from starter.cases import apply_step, case_status, open_case, workflow_id
 from workflows.accompaniment import AccompanimentWorkflow
 from workflows.domain import (
+    Actor,
+    ActorRole,
     CaseSettings,
     CaseState,
     CdaphDecision,
@@ -36,6 +38,7 @@ from workflows.domain import (
 
 T = TypeVar("T")
 
+COORDINATOR = Actor(role=ActorRole.COORDINATOR, id="coord-test")
 TODAY = date.today()
 ADULT = date(1990, 5, 17)
 CALM = CaseSettings(
@@ -118,19 +121,21 @@ class Cases:
             employer_id=employer_id,
             referent_id=referent_id,
             settings=settings,
+            actor=COORDINATOR,
         )
         await open_case(self.client, self.task_queue, opening)
         return opening.case_id
 
     async def step(self, case_id: str, step: Step, **fields: Any) -> CaseState:
         self.known(referent_id=fields.get("referent_id"), employer_id=fields.get("employer_id"))
-        result = await apply_step(self.client, case_id, step, STEP_INPUTS[step](**fields))
+        result = await apply_step(self.client, case_id, step, STEP_INPUTS[step](**({"actor": COORDINATOR} | fields)))
         assert isinstance(result, CaseState)
         return result
 
     async def request(self, case_id: str, employer_id: str, kind: str = "mediation") -> RequestAcknowledgement:
         self.known(employer_id=employer_id)
-        data = STEP_INPUTS[Step.SUBMIT_EMPLOYER_REQUEST](employer_id=employer_id, kind=kind)
+        employer = Actor(role=ActorRole.EMPLOYER, id=employer_id)
+        data = STEP_INPUTS[Step.SUBMIT_EMPLOYER_REQUEST](employer_id=employer_id, kind=kind, actor=employer)
         result = await apply_step(self.client, case_id, Step.SUBMIT_EMPLOYER_REQUEST, data)
         assert isinstance(result, RequestAcknowledgement)
         return result

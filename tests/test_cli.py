@@ -88,6 +88,16 @@ async def test_exit_codes_tell_what_went_wrong(cli: Ea) -> None:
     assert invalid.exit_code == EXIT_USAGE and "structure_id" in invalid.stderr
 
 
+async def test_a_change_without_an_actor_is_refused_before_anything_is_sent(cli: Ea) -> None:
+    anonymous = Ea(cli.prefix[1], cli.prefix[3])
+    anonymous.env.pop("EA_ACTOR")
+    for args in (["consent", "any-case"], ["open", "--structure", "s", "--birth-date", "1990-01-01"], ["reopen", "x"]):
+        result = await anonymous(*args)
+        assert result.exit_code == EXIT_USAGE and "who acts? give --actor role:id" in result.stderr
+    bad = await cli("--actor", "chef:boss", "consent", "any-case")
+    assert bad.exit_code == EXIT_USAGE and "is not role:id" in bad.stderr
+
+
 async def test_an_unreachable_server_says_where_and_what_to_do() -> None:
     result = await Ea("127.0.0.1:1", "q")("status", "any")
     assert result.exit_code == EXIT_UNREACHABLE

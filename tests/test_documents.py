@@ -17,7 +17,7 @@ from activities.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry import Registry
 from activities.schema import Document
 from starter.cases import apply_step
-from tests.builders import TODAY, Cases, cdaph
+from tests.builders import COORDINATOR, TODAY, Cases, cdaph
 from workflows.domain import AlertKind, AssignReferent, CaseState, DocumentRequest, Phase, ResponseOutcome, Situation, Step
 from workflows.wording import french_date
 
@@ -115,7 +115,7 @@ async def test_a_referent_missing_from_the_directory_becomes_an_alert(cases: Cas
     case_id = await cases.open(Situation.RQTH)
     await cases.walk_to(case_id, Phase.CONVENTION)
     # Straight through the client: the builder would have put this référent in the directory.
-    await apply_step(cases.client, case_id, Step.ASSIGN_REFERENT, AssignReferent(referent_id="ref-unknown-9"))
+    await apply_step(cases.client, case_id, Step.ASSIGN_REFERENT, AssignReferent(referent_id="ref-unknown-9", actor=COORDINATOR))
     state = await cases.step(case_id, Step.CLOSE, reason="other")
     assert state.phase is Phase.CLOSED, "closing never waits on paperwork"
 

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 def ea(address: str, *args: str, var: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`ea` as a coordinator runs it beside `ea run`: same var/ directory, so the same keys."""
-    env = {**os.environ, **({"EA_VAR_DIR": str(var)} if var else {})}
+    env = {**os.environ, "EA_ACTOR": "coordinator:coord-1", **({"EA_VAR_DIR": str(var)} if var else {})}
     return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
@@ -115,7 +115,7 @@ def test_ea_worker_serves_a_queue_and_stops_gracefully(tmp_path: Path) -> None:
         async with temporal_environment() as env:
             address = env.client.service_client.config.target_host
             environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}",
-                           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env()}  # fmt: skip
+                           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env(), "EA_ACTOR": "coordinator:coord-1"}  # fmt: skip
             worker = subprocess.Popen([EA, "--address", address, "--task-queue", "worker-test", "worker"],
                                       env=environment, stderr=subprocess.PIPE, text=True)  # fmt: skip
             try:

@@ -6,7 +6,7 @@ import pytest
 
 from activities.registry import Registry
 from starter.cases import StepRefused, reopen_case
-from tests.builders import TODAY, Cases
+from tests.builders import COORDINATOR, TODAY, Cases
 from workflows.domain import ClosureReason, Phase, RequestStatus, Situation, Step
 from workflows.lifecycle import OPEN_PHASES
 
@@ -65,7 +65,7 @@ async def test_a_closed_case_reopens_with_its_past_kept(cases: Cases, registry: 
     await cases.step(case_id, Step.CLOSE, reason=ClosureReason.GOALS_REACHED)
     closed = await cases.final_state(case_id)
 
-    reopened = await reopen_case(cases.client, cases.task_queue, case_id)
+    reopened = await reopen_case(cases.client, cases.task_queue, case_id, COORDINATOR)
 
     assert reopened.phase is Phase.CONSENT
     assert reopened.transitions[: len(closed.transitions)] == closed.transitions
@@ -83,4 +83,4 @@ async def test_a_closed_case_reopens_with_its_past_kept(cases: Cases, registry: 
 async def test_only_a_closed_case_reopens(cases: Cases) -> None:
     case_id = await cases.open()
     with pytest.raises(StepRefused, match=r"is open \(phase consent\); only a closed case can be reopened"):
-        await reopen_case(cases.client, cases.task_queue, case_id)
+        await reopen_case(cases.client, cases.task_queue, case_id, COORDINATOR)

@@ -8,7 +8,7 @@ import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from starter.cases import CaseNotFound, StepRefused, apply_step, case_status, workflow_id
-from tests.builders import TODAY, Cases, born_years_ago, cdaph, spe
+from tests.builders import COORDINATOR, TODAY, Cases, born_years_ago, cdaph, spe
 from workflows.domain import (
     STEP_INPUTS,
     ContractType,
@@ -23,7 +23,7 @@ from workflows.domain import (
 from workflows.lifecycle import OPEN_PHASES, TRANSITIONS
 
 VALID_INPUTS: dict[Step, Model] = {
-    step: STEP_INPUTS[step](**fields)
+    step: STEP_INPUTS[step](**fields, actor=COORDINATOR)
     for step, fields in {
         Step.GIVE_CONSENT: {"given_on": TODAY},
         Step.WITHDRAW_CONSENT: {"withdrawn_on": TODAY},
@@ -70,7 +70,7 @@ async def test_every_step_the_table_forbids_is_refused(cases: Cases, phase: Phas
 async def test_ineligible_under_16_is_refused_with_the_rule(cases: Cases) -> None:
     case_id = await cases.open(Situation.RQTH, birth_date=born_years_ago(16, days_before_birthday=1))
     await cases.walk_to(case_id, Phase.PRESCRIPTION)
-    data = STEP_INPUTS[Step.RECORD_PRESCRIPTION](prescription=spe())
+    data = STEP_INPUTS[Step.RECORD_PRESCRIPTION](prescription=spe(), actor=COORDINATOR)
     await assert_refused(cases.client, case_id, Step.RECORD_PRESCRIPTION, data, "ineligible", "aged 15", "starts at 16")
 
 
@@ -83,7 +83,7 @@ async def test_sixteenth_birthday_opens_the_dispositif(cases: Cases) -> None:
 async def test_prescription_without_a_situation_is_refused(cases: Cases) -> None:
     case_id = await cases.open(situation=None)
     await cases.walk_to(case_id, Phase.PRESCRIPTION)
-    data = STEP_INPUTS[Step.RECORD_PRESCRIPTION](prescription=cdaph())
+    data = STEP_INPUTS[Step.RECORD_PRESCRIPTION](prescription=cdaph(), actor=COORDINATOR)
     await assert_refused(cases.client, case_id, Step.RECORD_PRESCRIPTION, data, "no situation recorded")
     state = await cases.step(case_id, Step.RECORD_PRESCRIPTION, prescription=cdaph(), situation=Situation.ESAT)
     assert state.situation is Situation.ESAT and state.phase is Phase.CONVENTION
@@ -91,17 +91,17 @@ async def test_prescription_without_a_situation_is_refused(cases: Cases) -> None
 
 async def test_a_future_date_is_refused(cases: Cases) -> None:
     case_id = await cases.open()
-    data = STEP_INPUTS[Step.GIVE_CONSENT](given_on=TODAY + timedelta(days=10))
+    data = STEP_INPUTS[Step.GIVE_CONSENT](given_on=TODAY + timedelta(days=10), actor=COORDINATOR)
     await assert_refused(cases.client, case_id, Step.GIVE_CONSENT, data, "the consent date", "is in the future")
 
 
 async def test_a_party_signs_once_and_only_parties_sign(cases: Cases) -> None:
     case_id = await cases.open(Situation.RQTH)
     await cases.walk_to(case_id, Phase.CONVENTION)
-    employer = STEP_INPUTS[Step.SIGN_CONVENTION](party=Party.EMPLOYER, signed_on=TODAY)
+    employer = STEP_INPUTS[Step.SIGN_CONVENTION](party=Party.EMPLOYER, signed_on=TODAY, actor=COORDINATOR)
     await assert_refused(cases.client, case_id, Step.SIGN_CONVENTION, employer, "employer is not a party")
     await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.BENEFICIARY, signed_on=TODAY)
-    again = STEP_INPUTS[Step.SIGN_CONVENTION](party=Party.BENEFICIARY, signed_on=TODAY)
+    again = STEP_INPUTS[Step.SIGN_CONVENTION](party=Party.BENEFICIARY, signed_on=TODAY, actor=COORDINATOR)
     await assert_refused(cases.client, case_id, Step.SIGN_CONVENTION, again, "beneficiary already signed")
 
 
@@ -142,3 +142,9 @@ async def test_steps_on_a_closed_case_point_to_reopen(cases: Cases) -> None:
     await cases.final_state(case_id)
     with pytest.raises(StepRefused, match="is closed; `ea reopen"):
         await apply_step(cases.client, case_id, Step.GIVE_CONSENT, VALID_INPUTS[Step.GIVE_CONSENT])
+
+
+async def test_a_step_that_names_no_actor_is_refused(cases: Cases) -> None:
+    case_id = await cases.open()
+    anonymous = STEP_INPUTS[Step.GIVE_CONSENT](given_on=TODAY)
+    await assert_refused(cases.client, case_id, Step.GIVE_CONSENT, anonymous, "give_consent names no actor")

@@ -22,6 +22,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain import (
         JOURNAL_ACTIVITY,
         RENDER_ACTIVITY,
+        Actor,
+        ActorRole,
         Alert,
         AlertKind,
         Amendment,
@@ -69,6 +71,10 @@ JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 """No maximum attempts: a registry that is down delays the journal, it never loses an entry."""
 
 
+SYSTEM = Actor(role=ActorRole.SYSTEM, id="ea-workflow")
+"""Who acts when a timer fires or a document fails: the case itself."""
+
+
 def _refusal(message: str, kind: str = "StepRefused") -> ApplicationError:
     return ApplicationError(message, type=kind, non_retryable=True)
 
@@ -93,7 +99,7 @@ class AccompanimentWorkflow:
         self.state = input.carried
         self.state.runs += 1
         if input.reopen:
-            self._reopen()
+            self._reopen(input.actor)
 
     @workflow.run
     async def run(self, input: CaseInput) -> CaseState:
@@ -131,7 +137,7 @@ class AccompanimentWorkflow:
 
     @give_consent.validator
     def _check_give_consent(self, data: GiveConsent) -> None:
-        self._check(Step.GIVE_CONSENT)
+        self._check(Step.GIVE_CONSENT, data)
         _not_in_future(data.given_on, "the consent date")
 
     @workflow.update
@@ -141,7 +147,7 @@ class AccompanimentWorkflow:
 
     @withdraw_consent.validator
     def _check_withdraw_consent(self, data: WithdrawConsent) -> None:
-        self._check(Step.WITHDRAW_CONSENT)
+        self._check(Step.WITHDRAW_CONSENT, data)
         _not_in_future(data.withdrawn_on, "the withdrawal date")
 
     # --- Prescription and convention -------------------------------------------------------
@@ -155,7 +161,7 @@ class AccompanimentWorkflow:
 
     @record_prescription.validator
     def _check_record_prescription(self, data: RecordPrescription) -> None:
-        self._check(Step.RECORD_PRESCRIPTION)
+        self._check(Step.RECORD_PRESCRIPTION, data)
         prescribed_on = data.prescription.dated
         _not_in_future(prescribed_on, "the prescription date")
         situation = data.situation or self.state.situation
@@ -172,7 +178,7 @@ class AccompanimentWorkflow:
 
     @sign_convention.validator
     def _check_sign_convention(self, data: SignConvention) -> None:
-        self._check(Step.SIGN_CONVENTION)
+        self._check(Step.SIGN_CONVENTION, data)
         _not_in_future(data.signed_on, "the signature date")
         required = lifecycle.required_parties(self.state)
         if data.party not in required:
@@ -190,7 +196,7 @@ class AccompanimentWorkflow:
 
     @submit_evaluation.validator
     def _check_submit_evaluation(self, data: SubmitEvaluation) -> None:
-        self._check(Step.SUBMIT_EVALUATION)
+        self._check(Step.SUBMIT_EVALUATION, data)
         _not_in_future(data.completed_on, "the evaluation date")
 
     @workflow.update
@@ -201,7 +207,7 @@ class AccompanimentWorkflow:
 
     @submit_project.validator
     def _check_submit_project(self, data: SubmitProject) -> None:
-        self._check(Step.SUBMIT_PROJECT)
+        self._check(Step.SUBMIT_PROJECT, data)
         _not_in_future(data.agreed_on, "the project date")
 
     @workflow.update
@@ -227,7 +233,7 @@ class AccompanimentWorkflow:
 
     @record_hiring.validator
     def _check_record_hiring(self, data: RecordHiring) -> None:
-        self._check(Step.RECORD_HIRING)
+        self._check(Step.RECORD_HIRING, data)
         if data.employer_id == self.state.employer_id:
             raise _refusal(f"{data.employer_id} is already the person's current employer")
 
@@ -242,7 +248,7 @@ class AccompanimentWorkflow:
 
     @record_job_loss.validator
     def _check_record_job_loss(self, data: RecordJobLoss) -> None:
-        self._check(Step.RECORD_JOB_LOSS)
+        self._check(Step.RECORD_JOB_LOSS, data)
         if not self.state.employed:
             raise _refusal("the person has no current job to lose")
         current = self.state.current_employment
@@ -256,7 +262,7 @@ class AccompanimentWorkflow:
 
     @record_change_of_post.validator
     def _check_record_change_of_post(self, data: RecordChangeOfPost) -> None:
-        self._check(Step.RECORD_CHANGE_OF_POST)
+        self._check(Step.RECORD_CHANGE_OF_POST, data)
         _not_in_future(data.effective_on, "the change of post")
 
     # --- Follow-up: référent, reviews, cadence ---------------------------------------------
@@ -269,7 +275,7 @@ class AccompanimentWorkflow:
 
     @assign_referent.validator
     def _check_assign_referent(self, data: AssignReferent) -> None:
-        self._check(Step.ASSIGN_REFERENT)
+        self._check(Step.ASSIGN_REFERENT, data)
         if data.referent_id == self.state.referent_id:
             raise _refusal(f"{data.referent_id} is already the référent of this case")
 
@@ -291,7 +297,7 @@ class AccompanimentWorkflow:
 
     @set_review_cadence.validator
     def _check_set_review_cadence(self, data: SetReviewCadence) -> None:
-        self._check(Step.SET_REVIEW_CADENCE)
+        self._check(Step.SET_REVIEW_CADENCE, data)
 
     @workflow.update
     def complete_review(self, data: CompleteReview) -> CaseState:
@@ -306,7 +312,7 @@ class AccompanimentWorkflow:
 
     @complete_review.validator
     def _check_complete_review(self, data: CompleteReview) -> None:
-        self._check(Step.COMPLETE_REVIEW)
+        self._check(Step.COMPLETE_REVIEW, data)
         _not_in_future(data.held_on, "the review date")
 
     # --- Employer requests -----------------------------------------------------------------
@@ -327,7 +333,7 @@ class AccompanimentWorkflow:
 
     @submit_employer_request.validator
     def _check_submit_employer_request(self, data: SubmitEmployerRequest) -> None:
-        self._check(Step.SUBMIT_EMPLOYER_REQUEST)
+        self._check(Step.SUBMIT_EMPLOYER_REQUEST, data)
         if self.state.employer_id is None:
             raise _refusal("this case has no employer yet: employer requests need an employer party")
         if data.employer_id != self.state.employer_id:
@@ -345,7 +351,7 @@ class AccompanimentWorkflow:
 
     @respond_to_request.validator
     def _check_respond_to_request(self, data: RespondToRequest) -> None:
-        self._check(Step.RESPOND_TO_REQUEST)
+        self._check(Step.RESPOND_TO_REQUEST, data)
         request = self.state.request(data.request_id)
         if request is None:
             known = ", ".join(r.request_id for r in self.state.requests if r.status is RequestStatus.OPEN)
@@ -362,11 +368,14 @@ class AccompanimentWorkflow:
 
     @close.validator
     def _check_close(self, data: CloseCase) -> None:
-        self._check(Step.CLOSE)
+        self._check(Step.CLOSE, data)
 
     # --- The machinery ---------------------------------------------------------------------
 
-    def _check(self, step: Step) -> None:
+    def _check(self, step: Step, data: StepInput) -> None:
+        """Refuse a step the table forbids now, or that does not say who acts (the audit journal needs it)."""
+        if data.actor is None:
+            raise _refusal(f"{step} names no actor: every step says who acts (role:id, e.g. referent:ref-12)")
         try:
             lifecycle.check_step(self.state.phase, step)
         except lifecycle.StepRefused as refused:
@@ -378,14 +387,14 @@ class AccompanimentWorkflow:
         self.state = CaseState(**case_fields, opened_at=now, phase_since=now)
         self._journal("case_opened", Phase.CONSENT, Phase.CONSENT, opening)
 
-    def _reopen(self) -> None:
+    def _reopen(self, actor: Actor | None) -> None:
         """A new run for the same person: consent, prescription and signatures are asked anew."""
         state = self.state
         state.closure = None
         state.consent_given_on = None
         state.prescription = None
         state.signatures = {}
-        self._advance(Step.REOPEN, None)
+        self._advance(Step.REOPEN, StepInput(actor=actor))
 
     def _close(self, step: Step, reason: ClosureReason, data: StepInput) -> None:
         now = workflow.now()
@@ -427,7 +436,7 @@ class AccompanimentWorkflow:
             kind=kind,
             phase_before=before,
             phase_after=after,
-            actor=data.actor if data is not None else None,
+            actor=data.actor if data is not None else SYSTEM,
             detail=detail | extra,
             snapshot=CaseSnapshot.of(self.state),
         )

@@ -504,6 +504,8 @@ class CaseInput(Model):
     opening: OpenCase | None = None
     carried: CaseState | None = None
     reopen: bool = False
+    actor: Actor | None = None
+    """Who reopens (the opening names its own actor)."""
     journal_backlog: list[JournalEntry] = []
     """Journal entries the previous run decided but had not written yet."""
 

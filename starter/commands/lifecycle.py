@@ -22,7 +22,7 @@ from starter.options import (
     as_date,
     case_argument,
     choice,
-    current_actor,
+    require_actor,
     day_option,
     json_option,
     parse_duration,
@@ -79,7 +79,8 @@ def open_command(connection: Connection, from_file: Path | None, as_json: bool, 
     """
     fields = read_case_file(from_file) if from_file else {k: v for k, v in flags.items() if v is not None}
     fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
-    opening = build(OpenCase, **_with_beneficiary(fields), actor=current_actor())
+    actor = require_actor()
+    opening = build(OpenCase, **_with_beneficiary(fields), actor=actor)
     state = run_async(with_client(connection, lambda c: cases.open_case(c, connection.task_queue, opening)))
     show(state, as_json)
 
@@ -186,7 +187,7 @@ def reopen(connection: Connection, case_id: str, as_json: bool) -> None:
     Example:
       ea reopen C1A2B3
     """
-    state = run_async(with_client(connection, lambda c: cases.reopen_case(c, connection.task_queue, case_id)))
+    state = run_async(with_client(connection, lambda c: cases.reopen_case(c, connection.task_queue, case_id, require_actor())))
     show(state, as_json)
 
 
@@ -202,7 +203,7 @@ def step_command(name: str, step: Step, example: str) -> Callable[[Callable[...,
     def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
         @functools.wraps(to_fields)
         def command(connection: Connection, case_id: str, as_json: bool, **options: Any) -> None:
-            data = build(STEP_INPUTS[step], **to_fields(**options), actor=current_actor())
+            data = build(STEP_INPUTS[step], **to_fields(**options), actor=require_actor())
             result = run_async(with_client(connection, lambda c: cases.apply_step(c, case_id, step, data)))
             show(result, as_json)
 

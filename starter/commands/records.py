@@ -17,7 +17,7 @@ from starter import bulk, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
 from starter.options import (
     case_argument,
-    current_actor,
+    require_actor,
     json_option,
     pass_connection,
     with_client,
@@ -203,7 +203,7 @@ def import_command(connection: Connection, csv_file: Path, as_json: bool) -> Non
         fail(message, EXIT_USAGE)
     engine = make_engine(database_url_from_env())
     migrate(engine)
-    actor = current_actor()
+    actor = require_actor()
     with Progress(transient=True, disable=as_json, console=output.Console(stderr=True)) as progress:
         task = progress.add_task(f"importing {len(rows)} rows", total=len(rows))
 
