@@ -21,9 +21,11 @@ from temporalio.worker import Worker
 from activities.database import database_url_from_env, make_engine
 from activities.documents import Documents
 from activities.registry import Registry
+from activities.retention import Retention
 from starter.encryption import KeyMissing
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow
+from workflows.retention import RetentionWorkflow
 
 log = logging.getLogger("ea.worker")
 
@@ -34,12 +36,20 @@ ACTIVITY_THREADS = 8
 def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator[Worker]:
     """A worker for our workflows and activities (sync activities run on a thread pool)."""
     documents = Documents(registry.engine)
+    retention = Retention(registry.engine, client)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         yield Worker(
             client,
             task_queue=task_queue,
-            workflows=[AccompanimentWorkflow],
-            activities=[registry.append_to_journal, documents.render_document],
+            workflows=[AccompanimentWorkflow, RetentionWorkflow],
+            activities=[
+                registry.append_to_journal,
+                documents.render_document,
+                retention.plan_retention,
+                retention.warn_before_anonymisation,
+                retention.anonymise_person,
+                retention.delete_case_executions,
+            ],
             activity_executor=executor,
             max_concurrent_activities=ACTIVITY_THREADS,
             graceful_shutdown_timeout=timedelta(seconds=10),

@@ -81,6 +81,8 @@ class Beneficiary(Base):
     rqth_reference: Mapped[str | None] = mapped_column(String(64))
     esat_reference: Mapped[str | None] = mapped_column(String(64))
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set when the identity was erased (on request, or by retention): only statistics remain."""
 
 
 class Case(Base):
@@ -110,6 +112,8 @@ class Case(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retention_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CaseEvent:

@@ -3,17 +3,29 @@ attributes, and the setup that registers those attributes on an existing cluster
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 
 from workflows import search_attributes as sa
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import OpaqueId, Phase
 from pydantic import TypeAdapter
+
+from workflows.domain import OpaqueId, Phase, RetentionSettings
+from workflows.retention import SCHEDULE_ID, RetentionWorkflow
 
 _OPAQUE: TypeAdapter[str] = TypeAdapter(OpaqueId)
 
@@ -90,3 +102,27 @@ async def setup_search_attributes(client: Client, namespace: str) -> dict[str, s
     if missing:
         await service.add_search_attributes(AddSearchAttributesRequest(search_attributes=missing, namespace=namespace))
     return {key.name: "added" if key.name in missing else "present" for key in sa.ALL}
+
+
+def retention_settings_from_env() -> RetentionSettings:
+    """EA_RETENTION_INACTIVE_DAYS (730) and EA_RETENTION_WARNING_DAYS (30)."""
+    return RetentionSettings(
+        inactive_after=timedelta(days=int(os.environ.get("EA_RETENTION_INACTIVE_DAYS", "730"))),
+        warn_before=timedelta(days=int(os.environ.get("EA_RETENTION_WARNING_DAYS", "30"))),
+    )
+
+
+async def ensure_retention_schedule(
+    client: Client, task_queue: str, settings: RetentionSettings, schedule_id: str = SCHEDULE_ID
+) -> str:
+    """The daily retention run, as a Temporal Schedule (created once; an existing one is kept)."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(RetentionWorkflow.run, settings, id=f"{schedule_id}-run", task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+        return "present"
+    return "created"

@@ -536,3 +536,25 @@ STEP_INPUTS: dict[Step, type[Model]] = {
     Step.CLOSE: CloseCase,
 }
 """The input of each step that is a workflow update (reopening starts a new run instead)."""
+
+
+class RetentionSettings(Model):
+    """How long a closed, inactive case keeps its person's identity (public services: two years)."""
+
+    inactive_after: PositiveDuration = timedelta(days=730)
+    warn_before: PositiveDuration = timedelta(days=30)
+
+
+class RetentionPlan(Model):
+    """What a daily retention run must do: warn some cases, anonymise some people."""
+
+    warn: list[str] = []
+    """Case ids whose person will be anonymised in `warn_before`."""
+    anonymise: list[str] = []
+    """Beneficiary ids whose every case is closed and inactive for `inactive_after`, warned in time."""
+
+
+class Anonymisation(Model):
+    beneficiary_id: OpaqueId
+    actor: Actor
+    reason: Literal["request", "retention"]

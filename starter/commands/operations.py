@@ -76,18 +76,24 @@ def admin() -> None:
 @json_option
 @pass_connection
 def admin_setup(connection: Connection, as_json: bool) -> None:
-    """Register our search attributes on the namespace (`make run` does it on the dev server).
+    """Register our search attributes and the daily retention schedule (`make run` does both on the dev server).
 
     \b
     Example:
       ea --address temporal.internal:7233 --namespace ea-prod admin setup
     """
-    done = run_async(with_client(connection, lambda c: operators.setup_search_attributes(c, connection.namespace)))
+    async def setup(client: Any) -> tuple[dict[str, str], str]:
+        attributes = await operators.setup_search_attributes(client, connection.namespace)
+        settings = operators.retention_settings_from_env()
+        return attributes, await operators.ensure_retention_schedule(client, connection.task_queue, settings)
+
+    done, schedule = run_async(with_client(connection, setup))
     if as_json:
-        output.emit_json({"namespace": connection.namespace, "search_attributes": done})
+        output.emit_json({"namespace": connection.namespace, "search_attributes": done, "retention_schedule": schedule})
     else:
         for name, state in done.items():
             click.echo(f"{name}: {state}")
+        click.echo(f"retention schedule: {schedule}")
 
 
 # --- Services: the embedded server and the worker ---------------------------------------------
@@ -129,6 +135,8 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int) -> Non
 async def _serve_with(server: DevServer, process: Any, connection: Connection) -> None:
     await server.wait_until_ready(process)
     click.echo(f"ea: Temporal dev server on {server.address}, Web UI on {server.ui_url}", err=True)
+    client = await connection.connect()
+    await operators.ensure_retention_schedule(client, connection.task_queue, operators.retention_settings_from_env())
     await worker.serve(connection, database_url_from_env())
 
 

@@ -13,16 +13,18 @@ from activities import directory as directory_entries
 from activities.database import database_url_from_env, make_engine
 from activities.documents import Documents, Renderer
 from activities.migrate import migrate
+from activities.retention import PersonUnknown, anonymise, delete_executions
 from starter import bulk, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
 from starter.options import (
     case_argument,
-    require_actor,
     json_option,
     pass_connection,
+    require_actor,
     with_client,
 )
 from starter.settings import Connection
+from workflows.domain import Anonymisation
 
 
 @click.group()
@@ -223,4 +225,41 @@ def import_command(connection: Connection, csv_file: Path, as_json: bool) -> Non
         sys.exit(EXIT_SOME_ROWS_FAILED)
 
 
-COMMANDS: list[click.Command] = [directory, documents, migrate_command, import_command]
+@click.command()
+@click.argument("beneficiary_id")
+@click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
+@json_option
+@pass_connection
+def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool) -> None:
+    """Erase a person's identity on their request, and delete their cases from Temporal.
+
+    Anonymised statistics stay (year of birth, situation, dates, outcomes); documents are deleted;
+    the audit journal records who erased, when and why, not what.
+
+    \b
+    Example:
+      ea --actor coordinator:coord-3 erase B1A2B3C4D5E6 --yes
+    """
+    actor = require_actor()
+    if not yes:
+        fail("erasure cannot be undone: add --yes to confirm", EXIT_USAGE)
+    engine = make_engine(database_url_from_env())
+    migrate(engine)
+    try:
+        case_ids = anonymise(engine, Anonymisation(beneficiary_id=beneficiary_id, actor=actor, reason="request"))
+    except PersonUnknown as unknown:
+        message = str(unknown)
+    else:
+        message = ""
+    finally:
+        engine.dispose()
+    if message:
+        fail(message, EXIT_NOT_FOUND)
+    deleted = run_async(with_client(connection, lambda c: delete_executions(c, case_ids)))
+    if as_json:
+        output.emit_json({"beneficiary_id": beneficiary_id, "cases": case_ids, "executions_deleted": deleted})
+    else:
+        click.echo(f"{beneficiary_id}: identity erased; {len(case_ids)} case(s), {deleted} workflow run(s) deleted")
+
+
+COMMANDS: list[click.Command] = [directory, documents, migrate_command, import_command, erase]
