@@ -85,3 +85,20 @@ def test_a_production_worker_without_a_key_refuses_to_start(tmp_path: Path) -> N
     cli = subprocess.run([str(Path(sys.executable).parent / "ea"), "status", "any"], capture_output=True, text=True,
                          env=env, timeout=60)  # fmt: skip
     assert cli.returncode == 2 and "encryption: no encryption key" in cli.stderr
+
+
+def test_ea_keys_rotate_keeps_old_keys_and_never_shows_them(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "EA_ENCRYPTION_KEYS"} | {"EA_VAR_DIR": str(tmp_path)}
+    ea = str(Path(sys.executable).parent / "ea")
+
+    def run(*args: str) -> str:
+        return subprocess.run([ea, "keys", *args], capture_output=True, text=True, env=env, check=True, timeout=60).stdout
+
+    assert run("list").strip() == "k1  (encrypts)"
+    first = Keyring.from_json((tmp_path / "keys.json").read_text())
+    assert "k2 now encrypts; k1 still decrypt" in run("rotate")
+    second = Keyring.from_json((tmp_path / "keys.json").read_text())
+    assert second.current == "k2" and second.keys["k1"] == first.keys["k1"]
+    assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600
+    listed = run("list", "--json")
+    assert '"current": "k2"' in listed and first.to_env().split(":", 1)[1] not in listed

@@ -14,7 +14,7 @@ from activities.database import database_url_from_env
 from starter import devserver, operators, output
 from starter.codec_server import CodecServer, codec_token
 from starter.devserver import DevServer
-from starter.encryption import keyring_from_env
+from starter.encryption import keyring_from_env, keys_file
 from starter.exits import run_async
 from starter.options import (
     choice,
@@ -194,4 +194,51 @@ def codec_server(host: str, port: int, ui_origin: str) -> None:
         server.server_close()
 
 
-COMMANDS: list[click.Command] = [list_command, admin, run, server, worker_command, codec_server]
+@click.group()
+def keys() -> None:
+    """The encryption keys of case payloads (EA_ENCRYPTION_KEYS, or the key file EA_KEYS_FILE / var/keys.json).
+
+    \b
+    Example:
+      ea keys rotate
+    """
+
+
+@keys.command("list")
+@json_option
+def keys_list(as_json: bool) -> None:
+    """Show the key ids (never the keys) and which one encrypts.
+
+    \b
+    Example:
+      ea keys list
+    """
+    keyring = keyring_from_env()
+    if as_json:
+        output.emit_json({"current": keyring.current, "ids": sorted(keyring.keys)})
+    else:
+        for key_id in sorted(keyring.keys):
+            click.echo(f"{key_id}{'  (encrypts)' if key_id == keyring.current else ''}")
+
+
+@keys.command("rotate")
+@click.option("--id", "new_id", help="Id of the new key (default: k<n+1>).")
+def keys_rotate(new_id: str | None) -> None:
+    """Add a new key that encrypts from now on; older keys keep decrypting old histories.
+
+    Restart workers and CLIs afterwards. With EA_ENCRYPTION_KEYS, prints the new value to set.
+
+    \b
+    Example:
+      ea keys rotate --id k2
+    """
+    keyring = keyring_from_env()
+    rotated = keyring.rotated(new_id or f"k{len(keyring.keys) + 1}")
+    if os.environ.get("EA_ENCRYPTION_KEYS"):
+        click.echo(f"EA_ENCRYPTION_KEYS={rotated.to_env()}")
+        return
+    rotated.save(keys_file())
+    click.echo(f"{keys_file()}: {rotated.current} now encrypts; {', '.join(sorted(keyring.keys))} still decrypt")
+
+
+COMMANDS: list[click.Command] = [list_command, admin, run, server, worker_command, codec_server, keys]
