@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.database import database_url_from_env, make_engine
+from activities.caseload import capacity_from_env
 from activities.documents import Documents
 from activities.registry import Registry
 from activities.retention import Retention
@@ -44,6 +45,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
             workflows=[AccompanimentWorkflow, RetentionWorkflow],
             activities=[
                 registry.append_to_journal,
+                registry.reserve_referent_seat,
                 documents.render_document,
                 retention.plan_retention,
                 retention.warn_before_anonymisation,
@@ -57,7 +59,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
 
 
 def open_registry(database_url: str) -> Registry:
-    registry = Registry(make_engine(database_url))
+    registry = Registry(make_engine(database_url), capacity_from_env())
     registry.migrate()
     return registry
 

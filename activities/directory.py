@@ -34,6 +34,7 @@ class ReferentEntry(Entry):
     structure_id: OpaqueId | None = None
     email: EmailStr | None = None
     phone: Phone | None = None
+    capacity: Annotated[int, Field(ge=1, le=200)] | None = None
 
 
 class EmployerEntry(Entry):

@@ -24,7 +24,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.schema import Beneficiary, Document, Organisation, Referent, Structure
-from workflows.domain import RENDER_ACTIVITY, CaseSnapshot, DocumentRequest, EmployerRequest, Party
+from workflows.domain import RENDER_ACTIVITY, CaseSnapshot, DocumentRequest, SupportRequest, Party
 from workflows.wording import LABELS_FR, french_date
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -54,7 +54,7 @@ def _hours(value: float) -> str:
     return f"{value:g} heures".replace(".", ",")
 
 
-def _request_line(request: EmployerRequest) -> str:
+def _request_line(request: SupportRequest) -> str:
     return f"{request.request_id} : {LABELS_FR['request'][request.kind]}, réponse due le {_date_fr(request.deadline)}"
 
 

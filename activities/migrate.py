@@ -30,3 +30,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             # A journal made before migrations existed (the first release): it is revision 0001.
             command.stamp(config, FIRST_REVISION)
         command.upgrade(config, revision)
+
+
+def migrated_engine(url: str | None = None) -> Engine:
+    """An engine on the registry (DATABASE_URL, or the SQLite file under var/) at the newest schema."""
+    from activities.database import database_url_from_env, make_engine
+
+    engine = make_engine(url or database_url_from_env())
+    migrate(engine)
+    return engine

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from activities import schema
+from activities import caseload, schema
 from workflows.domain import JournalEntry
 
 
@@ -34,7 +34,9 @@ def _update_case(session: Session, entry: JournalEntry, case: schema.Case | None
     if snapshot is None:
         return
     if case is None:
-        case = schema.Case(id=entry.case_id, opened_at=entry.at, beneficiary_id=entry.detail.get("beneficiary_id"))
+        born = str(entry.detail.get("birth_date") or "")[:4]
+        case = schema.Case(id=entry.case_id, opened_at=entry.at, beneficiary_id=entry.detail.get("beneficiary_id"),
+                           birth_year=int(born) if born.isdigit() else None)  # fmt: skip
         session.add(case)
     case.structure_id = snapshot.structure_id
     case.phase = snapshot.phase.value
@@ -45,6 +47,7 @@ def _update_case(session: Session, entry: JournalEntry, case: schema.Case | None
     case.next_review_due = snapshot.next_review_due
     case.open_requests = snapshot.open_requests
     case.overdue = snapshot.overdue
+    case.intensity = snapshot.intensity.value if snapshot.intensity else None
     case.last_seq = entry.seq
     case.updated_at = entry.at
 
@@ -61,23 +64,38 @@ def _consent(session: Session, entry: JournalEntry, _case: schema.Case | None, c
                                by_legal_representative=entry.detail["by_legal_representative"]))  # fmt: skip
 
 
+def _opened(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    if entry.detail.get("referent_id"):
+        caseload.place(session, entry.case_id, entry.detail["referent_id"], entry.at)
+
+
+def _assigned(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    """Usually the seat taken when assigning is already there; this keeps the count true if not."""
+    forced_reason = entry.detail.get("force_reason")
+    forced_by = str(entry.actor) if forced_reason and entry.actor else None
+    caseload.place(session, entry.case_id, entry.detail["referent_id"], entry.at, forced_reason, forced_by)
+
+
 def _closure(session: Session, entry: JournalEntry, case: schema.Case | None, common: dict[str, Any]) -> None:
+    caseload.release(session, entry.case_id)
     if entry.kind == "withdraw_consent":
         session.add(schema.Consent(**common, withdrawn_on=_day(entry.detail["withdrawn_on"])))
     if case is not None:
         case.closed_at = entry.at
         case.closure_reason = entry.detail.get("reason", "consent_withdrawn")
     session.execute(
-        update(schema.EmployerRequest)
-        .where(schema.EmployerRequest.case_id == entry.case_id, schema.EmployerRequest.status == "open")
+        update(schema.SupportRequest)
+        .where(schema.SupportRequest.case_id == entry.case_id, schema.SupportRequest.status == "open")
         .values(status="cancelled")
     )
 
 
-def _reopen(_session: Session, _entry: JournalEntry, case: schema.Case | None, _common: dict[str, Any]) -> None:
+def _reopen(session: Session, entry: JournalEntry, case: schema.Case | None, _common: dict[str, Any]) -> None:
     if case is not None:
         case.closed_at = None
         case.closure_reason = None
+    if entry.snapshot is not None and entry.snapshot.referent_id:
+        caseload.place(session, entry.case_id, entry.snapshot.referent_id, entry.at)
 
 
 def _prescription(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
@@ -154,14 +172,26 @@ def _review_held(session: Session, entry: JournalEntry, _case: schema.Case | Non
 
 def _request(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
     detail = entry.detail
-    session.add(schema.EmployerRequest(**common, request_id=detail["request_id"], employer_id=detail["employer_id"],
-                                       kind=detail["kind"], deadline=datetime.fromisoformat(detail["deadline"])))  # fmt: skip
+    origin = "employer" if entry.kind == "submit_employer_request" else "beneficiary"
+    session.add(schema.SupportRequest(**common, request_id=detail["request_id"], origin=origin, employer_id=detail.get("employer_id"),
+                                      kind=detail["kind"], deadline=datetime.fromisoformat(detail["deadline"])))  # fmt: skip
 
 
-def _request_row(session: Session, entry: JournalEntry) -> schema.EmployerRequest:
-    query = select(schema.EmployerRequest).where(
-        schema.EmployerRequest.case_id == entry.case_id,
-        schema.EmployerRequest.request_id == entry.detail["request_id"],
+def _contact(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    detail = entry.detail
+    session.add(schema.Contact(**common, on=_day(detail["on"]), kind=detail["kind"], employer_id=detail.get("employer_id"),
+                               phase=entry.phase_after.value))  # fmt: skip
+
+
+def _intensity(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
+    detail = entry.detail
+    session.add(schema.IntensityChange(**common, level=detail.get("level"), previous=detail.get("previous"), reason=detail["reason"]))
+
+
+def _request_row(session: Session, entry: JournalEntry) -> schema.SupportRequest:
+    query = select(schema.SupportRequest).where(
+        schema.SupportRequest.case_id == entry.case_id,
+        schema.SupportRequest.request_id == entry.detail["request_id"],
     )
     return session.scalars(query).one()
 
@@ -178,6 +208,8 @@ def _request_overdue(session: Session, entry: JournalEntry, _case: schema.Case |
 
 
 PROJECTORS: dict[str, Projector] = {
+    "case_opened": _opened,
+    "assign_referent": _assigned,
     "give_consent": _consent,
     "withdraw_consent": _closure,
     "close": _closure,
@@ -192,8 +224,11 @@ PROJECTORS: dict[str, Projector] = {
     "review_overdue": _review_overdue,
     "complete_review": _review_held,
     "submit_employer_request": _request,
+    "request_support": _request,
+    "record_contact": _contact,
+    "intensity_changed": _intensity,
     "respond_to_request": _response,
     "request_overdue": _request_overdue,
 }
-"""Events with no row of their own (assign_referent, set_review_cadence, phase reminders, changes
-of post) still update the case and the journal."""
+"""Events with no row of their own (set_review_cadence, phase reminders, changes of post) still
+update the case and the journal."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from activities.schema import Case, EmployerRequest
+from activities.schema import Case, SupportRequest
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,6 @@ def reviews_due(session: Session, now: datetime, where: CaseFilter = CaseFilter(
     return list(session.scalars(query.order_by(Case.overdue.desc(), Case.next_review_due)))
 
 
-def requests_past_deadline(session: Session, now: datetime) -> list[EmployerRequest]:
-    query = select(EmployerRequest).where(EmployerRequest.status == "open", EmployerRequest.deadline < now)
-    return list(session.scalars(query.order_by(EmployerRequest.deadline)))
+def requests_past_deadline(session: Session, now: datetime) -> list[SupportRequest]:
+    query = select(SupportRequest).where(SupportRequest.status == "open", SupportRequest.deadline < now)
+    return list(session.scalars(query.order_by(SupportRequest.deadline)))

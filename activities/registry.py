@@ -15,19 +15,27 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import caseload
 from activities.migrate import migrate
 from activities.projection import project
 from activities.schema import JournalRow
-from workflows.domain import JOURNAL_ACTIVITY, Actor, JournalBatch, JournalEntry
+from workflows.domain import JOURNAL_ACTIVITY, SEAT_ACTIVITY, Actor, Caseload, JournalBatch, JournalEntry, SeatRequest
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _unavailable(error: DBAPIError) -> ApplicationError:
+    """Retryable: Temporal tries again until the database is back. The message names the cause
+    only, never the statement's values."""
+    return ApplicationError(f"registry unavailable: {error.orig}", type="RegistryUnavailable")
 
 
 class Registry:
     """The activities that touch the registry database, bound to one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, capacity: int = caseload.DEFAULT_CAPACITY) -> None:
         self.engine = engine
+        self.capacity = capacity
         self._insert = _DIALECT_INSERTS[engine.dialect.name]
 
     def migrate(self) -> None:
@@ -44,10 +52,18 @@ class Registry:
                         project(session, entry)
                         written += 1
         except DBAPIError as error:
-            # Retryable: Temporal tries again until the database is back. The message names the
-            # cause only, never the statement's values.
-            raise ApplicationError(f"registry unavailable: {error.orig}", type="RegistryUnavailable") from None
+            raise _unavailable(error) from None
         return written
+
+    @activity.defn(name=SEAT_ACTIVITY)
+    def reserve_referent_seat(self, request: SeatRequest) -> Caseload:
+        """A place in the référent's caseload for the case; refused (not retried) when it is full."""
+        try:
+            return caseload.reserve(self.engine, request, self.capacity).caseload
+        except caseload.CaseloadFull as full:
+            raise ApplicationError(str(full), type="CaseloadFull", non_retryable=True) from None
+        except DBAPIError as error:
+            raise _unavailable(error) from None
 
     def _write(self, session: Session, entry: JournalEntry) -> bool:
         actor = entry.actor

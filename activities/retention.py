@@ -17,6 +17,7 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.database import utc
 from activities.schema import Beneficiary, Case, Document, JournalRow
 from workflows.domain import Actor, ActorRole, Anonymisation, RetentionPlan, RetentionSettings
 
@@ -73,13 +74,13 @@ def plan(engine: Engine, settings: RetentionSettings, now: datetime) -> Retentio
         by_person.setdefault(case.beneficiary_id or "", []).append(case)
     result = RetentionPlan()
     for person, their_cases in sorted(by_person.items()):
-        if any(case.closed_at is None or _aware(case.updated_at) > warn_from for case in their_cases):
+        if any(case.closed_at is None or utc(case.updated_at) > warn_from for case in their_cases):
             continue  # someone still accompanied, or recently: nothing to do
         unwarned = [case.id for case in their_cases if case.retention_warned_at is None]
         result.warn.extend(unwarned)
-        inactive = all(_aware(case.updated_at) <= anonymise_before for case in their_cases)
+        inactive = all(utc(case.updated_at) <= anonymise_before for case in their_cases)
         warned_in_time = all(
-            case.retention_warned_at is not None and _aware(case.retention_warned_at) <= now - settings.warn_before
+            case.retention_warned_at is not None and utc(case.retention_warned_at) <= now - settings.warn_before
             for case in their_cases
         )
         if inactive and warned_in_time and not unwarned:
@@ -93,10 +94,6 @@ def warn(engine: Engine, case_ids: list[str], settings: RetentionSettings) -> No
             case.retention_warned_at = _now()
             _journal(session, case, "retention_warning", RETENTION_ACTOR, {"anonymised_in_days": str(settings.warn_before.days)})
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes: they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 async def delete_executions(client: Client, case_ids: list[str]) -> int:

@@ -58,6 +58,20 @@ class Referent(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(30))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    """Active people they can follow; the platform's setting (EA_REFERENT_CAPACITY, 20) when empty."""
+
+
+class Seat(Base):
+    """A case's place in its référent's caseload, taken atomically when assigning (see caseload.py)."""
+
+    __tablename__ = "caseload_seats"
+    case_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    referent_id: Mapped[str] = mapped_column(ID, index=True)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    forced_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the référent's capacity was exceeded, when it was."""
+    forced_by: Mapped[str | None] = mapped_column(String(80))
 
 
 class Beneficiary(Base):
@@ -110,6 +124,9 @@ class Case(Base):
     next_review_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     open_requests: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    intensity: Mapped[str | None] = mapped_column(String(10))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    """For the funders' age bands: the year only, kept after anonymisation."""
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     retention_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -193,7 +210,30 @@ class Review(CaseEvent, Base):
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class EmployerRequest(CaseEvent, Base):
+class Contact(CaseEvent, Base):
+    """A contact the référent recorded: with the person, at the workplace, with an employer."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(30))
+    employer_id: Mapped[str | None] = mapped_column(ID)
+    phase: Mapped[str] = mapped_column(String(20))
+
+
+class IntensityChange(CaseEvent, Base):
+    """Support becoming intensive, light or dormant (level None: out of job search and in-job support)."""
+
+    __tablename__ = "intensity_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str | None] = mapped_column(String(10))
+    previous: Mapped[str | None] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(30))
+
+
+class SupportRequest(CaseEvent, Base):
+    """A request from an employer or from the person (the table's name is from when only employers asked)."""
+
     __tablename__ = "employer_requests"
     __table_args__ = (
         UniqueConstraint("case_id", "request_id", name="uq_request_case"),
@@ -201,7 +241,8 @@ class EmployerRequest(CaseEvent, Base):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[str] = mapped_column(String(20))
-    employer_id: Mapped[str] = mapped_column(ID)
+    origin: Mapped[str] = mapped_column(String(12), default="employer", server_default="employer")
+    employer_id: Mapped[str | None] = mapped_column(ID)
     kind: Mapped[str] = mapped_column(String(30))
     deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), default="open")
@@ -226,6 +267,22 @@ class Document(Base):
     markdown: Mapped[str] = mapped_column(Text)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Report(Base):
+    """A funders' report as it was produced: the figures (JSON) and the printable HTML, once per period and scope."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("kind", "scope", "period_from", "period_to", name="uq_report_period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str] = mapped_column(ID)
+    """A structure's id, or `all`."""
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    html: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from activities.caseload import CaseloadFull, capacity_from_env
 from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
-from starter.cases import CaseExists, open_case
+from starter.cases import CaseExists, open_case_with_seat
 from workflows.domain import Actor, OpenCase
 
 REQUIRED_COLUMNS = ("case_id", "structure_id", "birth_date", "first_name", "last_name")
@@ -101,7 +102,10 @@ async def _import_row(
             return RowResult(line, case_id, "failed", str(duplicate))
         beneficiary_id = duplicate.beneficiary_id
     try:
-        await open_case(client, task_queue, opening.model_copy(update={"beneficiary_id": beneficiary_id}))
+        await open_case_with_seat(client, task_queue, registry, opening.model_copy(update={"beneficiary_id": beneficiary_id}),
+                                  None, capacity_from_env())  # fmt: skip
     except CaseExists:
         return RowResult(line, case_id, "already_open")
+    except CaseloadFull as full:
+        return RowResult(line, case_id, "failed", str(full))
     return RowResult(line, case_id, "opened")

@@ -6,13 +6,29 @@ closed), the step was refused (with the rule that refused it), the server is unr
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities import caseload
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import Actor, CaseInput, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
+from workflows.domain import (
+    REQUEST_STEPS,
+    Actor,
+    CaseInput,
+    CaseState,
+    Model,
+    OpenCase,
+    Phase,
+    RequestAcknowledgement,
+    SeatRequest,
+    Step,
+)
 
 
 class CaseNotFound(Exception):
@@ -53,8 +69,33 @@ async def open_case(client: Client, task_queue: str, opening: OpenCase) -> CaseS
     return await handle.query(AccompanimentWorkflow.status)
 
 
-async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Actor | None) -> CaseState:
-    """A new run of the same case id, carrying the closed run's state and history."""
+async def open_case_with_seat(client: Client, task_queue: str, registry: Engine, opening: OpenCase,
+                              force_reason: str | None, capacity: int) -> CaseState:  # fmt: skip
+    """Open a case whose référent must have room in their caseload (CaseloadFull otherwise)."""
+    seat = None
+    if opening.referent_id is not None and opening.actor is not None:
+        seat = SeatRequest(case_id=opening.case_id, referent_id=opening.referent_id, actor=opening.actor, force_reason=force_reason)
+    return await _seated(registry, seat, capacity, lambda: open_case(client, task_queue, opening))
+
+
+async def _seated(registry: Engine | None, seat: SeatRequest | None, capacity: int,
+                  start: Callable[[], Awaitable[CaseState]]) -> CaseState:  # fmt: skip
+    """Take the place first, start the run, and give the place back if the run did not start."""
+    if registry is None or seat is None:
+        return await start()
+    reservation = await asyncio.to_thread(caseload.reserve, registry, seat, capacity)
+    try:
+        return await start()
+    except BaseException:
+        await asyncio.to_thread(caseload.undo, registry, seat.case_id, reservation)
+        raise
+
+
+async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Actor | None,
+                      registry: Engine | None = None, force_reason: str | None = None,
+                      capacity: int = caseload.DEFAULT_CAPACITY) -> CaseState:  # fmt: skip
+    """A new run of the same case id, carrying the closed run's state and history; with a registry,
+    the référent must have room for the case again."""
     _require_actor(actor)
     handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
     description = await _describe(handle, case_id)
@@ -67,15 +108,22 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
         status = description.status.name.lower() if description.status else "unknown"
         raise StepRefused(f"case {case_id} is {status}; only a closed case can be reopened")
     closed = await handle.result()
-    new = await client.start_workflow(
-        AccompanimentWorkflow.run,
-        CaseInput(carried=closed, reopen=True, actor=actor),
-        id=workflow_id(case_id),
-        task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        static_summary=f"Case {case_id} · structure {closed.structure_id} · reopened",
-    )
-    return await new.query(AccompanimentWorkflow.status)
+
+    async def start() -> CaseState:
+        new = await client.start_workflow(
+            AccompanimentWorkflow.run,
+            CaseInput(carried=closed, reopen=True, actor=actor),
+            id=workflow_id(case_id),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            static_summary=f"Case {case_id} · structure {closed.structure_id} · reopened",
+        )
+        return await new.query(AccompanimentWorkflow.status)
+
+    seat = None
+    if registry is not None and closed.referent_id is not None and actor is not None:
+        seat = SeatRequest(case_id=case_id, referent_id=closed.referent_id, actor=actor, force_reason=force_reason)
+    return await _seated(registry, seat, capacity, start)
 
 
 async def case_status(client: Client, case_id: str) -> CaseState:
@@ -89,7 +137,7 @@ async def case_status(client: Client, case_id: str) -> CaseState:
 
 async def apply_step(client: Client, case_id: str, step: Step, data: Model) -> CaseState | RequestAcknowledgement:
     handle = client.get_workflow_handle(workflow_id(case_id))
-    result_type = RequestAcknowledgement if step is Step.SUBMIT_EMPLOYER_REQUEST else CaseState
+    result_type = RequestAcknowledgement if step.value in REQUEST_STEPS else CaseState
     try:
         return await handle.execute_update(step.value, data, result_type=result_type)
     except WorkflowUpdateFailedError as failed:

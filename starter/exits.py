@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from pydantic import ValidationError
 
+from activities.caseload import CaseloadFull
 from starter import cases
 from starter.encryption import KeyMissing
 from starter.settings import ServerUnreachable
@@ -47,14 +48,15 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     fail(message, code)
 
 
-KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, ServerUnreachable, ValidationError, KeyMissing)
+KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, CaseloadFull, ServerUnreachable, ValidationError,
+                KeyMissing)  # fmt: skip
 
 
 def explain(error: Exception) -> tuple[str, int]:
     match error:
         case cases.CaseNotFound():
             return str(error), EXIT_NOT_FOUND
-        case cases.StepRefused() | cases.CaseExists():
+        case cases.StepRefused() | cases.CaseExists() | CaseloadFull():
             return f"refused: {error}", EXIT_REFUSED
         case ServerUnreachable():
             return str(error), EXIT_UNREACHABLE

@@ -43,6 +43,9 @@ def day_option(name: str = "--on", help: str = "The date it happened (YYYY-MM-DD
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+force_reason_option = click.option(
+    "--force-reason", help="Assign even beyond the référent's capacity; why (recorded in the audit journal)."
+)
 case_argument = click.argument("case_id")
 
 

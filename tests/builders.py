@@ -51,6 +51,8 @@ SECONDS = CaseSettings(
     reminder_after=timedelta(seconds=1),
     job_search_review_every=timedelta(seconds=1),
     in_job_review_every=timedelta(seconds=1),
+    intensive_job_search_review_every=timedelta(seconds=1),
+    intensive_in_job_review_every=timedelta(seconds=1),
     review_grace=timedelta(seconds=1),
     request_response_within=timedelta(seconds=1),
 )

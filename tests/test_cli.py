@@ -41,7 +41,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     assert "job search" in await cli.ok("job-loss", case)
     status = await cli.json("status", case)
     assert status["referent_id"] == "ref-8" and status["review"]["held"] == 1
-    assert status["settings"]["in_job_review_every"] == "P60D"
+    assert status["settings"]["intensive_in_job_review_every"] == "P60D", "the cadence of the case's intensity, intensive at first"
     table = await cli.ok("status", case)
     assert "ref-8" in table and "mission_locale ML-33-0042" in table
     history = await cli.json("history", case)

@@ -57,7 +57,7 @@ async def test_every_event_of_a_journey_lands_in_its_table(backend: Backend) -> 
         assert (case.phase, case.closure_reason, case.route, case.employer_id) == ("closed", "persons_choice", "cdaph", None)
         employment = session.scalars(select(schema.Employment).where(schema.Employment.case_id == case_id)).one()
         assert (employment.employer_id, employment.contract_type, employment.ended_on) == ("emp-hiring", "cdi", TODAY)
-        request = session.scalars(select(schema.EmployerRequest).where(schema.EmployerRequest.case_id == case_id)).one()
+        request = session.scalars(select(schema.SupportRequest).where(schema.SupportRequest.case_id == case_id)).one()
         assert (request.kind, request.status, request.outcome) == ("workstation_adaptation", "answered", "solution_proposed")
         journal = session.scalars(select(schema.JournalRow).where(schema.JournalRow.case_id == case_id)).all()
         assert [row.seq for row in sorted(journal, key=lambda r: r.seq)] == list(range(1, case.last_seq + 1))
@@ -123,7 +123,7 @@ def test_a_journal_made_before_migrations_is_adopted(empty_database: str) -> Non
                                 "VALUES ('C-first', 1, '2026-11-24 07:00:00', 'case_opened', 'consent', 'consent', '{}')"))  # fmt: skip
     migrate(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
         assert connection.execute(text("SELECT count(*) FROM journal")).scalar() == 1
     engine.dispose()
 

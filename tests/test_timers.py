@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.builders import SECONDS, TODAY, Cases, eventually
-from workflows.domain import AlertKind, CaseState, Phase, ResponseOutcome, Situation, Step
+from workflows.domain import AlertKind, CaseState, Intensity, Phase, ResponseOutcome, Situation, Step
 
 
 def alerts(state: CaseState, kind: AlertKind) -> int:
@@ -83,6 +83,10 @@ async def test_an_employer_request_answered_in_time_is_not_escalated(cases: Case
 async def test_a_shorter_cadence_applies_to_the_current_period(cases: Cases) -> None:
     case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme")
     before = await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT)
-    after = await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=30))
-    assert before.review.next_due - after.review.next_due == timedelta(days=60)
-    assert after.settings.in_job_review_every == timedelta(days=30)
+    assert before.intensity is Intensity.INTENSIVE, "support starts intensive"
+    after = await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=10))
+    assert before.review.next_due - after.review.next_due == timedelta(days=20), "30 days intensive, now 10"
+    assert after.settings.intensive_in_job_review_every == timedelta(days=10)
+    light = await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=60), level="light")
+    assert light.review.next_due == after.review.next_due, "the light cadence waits until support is light"
+    assert light.settings.in_job_review_every == timedelta(days=60)

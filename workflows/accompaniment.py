@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.domain import (
         JOURNAL_ACTIVITY,
         RENDER_ACTIVITY,
+        SEAT_ACTIVITY,
         Actor,
         ActorRole,
         Alert,
@@ -34,23 +35,32 @@ with workflow.unsafe.imports_passed_through():
         Closure,
         ClosureReason,
         CloseCase,
+        ContactKind,
         DocumentRequest,
         CompleteReview,
         Employment,
-        EmployerRequest,
+        SupportRequest,
         GiveConsent,
+        Intensity,
+        IntensityReason,
         JournalBatch,
         JournalEntry,
         OpenCase,
         Phase,
         RecordChangeOfPost,
+        RecordContact,
         RecordHiring,
         RecordJobLoss,
         RecordPrescription,
         RequestAcknowledgement,
+        RequestKind,
+        RequestOrigin,
         RequestStatus,
+        RequestSupport,
         RespondToRequest,
         ReviewSchedule,
+        SeatRequest,
+        SetIntensity,
         SetReviewCadence,
         SignConvention,
         StepInput,
@@ -69,6 +79,12 @@ DOCUMENTS_PATCH = "render-documents"
 
 JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 """No maximum attempts: a registry that is down delays the journal, it never loses an entry."""
+
+SEAT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
+                         non_retryable_error_types=["CaseloadFull"])  # fmt: skip
+CASELOAD_PATCH = "referent-caseload"
+INTENSITY_PATCH = "support-intensity"
+"""Histories recorded before caseloads and intensities replay without their activity and timers."""
 
 
 SYSTEM = Actor(role=ActorRole.SYSTEM, id="ea-workflow")
@@ -268,10 +284,27 @@ class AccompanimentWorkflow:
     # --- Follow-up: référent, reviews, cadence ---------------------------------------------
 
     @workflow.update
-    def assign_referent(self, data: AssignReferent) -> CaseState:
+    async def assign_referent(self, data: AssignReferent) -> CaseState:
+        if workflow.patched(CASELOAD_PATCH):
+            await self._take_seat(data)
         self.state.referent_id = data.referent_id
         self._advance(Step.ASSIGN_REFERENT, data)
         return self.state
+
+    async def _take_seat(self, data: AssignReferent) -> None:
+        """A place in the référent's caseload, taken atomically in the registry (or refused when full)."""
+        assert data.actor is not None  # the validator refused otherwise
+        seat = SeatRequest(case_id=self.state.case_id, referent_id=data.referent_id, actor=data.actor, force_reason=data.force_reason)
+        try:
+            await workflow.execute_activity(SEAT_ACTIVITY, seat, start_to_close_timeout=timedelta(seconds=10),
+                                            schedule_to_close_timeout=timedelta(minutes=1), retry_policy=SEAT_RETRY)  # fmt: skip
+        except ActivityError as failed:
+            cause = failed.cause
+            if isinstance(cause, ApplicationError) and cause.type == "CaseloadFull":
+                raise _refusal(cause.message, "CaseloadFull") from None
+            raise _refusal("the registry did not answer, the référent is unchanged: try again", "RegistryUnavailable") from None
+        if self.state.phase is Phase.CLOSED:
+            raise _refusal("the case closed while the référent was being assigned")
 
     @assign_referent.validator
     def _check_assign_referent(self, data: AssignReferent) -> None:
@@ -282,28 +315,27 @@ class AccompanimentWorkflow:
     @workflow.update
     def set_review_cadence(self, data: SetReviewCadence) -> CaseState:
         state = self.state
-        period_start = None
-        if state.review.next_due is not None:
-            period_start = state.review.next_due - lifecycle.review_interval(state, state.phase)
-        if data.job_search_review_every is not None:
-            state.settings.job_search_review_every = data.job_search_review_every
-        if data.in_job_review_every is not None:
-            state.settings.in_job_review_every = data.in_job_review_every
-        if period_start is not None:
-            # The current period keeps its start: a shorter cadence may make a review due now.
-            state.review.next_due = period_start + lifecycle.review_interval(state, state.phase)
-        self._advance(Step.SET_REVIEW_CADENCE, data)
+        previous = lifecycle.review_interval(state, state.phase)
+        level = data.level or state.intensity or Intensity.LIGHT
+        for phase, every in ((Phase.JOB_SEARCH, data.job_search_review_every), (Phase.IN_JOB_SUPPORT, data.in_job_review_every)):
+            if every is not None:
+                setattr(state.settings, lifecycle.CADENCE_FIELDS[(phase, level)], every)
+        self._reschedule(previous)
+        self._advance(Step.SET_REVIEW_CADENCE, data, level=level.value)
         return self.state
 
     @set_review_cadence.validator
     def _check_set_review_cadence(self, data: SetReviewCadence) -> None:
         self._check(Step.SET_REVIEW_CADENCE, data)
+        if data.level is None and self.state.intensity is Intensity.DORMANT:
+            raise _refusal("the case is dormant, without reviews: say which level's cadence to set (intensive or light)")
 
     @workflow.update
     def complete_review(self, data: CompleteReview) -> CaseState:
         state = self.state
+        interval = lifecycle.review_interval(state, state.phase)
         state.review = ReviewSchedule(
-            next_due=workflow.now() + lifecycle.review_interval(state, state.phase),
+            next_due=workflow.now() + interval if interval else None,
             held=state.review.held + 1,
             last_held_on=data.held_on,
         )
@@ -315,21 +347,41 @@ class AccompanimentWorkflow:
         self._check(Step.COMPLETE_REVIEW, data)
         _not_in_future(data.held_on, "the review date")
 
-    # --- Employer requests -----------------------------------------------------------------
+    # --- Intensity and contacts ------------------------------------------------------------
+
+    @workflow.update
+    def set_intensity(self, data: SetIntensity) -> CaseState:
+        self._change_intensity(data.level, data.reason, data)
+        return self.state
+
+    @set_intensity.validator
+    def _check_set_intensity(self, data: SetIntensity) -> None:
+        self._check(Step.SET_INTENSITY, data)
+        if data.level is self.state.intensity:
+            raise _refusal(f"support is already {data.level}")
+
+    @workflow.update
+    def record_contact(self, data: RecordContact) -> CaseState:
+        state = self.state
+        state.contacts += 1
+        state.last_contact_on = max(data.on, state.last_contact_on or data.on)
+        self._advance(Step.RECORD_CONTACT, data)
+        return self.state
+
+    @record_contact.validator
+    def _check_record_contact(self, data: RecordContact) -> None:
+        self._check(Step.RECORD_CONTACT, data)
+        _not_in_future(data.on, "the contact date")
+        if data.on < self.state.opened_at.date() - timedelta(days=1):
+            raise _refusal(f"the contact date {data.on.isoformat()} is before the case was opened")
+        if data.kind is ContactKind.PROSPECTION and self.state.employed:
+            raise _refusal("the person has a job: prospection is for job search; record a contact with the employer")
+
+    # --- Requests from the employer and from the person ------------------------------------
 
     @workflow.update
     def submit_employer_request(self, data: SubmitEmployerRequest) -> RequestAcknowledgement:
-        now = workflow.now()
-        request = EmployerRequest(
-            request_id=f"req-{len(self.state.requests) + 1}",
-            employer_id=data.employer_id,
-            kind=data.kind,
-            received_at=now,
-            deadline=now + self.state.settings.request_response_within,
-        )
-        self.state.requests.append(request)
-        self._advance(Step.SUBMIT_EMPLOYER_REQUEST, data, request_id=request.request_id, deadline=request.deadline.isoformat())
-        return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+        return self._receive(Step.SUBMIT_EMPLOYER_REQUEST, RequestOrigin.EMPLOYER, data.kind, data, data.employer_id)
 
     @submit_employer_request.validator
     def _check_submit_employer_request(self, data: SubmitEmployerRequest) -> None:
@@ -338,6 +390,14 @@ class AccompanimentWorkflow:
             raise _refusal("this case has no employer yet: employer requests need an employer party")
         if data.employer_id != self.state.employer_id:
             raise _refusal(f"employer {data.employer_id} is not a party to this case")
+
+    @workflow.update
+    def request_support(self, data: RequestSupport) -> RequestAcknowledgement:
+        return self._receive(Step.REQUEST_SUPPORT, RequestOrigin.BENEFICIARY, data.kind, data)
+
+    @request_support.validator
+    def _check_request_support(self, data: RequestSupport) -> None:
+        self._check(Step.REQUEST_SUPPORT, data)
 
     @workflow.update
     def respond_to_request(self, data: RespondToRequest) -> CaseState:
@@ -409,9 +469,12 @@ class AccompanimentWorkflow:
         state = self.state
         before = state.phase
         after = lifecycle.next_phase(before, step, employed=state.employed) if moves else before
+        previous_intensity = state.intensity
         if after is not before:
             self._enter(after, step)
         self._journal(step.value, before, after, data, **extra)
+        if state.intensity is not previous_intensity:
+            self._journal_intensity(previous_intensity, IntensityReason.PHASE_CHANGED, data)
 
     def _enter(self, phase: Phase, step: Step) -> None:
         state = self.state
@@ -420,10 +483,61 @@ class AccompanimentWorkflow:
         state.phase = phase
         state.phase_since = now
         state.reminders_sent = 0
-        next_due = None
         if phase in lifecycle.REVIEWED_PHASES:
-            next_due = now + lifecycle.review_interval(state, phase)
+            if workflow.patched(INTENSITY_PATCH):
+                state.intensity = Intensity.INTENSIVE  # intensive first, then lighter
+        elif phase is not Phase.CLOSED:
+            state.intensity = None
+        interval = lifecycle.review_interval(state, phase) if phase in lifecycle.REVIEWED_PHASES else None
+        next_due = now + interval if interval else None
         state.review = ReviewSchedule(next_due=next_due, held=state.review.held, last_held_on=state.review.last_held_on)
+
+    def _receive(self, step: Step, origin: RequestOrigin, kind: RequestKind, data: StepInput,
+                 employer_id: str | None = None) -> RequestAcknowledgement:  # fmt: skip
+        """A request from the employer or the person: a deadline for the answer, and a dormant case wakes up."""
+        now = workflow.now()
+        request = SupportRequest(
+            request_id=f"req-{len(self.state.requests) + 1}",
+            employer_id=employer_id,
+            origin=origin,
+            kind=kind,
+            received_at=now,
+            deadline=now + self.state.settings.request_response_within,
+        )
+        self.state.requests.append(request)
+        self._advance(step, data, request_id=request.request_id, deadline=request.deadline.isoformat())
+        if self.state.intensity is Intensity.DORMANT:
+            reason = IntensityReason.EMPLOYER_REQUEST if origin is RequestOrigin.EMPLOYER else IntensityReason.PERSONS_REQUEST
+            self._change_intensity(Intensity.INTENSIVE, reason, data)
+        return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+
+    def _change_intensity(self, level: Intensity, reason: IntensityReason, data: StepInput) -> None:
+        state = self.state
+        previous_interval, previous = lifecycle.review_interval(state, state.phase), state.intensity
+        state.intensity = level
+        self._reschedule(previous_interval)
+        self._journal_intensity(previous, reason, data)
+
+    def _journal_intensity(self, previous: Intensity | None, reason: IntensityReason, data: StepInput | None) -> None:
+        level = self.state.intensity
+        self._journal("intensity_changed", self.state.phase, self.state.phase, StepInput(actor=data.actor if data else SYSTEM),
+                      level=level.value if level else None, previous=previous.value if previous else None,
+                      reason=reason.value)  # fmt: skip
+
+    def _reschedule(self, previous: timedelta | None) -> None:
+        """Apply a new cadence: the current review period keeps its start (a shorter cadence may make
+        a review due now); a dormant case has no review; a reactivated one has its next at the new cadence."""
+        state = self.state
+        if state.phase not in lifecycle.REVIEWED_PHASES:
+            return
+        interval = lifecycle.review_interval(state, state.phase)
+        review = state.review
+        if interval is None:
+            state.review = ReviewSchedule(held=review.held, last_held_on=review.last_held_on)
+        elif review.next_due is not None and previous is not None:
+            review.next_due = review.next_due - previous + interval
+        else:
+            state.review = ReviewSchedule(next_due=workflow.now() + interval, held=review.held, last_held_on=review.last_held_on)
 
     def _journal(self, kind: str, before: Phase, after: Phase, data: StepInput | None, **extra: Any) -> None:
         """Queue the event for the registry: the step's own fields, who acted, and the case after it."""

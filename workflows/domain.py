@@ -33,9 +33,16 @@ Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-
 
 PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
 
+Reason = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^\x00-\x1f<>{}]+$")]
+"""A short reason written by a coordinator (no markup): it is recorded in the audit journal."""
+
 JOURNAL_ACTIVITY = "append_to_journal"
 RENDER_ACTIVITY = "render_document"
+SEAT_ACTIVITY = "reserve_referent_seat"
 """Activities the workflow calls by name, so the workflow sandbox never imports SQLAlchemy or Jinja."""
+
+REQUEST_STEPS = ("submit_employer_request", "request_support")
+"""Steps whose result is a RequestAcknowledgement rather than the case."""
 
 
 class Model(BaseModel):
@@ -109,7 +116,10 @@ class Step(StrEnum):
     ASSIGN_REFERENT = "assign_referent"
     SET_REVIEW_CADENCE = "set_review_cadence"
     COMPLETE_REVIEW = "complete_review"
+    SET_INTENSITY = "set_intensity"
+    RECORD_CONTACT = "record_contact"
     SUBMIT_EMPLOYER_REQUEST = "submit_employer_request"
+    REQUEST_SUPPORT = "request_support"
     RESPOND_TO_REQUEST = "respond_to_request"
     CLOSE = "close"
     REOPEN = "reopen"
@@ -172,6 +182,46 @@ class RequestKind(StrEnum):
     OTHER = "other"
 
 
+class RequestOrigin(StrEnum):
+    EMPLOYER = "employer"
+    BENEFICIARY = "beneficiary"
+
+
+class Intensity(StrEnum):
+    """How closely a person is followed in job search and in-job support: intensive first, then
+    lighter, and dormant (no scheduled review) until a request or a decision reactivates it."""
+
+    INTENSIVE = "intensive"
+    LIGHT = "light"
+    DORMANT = "dormant"
+
+
+class IntensityReason(StrEnum):
+    PHASE_CHANGED = "phase_changed"
+    """Set by the case itself: support starts intensive in job search and in a job; none elsewhere."""
+    STABLE_SITUATION = "stable_situation"
+    NEW_DIFFICULTY = "new_difficulty"
+    NO_NEED_FOR_NOW = "no_need_for_now"
+    EMPLOYER_REQUEST = "employer_request"
+    PERSONS_REQUEST = "persons_request"
+    COORDINATOR_DECISION = "coordinator_decision"
+
+
+class ContactKind(StrEnum):
+    """A contact the référent records; prospection is an employer contact made during job search."""
+
+    INTERVIEW = "interview"
+    PHONE = "phone"
+    WORKPLACE = "workplace"
+    EMPLOYER = "employer"
+    OCCUPATIONAL_PHYSICIAN = "occupational_physician"
+    PROSPECTION = "prospection"
+
+    @property
+    def with_employer(self) -> bool:
+        return self in (ContactKind.EMPLOYER, ContactKind.PROSPECTION)
+
+
 class ResponseOutcome(StrEnum):
     MEETING_SCHEDULED = "meeting_scheduled"
     SOLUTION_PROPOSED = "solution_proposed"
@@ -213,7 +263,11 @@ class CaseSettings(Model):
 
     reminder_after: PositiveDuration = timedelta(days=14)
     job_search_review_every: PositiveDuration = timedelta(days=30)
+    """The light cadence in job search (and every case's cadence before intensities existed)."""
     in_job_review_every: PositiveDuration = timedelta(days=90)
+    """The light cadence in in-job support."""
+    intensive_job_search_review_every: PositiveDuration = timedelta(days=14)
+    intensive_in_job_review_every: PositiveDuration = timedelta(days=30)
     review_grace: PositiveDuration = timedelta(days=7)
     request_response_within: PositiveDuration = timedelta(days=5)
     history_limit: Annotated[int, Field(ge=100, le=50_000)] = 10_000
@@ -286,11 +340,15 @@ class RecordChangeOfPost(StepInput):
 
 class AssignReferent(StepInput):
     referent_id: OpaqueId
+    force_reason: Reason | None = None
+    """Assign beyond the référent's capacity; the reason goes to the audit journal."""
 
 
 class SetReviewCadence(StepInput):
     job_search_review_every: PositiveDuration | None = None
     in_job_review_every: PositiveDuration | None = None
+    level: Literal[Intensity.INTENSIVE, Intensity.LIGHT] | None = None
+    """Which intensity's cadence to set; the case's current one when omitted."""
 
     @model_validator(mode="after")
     def _says_something(self) -> SetReviewCadence:
@@ -303,8 +361,38 @@ class CompleteReview(StepInput):
     held_on: date
 
 
+class SetIntensity(StepInput):
+    level: Intensity
+    reason: IntensityReason
+
+    @model_validator(mode="after")
+    def _not_the_cases_own(self) -> SetIntensity:
+        if self.reason is IntensityReason.PHASE_CHANGED:
+            raise ValueError("phase_changed is set by the case itself; give the reason for this change")
+        return self
+
+
+class RecordContact(StepInput):
+    on: date
+    kind: ContactKind
+    employer_id: OpaqueId | None = None
+    """The employer met: required for a contact with an employer or a prospection."""
+
+    @model_validator(mode="after")
+    def _employer_contacts_name_the_employer(self) -> RecordContact:
+        if self.kind.with_employer and self.employer_id is None:
+            raise ValueError(f"a contact of kind {self.kind} names the employer (employer_id)")
+        return self
+
+
 class SubmitEmployerRequest(StepInput):
     employer_id: OpaqueId
+    kind: RequestKind
+
+
+class RequestSupport(StepInput):
+    """The person asks for support: answered like an employer's request, and reactivates a dormant case."""
+
     kind: RequestKind
 
 
@@ -357,9 +445,12 @@ class Amendment(Model):
     employer_id: OpaqueId
 
 
-class EmployerRequest(Model):
+class SupportRequest(Model):
+    """A request from the employer or from the person; the référent answers it before its deadline."""
+
     request_id: str
-    employer_id: OpaqueId
+    employer_id: OpaqueId | None = None
+    origin: RequestOrigin = RequestOrigin.EMPLOYER
     kind: RequestKind
     received_at: datetime
     deadline: datetime
@@ -405,7 +496,12 @@ class CaseState(Model):
     project_agreed_on: date | None = None
     employments: list[Employment] = []
     review: ReviewSchedule = ReviewSchedule()
-    requests: list[EmployerRequest] = []
+    intensity: Intensity | None = None
+    """In job search and in-job support; None elsewhere (and in cases opened before intensities)."""
+    contacts: int = 0
+    last_contact_on: date | None = None
+    first_employer_contact_on: date | None = None
+    requests: list[SupportRequest] = []
     transitions: list[Transition] = []
     alerts: list[Alert] = []
     closure: Closure | None = None
@@ -432,7 +528,7 @@ class CaseState(Model):
     def current_employment(self) -> Employment | None:
         return next((job for job in self.employments if job.ended_on is None), None)
 
-    def request(self, request_id: str) -> EmployerRequest | None:
+    def request(self, request_id: str) -> SupportRequest | None:
         return next((r for r in self.requests if r.request_id == request_id), None)
 
 
@@ -455,6 +551,7 @@ class CaseSnapshot(Model):
     next_review_due: datetime | None
     open_requests: int
     overdue: bool
+    intensity: Intensity | None = None
 
     @classmethod
     def of(cls, state: CaseState) -> CaseSnapshot:
@@ -468,6 +565,7 @@ class CaseSnapshot(Model):
             next_review_due=state.review.next_due,
             open_requests=state.open_requests,
             overdue=state.overdue,
+            intensity=state.intensity,
         )
 
 
@@ -531,11 +629,31 @@ STEP_INPUTS: dict[Step, type[Model]] = {
     Step.ASSIGN_REFERENT: AssignReferent,
     Step.SET_REVIEW_CADENCE: SetReviewCadence,
     Step.COMPLETE_REVIEW: CompleteReview,
+    Step.SET_INTENSITY: SetIntensity,
+    Step.RECORD_CONTACT: RecordContact,
     Step.SUBMIT_EMPLOYER_REQUEST: SubmitEmployerRequest,
+    Step.REQUEST_SUPPORT: RequestSupport,
     Step.RESPOND_TO_REQUEST: RespondToRequest,
     Step.CLOSE: CloseCase,
 }
 """The input of each step that is a workflow update (reopening starts a new run instead)."""
+
+
+class SeatRequest(Model):
+    """A place for a case in a référent's caseload: refused beyond capacity unless forced with a reason."""
+
+    case_id: OpaqueId
+    referent_id: OpaqueId
+    actor: Actor
+    force_reason: Reason | None = None
+
+
+class Caseload(Model):
+    referent_id: str
+    active: int
+    """Open cases followed, this one included once it has its place."""
+    capacity: int
+    forced: bool = False
 
 
 class RetentionSettings(Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from workflows.domain import AlertKind, CaseState, Party, Phase, RequestStatus, Situation, Step
+from workflows.domain import AlertKind, CaseState, Intensity, Party, Phase, RequestStatus, Situation, Step
 
 OPEN_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p is not Phase.CLOSED)
 PENDING_PHASES: tuple[Phase, ...] = (
@@ -26,7 +26,9 @@ REVIEWED_PHASES: tuple[Phase, ...] = (Phase.JOB_SEARCH, Phase.IN_JOB_SUPPORT)
 _ANYTIME_STEPS = (
     Step.ASSIGN_REFERENT,
     Step.SET_REVIEW_CADENCE,
+    Step.RECORD_CONTACT,
     Step.SUBMIT_EMPLOYER_REQUEST,
+    Step.REQUEST_SUPPORT,
     Step.RESPOND_TO_REQUEST,
 )
 _CLOSING_STEPS = (Step.WITHDRAW_CONSENT, Step.CLOSE)
@@ -49,6 +51,8 @@ TRANSITIONS: dict[tuple[Phase, Step], Phase] = {
     (Phase.IN_JOB_SUPPORT, Step.RECORD_CHANGE_OF_POST): Phase.EVALUATION,
     (Phase.JOB_SEARCH, Step.COMPLETE_REVIEW): Phase.JOB_SEARCH,
     (Phase.IN_JOB_SUPPORT, Step.COMPLETE_REVIEW): Phase.IN_JOB_SUPPORT,
+    (Phase.JOB_SEARCH, Step.SET_INTENSITY): Phase.JOB_SEARCH,
+    (Phase.IN_JOB_SUPPORT, Step.SET_INTENSITY): Phase.IN_JOB_SUPPORT,
     (Phase.CLOSED, Step.REOPEN): Phase.CONSENT,
     **{(phase, step): Phase.CLOSED for phase in OPEN_PHASES for step in _CLOSING_STEPS},
     **{(phase, step): phase for phase in OPEN_PHASES for step in _ANYTIME_STEPS},
@@ -146,10 +150,26 @@ class Deadline:
     request_id: str | None = None
 
 
-def review_interval(state: CaseState, phase: Phase) -> timedelta:
+def review_interval(state: CaseState, phase: Phase, intensity: Intensity | None = None) -> timedelta | None:
+    """The cadence of reviews at an intensity (the case's own by default); None when dormant.
+
+    A case without an intensity (opened before intensities existed) keeps the light cadence."""
+    level = intensity or state.intensity
+    if level is Intensity.DORMANT:
+        return None
+    settings = state.settings
     if phase is Phase.JOB_SEARCH:
-        return state.settings.job_search_review_every
-    return state.settings.in_job_review_every
+        return settings.intensive_job_search_review_every if level is Intensity.INTENSIVE else settings.job_search_review_every
+    return settings.intensive_in_job_review_every if level is Intensity.INTENSIVE else settings.in_job_review_every
+
+
+CADENCE_FIELDS: dict[tuple[Phase, Intensity], str] = {
+    (Phase.JOB_SEARCH, Intensity.INTENSIVE): "intensive_job_search_review_every",
+    (Phase.JOB_SEARCH, Intensity.LIGHT): "job_search_review_every",
+    (Phase.IN_JOB_SUPPORT, Intensity.INTENSIVE): "intensive_in_job_review_every",
+    (Phase.IN_JOB_SUPPORT, Intensity.LIGHT): "in_job_review_every",
+}
+"""Which setting holds the cadence of each phase at each intensity."""
 
 
 def deadlines(state: CaseState) -> list[Deadline]:

@@ -11,10 +11,11 @@ from typing import Any
 
 import click
 import yaml
+from sqlalchemy import Engine
 
-from activities.database import database_url_from_env, make_engine
-from activities.migrate import migrate
+from activities.migrate import migrated_engine
 from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
+from activities.caseload import capacity_from_env
 from starter import cases, output
 from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async
 from starter.options import (
@@ -22,6 +23,7 @@ from starter.options import (
     as_date,
     case_argument,
     choice,
+    force_reason_option,
     require_actor,
     day_option,
     json_option,
@@ -34,7 +36,10 @@ from starter.settings import Connection
 from workflows.domain import (
     STEP_INPUTS,
     ClosureReason,
+    ContactKind,
     ContractType,
+    Intensity,
+    IntensityReason,
     OpenCase,
     Party,
     Prescriber,
@@ -63,13 +68,15 @@ from workflows.lifecycle import TRANSITIONS
 @click.option("--phone", help="The person's phone number (registry only).")
 @click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A YAML or JSON file with the same fields (case_id, structure_id, birth_date, first_name, ...).")  # fmt: skip
+@force_reason_option
 @json_option
 @pass_connection
-def open_command(connection: Connection, from_file: Path | None, as_json: bool, **flags: Any) -> None:
+def open_command(connection: Connection, from_file: Path | None, force_reason: str | None, as_json: bool, **flags: Any) -> None:
     """Open a case: it waits for the person's consent.
 
     The person's identity goes to the registry (DATABASE_URL); the case carries only an opaque id.
     A person already registered in the structure is refused, with their cases, unless they have none.
+    A référent whose caseload is full is refused unless --force-reason says why.
 
     \b
     Example:
@@ -80,31 +87,30 @@ def open_command(connection: Connection, from_file: Path | None, as_json: bool, 
     fields = read_case_file(from_file) if from_file else {k: v for k, v in flags.items() if v is not None}
     fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
     actor = require_actor()
-    opening = build(OpenCase, **_with_beneficiary(fields), actor=actor)
-    state = run_async(with_client(connection, lambda c: cases.open_case(c, connection.task_queue, opening)))
+    registry = migrated_engine()
+    opening = build(OpenCase, **_with_beneficiary(registry, fields), actor=actor)
+    state = run_async(with_client(connection, lambda c: cases.open_case_with_seat(
+        c, connection.task_queue, registry, opening, force_reason, capacity_from_env())))  # fmt: skip
+    registry.dispose()
     show(state, as_json)
 
 
 IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
 
 
-def _with_beneficiary(fields: dict[str, Any]) -> dict[str, Any]:
+def _with_beneficiary(registry: Engine, fields: dict[str, Any]) -> dict[str, Any]:
     """Register the person named in `fields` and replace their identity with the opaque id."""
     identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
     if not identity:
         return fields
     person = build(BeneficiaryIdentity, **identity, **{k: fields.get(k) for k in ("structure_id", "birth_date", "situation")})
-    engine = make_engine(database_url_from_env())
-    migrate(engine)
     try:
-        fields["beneficiary_id"] = register_beneficiary(engine, person)
+        fields["beneficiary_id"] = register_beneficiary(registry, person)
     except DuplicateBeneficiary as duplicate:
         if duplicate.case_ids:
             hint = f"; `ea reopen {duplicate.case_ids[-1]}` if it is closed"
             fail(f"refused: {duplicate}{hint}", EXIT_REFUSED)
         fields["beneficiary_id"] = duplicate.beneficiary_id  # registered, but no case opened: carry on
-    finally:
-        engine.dispose()
     return fields
 
 
@@ -178,16 +184,22 @@ def steps(as_json: bool) -> None:
 
 @click.command()
 @case_argument
+@force_reason_option
 @json_option
 @pass_connection
-def reopen(connection: Connection, case_id: str, as_json: bool) -> None:
+def reopen(connection: Connection, case_id: str, force_reason: str | None, as_json: bool) -> None:
     """Reopen a closed case for the same person: a new run that asks for consent again.
+
+    The case's référent must have room in their caseload, unless --force-reason says why.
 
     \b
     Example:
       ea reopen C1A2B3
     """
-    state = run_async(with_client(connection, lambda c: cases.reopen_case(c, connection.task_queue, case_id, require_actor())))
+    actor, registry = require_actor(), migrated_engine()
+    state = run_async(with_client(connection, lambda c: cases.reopen_case(
+        c, connection.task_queue, case_id, actor, registry, force_reason, capacity_from_env())))  # fmt: skip
+    registry.dispose()
     show(state, as_json)
 
 
@@ -258,17 +270,39 @@ def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | 
 
 @step_command("assign", Step.ASSIGN_REFERENT, "ea assign C1A2B3 ref-12")
 @click.argument("referent_id")
-def assign(referent_id: str) -> dict[str, Any]:
-    """Assign or change the référent emploi accompagné."""
-    return {"referent_id": referent_id}
+@force_reason_option
+def assign(referent_id: str, force_reason: str | None) -> dict[str, Any]:
+    """Assign or change the référent emploi accompagné (refused when their caseload is full, unless forced)."""
+    return {"referent_id": referent_id, "force_reason": force_reason}
 
 
-@step_command("cadence", Step.SET_REVIEW_CADENCE, "ea cadence C1A2B3 --in-job 60d")
+@step_command("cadence", Step.SET_REVIEW_CADENCE, "ea cadence C1A2B3 --in-job 60d --level light")
 @click.option("--job-search", callback=parse_duration, help="Review every ... in job search (e.g. 30d).")
 @click.option("--in-job", callback=parse_duration, help="Review every ... in in-job support (e.g. 12w).")
-def cadence(job_search: timedelta | None, in_job: timedelta | None) -> dict[str, Any]:
-    """Set the review cadence of the convention."""
-    return {"job_search_review_every": job_search, "in_job_review_every": in_job}
+@click.option("--level", type=click.Choice(["intensive", "light"]), help="Which intensity's cadence (default: the case's own).")
+def cadence(job_search: timedelta | None, in_job: timedelta | None, level: str | None) -> dict[str, Any]:
+    """Set the review cadence of the convention, for an intensity of support."""
+    return {"job_search_review_every": job_search, "in_job_review_every": in_job, "level": level}
+
+
+@step_command("intensity", Step.SET_INTENSITY, "ea intensity C1A2B3 light --reason stable_situation")
+@click.argument("level", type=choice(Intensity))
+@click.option("--reason", required=True, type=click.Choice([r.value for r in IntensityReason if r != "phase_changed"]),
+              help="Why support changes (recorded in the audit journal).")  # fmt: skip
+def intensity(level: str, reason: str) -> dict[str, Any]:
+    """Set the intensity of support: intensive, light, or dormant (no review until reactivated)."""
+    return {"level": level, "reason": reason}
+
+
+@step_command("contact", Step.RECORD_CONTACT, "ea contact C1A2B3 --kind workplace --employer emp-4412")
+@click.option("--kind", required=True, type=choice(ContactKind),
+              help="interview, phone, workplace, employer, occupational_physician (médecin du travail), "
+                   "or prospection (an employer contacted for a job seeker).")  # fmt: skip
+@day_option()
+@click.option("--employer", "employer_id", help="The employer met (required for employer and prospection).")
+def contact(kind: str, day: date, employer_id: str | None) -> dict[str, Any]:
+    """Record a contact made by the référent."""
+    return {"kind": kind, "on": day, "employer_id": employer_id}
 
 
 @step_command("request", Step.SUBMIT_EMPLOYER_REQUEST, "ea request C1A2B3 --employer emp-4412 --kind mediation")
@@ -277,6 +311,13 @@ def cadence(job_search: timedelta | None, in_job: timedelta | None) -> dict[str,
 def request(employer_id: str, kind: str) -> dict[str, Any]:
     """Record an employer's request; the référent must answer before its deadline."""
     return {"employer_id": employer_id, "kind": kind}
+
+
+@step_command("person-request", Step.REQUEST_SUPPORT, "ea --actor beneficiary:B12 person-request C1A2B3 --kind difficulty_alert")
+@click.option("--kind", required=True, type=choice(RequestKind), help="What the person asks for.")
+def person_request(kind: str) -> dict[str, Any]:
+    """Record a request by the person; it is answered like an employer's, and wakes a dormant case."""
+    return {"kind": kind}
 
 
 @step_command("respond", Step.RESPOND_TO_REQUEST, "ea respond C1A2B3 req-1 --outcome meeting_scheduled")

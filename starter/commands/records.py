@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.progress import Progress
+from sqlalchemy.orm import Session
 
 from activities import directory as directory_entries
-from activities.database import database_url_from_env, make_engine
+from activities.caseload import capacity_from_env, referent_loads
 from activities.documents import Documents, Renderer
-from activities.migrate import migrate
+from activities.migrate import migrated_engine
 from activities.retention import PersonUnknown, anonymise, delete_executions
 from starter import bulk, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
@@ -39,8 +42,7 @@ def directory() -> None:
 
 def _save(model: type[directory_entries.Entry], fields: dict[str, Any]) -> None:
     entry = build(model, **{name: value for name, value in fields.items() if value is not None})
-    engine = make_engine(database_url_from_env())
-    migrate(engine)
+    engine = migrated_engine()
     directory_entries.upsert(engine, entry)
     engine.dispose()
     click.echo(f"{entry.id}: {entry.name}")
@@ -68,6 +70,7 @@ def directory_structure(**fields: Any) -> None:
 @click.option("--structure", "structure_id", help="Id of their structure.")
 @click.option("--email", help="How beneficiaries and employers reach them.")
 @click.option("--phone", help="Phone number.")
+@click.option("--capacity", type=int, help="Active people they can follow (default: EA_REFERENT_CAPACITY, 20).")
 def directory_referent(**fields: Any) -> None:
     """Add or update a référent emploi accompagné.
 
@@ -76,6 +79,44 @@ def directory_referent(**fields: Any) -> None:
       ea directory referent ref-12 --name "Karim Benali" --structure struct-33 --email k.benali@ea33.fr
     """
     _save(directory_entries.ReferentEntry, fields)
+
+
+@click.group()
+def referent() -> None:
+    """Référents' caseloads: who follows how many people, how closely, and what is late.
+
+    \b
+    Example:
+      ea referent list --structure struct-33
+    """
+
+
+@referent.command("list")
+@click.option("--structure", "structure_id", help="Only this structure's référents.")
+@json_option
+def referent_list(structure_id: str | None, as_json: bool) -> None:
+    """Each référent's load against their capacity, intensity of support, reviews due and overdue cases.
+
+    \b
+    Example:
+      ea referent list --json
+    """
+    engine = migrated_engine()
+    with Session(engine) as session:
+        loads = referent_loads(session, capacity_from_env(), datetime.now(timezone.utc), structure_id)
+    engine.dispose()
+    if as_json:
+        output.emit_json({"referents": [asdict(load) | {"over_capacity": load.over_capacity} for load in loads]})
+        return
+    table = output.Table(title=f"{len(loads)} référent(s)", title_justify="left")
+    for column in ("référent", "name", "structure", "load", "forced", "intensive", "light", "dormant", "reviews due", "overdue"):
+        table.add_column(column, justify="right" if column not in ("référent", "name", "structure") else "left")
+    for load in loads:
+        style = "bold red" if load.over_capacity else ("yellow" if load.active == load.capacity else "")
+        table.add_row(load.referent_id, load.name or "—", load.structure_id or "—", f"[{style}]{load.active}/{load.capacity}[/]" if style
+                      else f"{load.active}/{load.capacity}", str(load.forced or ""), str(load.intensive), str(load.light),
+                      str(load.dormant), str(load.reviews_due or ""), str(load.overdue or ""))  # fmt: skip
+    output.console.print(table)
 
 
 @directory.command("employer")
@@ -105,8 +146,7 @@ def documents() -> None:
 
 
 def _documents() -> Documents:
-    engine = make_engine(database_url_from_env())
-    migrate(engine)
+    engine = migrated_engine()
     return Documents(engine)
 
 
@@ -174,8 +214,7 @@ def migrate_command() -> None:
     Example:
       DATABASE_URL=postgresql+psycopg://ea@db/ea ea migrate
     """
-    engine = make_engine(database_url_from_env())
-    migrate(engine)
+    engine = migrated_engine()
     engine.dispose()
     click.echo("registry schema is up to date")
 
@@ -203,8 +242,7 @@ def import_command(connection: Connection, csv_file: Path, as_json: bool) -> Non
         message = ""
     if message:
         fail(message, EXIT_USAGE)
-    engine = make_engine(database_url_from_env())
-    migrate(engine)
+    engine = migrated_engine()
     actor = require_actor()
     with Progress(transient=True, disable=as_json, console=output.Console(stderr=True)) as progress:
         task = progress.add_task(f"importing {len(rows)} rows", total=len(rows))
@@ -243,8 +281,7 @@ def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool)
     actor = require_actor()
     if not yes:
         fail("erasure cannot be undone: add --yes to confirm", EXIT_USAGE)
-    engine = make_engine(database_url_from_env())
-    migrate(engine)
+    engine = migrated_engine()
     try:
         case_ids = anonymise(engine, Anonymisation(beneficiary_id=beneficiary_id, actor=actor, reason="request"))
     except PersonUnknown as unknown:
@@ -262,4 +299,4 @@ def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool)
         click.echo(f"{beneficiary_id}: identity erased; {len(case_ids)} case(s), {deleted} workflow run(s) deleted")
 
 
-COMMANDS: list[click.Command] = [directory, documents, migrate_command, import_command, erase]
+COMMANDS: list[click.Command] = [directory, referent, documents, migrate_command, import_command, erase]
