@@ -22,10 +22,12 @@ from activities.database import database_url_from_env, make_engine
 from activities.caseload import capacity_from_env
 from activities.documents import Documents
 from activities.registry import Registry
+from activities.reporting import Reporting
 from activities.retention import Retention
 from starter.encryption import KeyMissing
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow
+from workflows.reporting import ActivityReportWorkflow
 from workflows.retention import RetentionWorkflow
 
 log = logging.getLogger("ea.worker")
@@ -38,11 +40,12 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
     """A worker for our workflows and activities (sync activities run on a thread pool)."""
     documents = Documents(registry.engine)
     retention = Retention(registry.engine, client)
+    reporting = Reporting(registry.engine)
     with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="activity") as executor:
         yield Worker(
             client,
             task_queue=task_queue,
-            workflows=[AccompanimentWorkflow, RetentionWorkflow],
+            workflows=[AccompanimentWorkflow, RetentionWorkflow, ActivityReportWorkflow],
             activities=[
                 registry.append_to_journal,
                 registry.reserve_referent_seat,
@@ -51,6 +54,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
                 retention.warn_before_anonymisation,
                 retention.anonymise_person,
                 retention.delete_case_executions,
+                reporting.produce_activity_report,
             ],
             activity_executor=executor,
             max_concurrent_activities=ACTIVITY_THREADS,

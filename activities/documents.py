@@ -58,7 +58,7 @@ def _request_line(request: SupportRequest) -> str:
     return f"{request.request_id} : {LABELS_FR['request'][request.kind]}, réponse due le {_date_fr(request.deadline)}"
 
 
-def _environment(autoescape: bool) -> Environment:
+def jinja_environment(autoescape: bool) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
@@ -88,8 +88,8 @@ class Renderer:
 
     def __init__(self) -> None:
         self._formats = {
-            "html": (_environment(autoescape=True), "_layout.html.j2", "_format.html.j2"),
-            "md": (_environment(autoescape=False), "_layout.md.j2", "_format.md.j2"),
+            "html": (jinja_environment(autoescape=True), "_layout.html.j2", "_format.html.j2"),
+            "md": (jinja_environment(autoescape=False), "_layout.md.j2", "_format.md.j2"),
         }
 
     def templates(self) -> list[str]:

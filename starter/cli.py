@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from starter.commands import lifecycle, operations, records
+from starter.commands import lifecycle, operations, records, reports
 from starter.exits import EXIT_UNEXPECTED
 from starter.options import parse_actor
 from starter.settings import DEFAULT_TASK_QUEUE, Connection
@@ -45,7 +45,7 @@ def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, actor:
     ctx.meta["actor"] = actor
 
 
-for command in (*lifecycle.COMMANDS, *records.COMMANDS, *operations.COMMANDS):
+for command in (*lifecycle.COMMANDS, *records.COMMANDS, *reports.COMMANDS, *operations.COMMANDS):
     ea.add_command(command)
 
 

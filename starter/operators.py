@@ -14,9 +14,11 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
+    ScheduleRange,
     ScheduleSpec,
 )
 
@@ -24,8 +26,11 @@ from workflows import search_attributes as sa
 from workflows.accompaniment import AccompanimentWorkflow
 from pydantic import TypeAdapter
 
-from workflows.domain import OpaqueId, Phase, RetentionSettings
-from workflows.retention import SCHEDULE_ID, RetentionWorkflow
+from workflows.domain import OpaqueId, Phase, ReportOrder, RetentionSettings
+from workflows.reporting import SCHEDULE_ID as REPORT_SCHEDULE_ID
+from workflows.reporting import ActivityReportWorkflow
+from workflows.retention import SCHEDULE_ID as RETENTION_SCHEDULE_ID
+from workflows.retention import RetentionWorkflow
 
 _OPAQUE: TypeAdapter[str] = TypeAdapter(OpaqueId)
 
@@ -112,17 +117,39 @@ def retention_settings_from_env() -> RetentionSettings:
     )
 
 
-async def ensure_retention_schedule(
-    client: Client, task_queue: str, settings: RetentionSettings, schedule_id: str = SCHEDULE_ID
-) -> str:
-    """The daily retention run, as a Temporal Schedule (created once; an existing one is kept)."""
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow(RetentionWorkflow.run, settings, id=f"{schedule_id}-run", task_queue=task_queue),
+def retention_schedule(task_queue: str, settings: RetentionSettings) -> Schedule:
+    """The daily retention run."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(RetentionWorkflow.run, settings, id=f"{RETENTION_SCHEDULE_ID}-run", task_queue=task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(days=1))]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
+
+
+def report_schedule(task_queue: str) -> Schedule:
+    """The six-monthly activity report for funders, on 1 January and 1 July at 05:00 UTC (all structures)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(ActivityReportWorkflow.run, ReportOrder(), id=f"{REPORT_SCHEDULE_ID}-run",
+                                           task_queue=task_queue),  # fmt: skip
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(month=[ScheduleRange(1), ScheduleRange(7)], day_of_month=[ScheduleRange(1)],
+                                                          hour=[ScheduleRange(5)])]),  # fmt: skip
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=30)),
+    )
+
+
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> str:
+    """Create the schedule once; an existing one is kept (an operator may have paused or tuned it)."""
     try:
         await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
         return "present"
     return "created"
+
+
+async def ensure_schedules(client: Client, task_queue: str) -> dict[str, str]:
+    """Every schedule of the platform: daily retention, six-monthly report."""
+    return {
+        RETENTION_SCHEDULE_ID: await ensure_schedule(client, RETENTION_SCHEDULE_ID,
+                                                     retention_schedule(task_queue, retention_settings_from_env())),
+        REPORT_SCHEDULE_ID: await ensure_schedule(client, REPORT_SCHEDULE_ID, report_schedule(task_queue)),
+    }  # fmt: skip

@@ -22,7 +22,7 @@ from activities.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry import Registry
 from activities.schema import Beneficiary, Case, Document
 from starter.cases import workflow_id
-from starter.operators import ensure_retention_schedule
+from starter.operators import ensure_schedule, retention_schedule
 from tests.builders import Cases, eventually
 from tests.cli_runner import Ea
 from tests.harness import registry_at, running_worker
@@ -113,8 +113,9 @@ async def test_the_retention_schedule_warns_then_anonymises(platform: Platform) 
     beneficiary_id, case_id = await closed_case_of_a_person(platform)
     still_followed = await platform.cases.open(Situation.ESAT)
     client, schedule_id = platform.cases.client, f"ea-retention-{uuid.uuid4().hex[:8]}"
-    assert await ensure_retention_schedule(client, platform.cases.task_queue, settings, schedule_id) == "created"
-    assert await ensure_retention_schedule(client, platform.cases.task_queue, settings, schedule_id) == "present"
+    schedule_definition = retention_schedule(platform.cases.task_queue, settings)
+    assert await ensure_schedule(client, schedule_id, schedule_definition) == "created"
+    assert await ensure_schedule(client, schedule_id, schedule_definition) == "present"
     schedule = client.get_schedule_handle(schedule_id)
     try:
         def kinds() -> list[str]:

@@ -8,7 +8,7 @@ Names, contact details and health notes live in the registry, never in a workflo
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -39,6 +39,7 @@ Reason = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^\x00-\x
 JOURNAL_ACTIVITY = "append_to_journal"
 RENDER_ACTIVITY = "render_document"
 SEAT_ACTIVITY = "reserve_referent_seat"
+REPORT_ACTIVITY = "produce_activity_report"
 """Activities the workflow calls by name, so the workflow sandbox never imports SQLAlchemy or Jinja."""
 
 REQUEST_STEPS = ("submit_employer_request", "request_support")
@@ -654,6 +655,42 @@ class Caseload(Model):
     """Open cases followed, this one included once it has its place."""
     capacity: int
     forced: bool = False
+
+
+class Period(Model):
+    """Days from start to end, both included; a report's boundaries are UTC midnights."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), tzinfo=timezone.utc)
+
+    @property
+    def until(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=timezone.utc)
+
+    @classmethod
+    def half_year_before(cls, day: date) -> Period:
+        """The last half-year (January-June or July-December) that ended before `day`."""
+        if day.month >= 7:
+            return cls(start=date(day.year, 1, 1), end=date(day.year, 6, 30))
+        return cls(start=date(day.year - 1, 7, 1), end=date(day.year - 1, 12, 31))
+
+
+class ReportOrder(Model):
+    """What the six-monthly schedule (or a coordinator) asks for; no period: the last half-year."""
+
+    structure_id: OpaqueId | None = None
+    period: Period | None = None
 
 
 class RetentionSettings(Model):

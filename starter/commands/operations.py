@@ -82,18 +82,16 @@ def admin_setup(connection: Connection, as_json: bool) -> None:
     Example:
       ea --address temporal.internal:7233 --namespace ea-prod admin setup
     """
-    async def setup(client: Any) -> tuple[dict[str, str], str]:
+    async def setup(client: Any) -> tuple[dict[str, str], dict[str, str]]:
         attributes = await operators.setup_search_attributes(client, connection.namespace)
-        settings = operators.retention_settings_from_env()
-        return attributes, await operators.ensure_retention_schedule(client, connection.task_queue, settings)
+        return attributes, await operators.ensure_schedules(client, connection.task_queue)
 
-    done, schedule = run_async(with_client(connection, setup))
+    done, schedules = run_async(with_client(connection, setup))
     if as_json:
-        output.emit_json({"namespace": connection.namespace, "search_attributes": done, "retention_schedule": schedule})
+        output.emit_json({"namespace": connection.namespace, "search_attributes": done, "schedules": schedules})
     else:
-        for name, state in done.items():
+        for name, state in (done | schedules).items():
             click.echo(f"{name}: {state}")
-        click.echo(f"retention schedule: {schedule}")
 
 
 # --- Services: the embedded server and the worker ---------------------------------------------
@@ -136,7 +134,7 @@ async def _serve_with(server: DevServer, process: Any, connection: Connection) -
     await server.wait_until_ready(process)
     click.echo(f"ea: Temporal dev server on {server.address}, Web UI on {server.ui_url}", err=True)
     client = await connection.connect()
-    await operators.ensure_retention_schedule(client, connection.task_queue, operators.retention_settings_from_env())
+    await operators.ensure_schedules(client, connection.task_queue)
     await worker.serve(connection, database_url_from_env())
 
 
