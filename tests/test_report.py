@@ -12,11 +12,16 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy.orm import Session
+from temporalio.client import Client
 
+from activities import reporting
 from activities.registry import Registry
 from activities.report import ActivityReport, activity_report
 from activities.report_html import render_html
+from activities.schema import Report
 from bench.population import Story, day, write
+from starter.operators import ensure_schedule, report_schedule
+from tests.builders import eventually
 from tests.cli_runner import Ea
 from workflows.domain import Intensity, Period
 
@@ -261,3 +266,23 @@ async def test_the_cli_prints_the_report_as_a_table_json_csv_and_html(
     assert "<svg" in await cli.ok("report", "export", str(mine["id"]))
     backwards = await cli("report", "activity", "--from", "2026-06-30", "--to", "2026-01-01")
     assert backwards.exit_code == 2 and "ends (2026-01-01) before it starts" in backwards.stderr
+
+
+async def test_the_six_monthly_schedule_stores_the_report_as_a_document(client: Client, task_queue: str, registry: Registry) -> None:
+    schedule_id = f"ea-activity-report-{uuid.uuid4().hex[:8]}"
+    assert await ensure_schedule(client, schedule_id, report_schedule(task_queue)) == "created"
+    handle = client.get_schedule_handle(schedule_id)
+    try:
+        upcoming = (await handle.describe()).info.next_action_times
+        assert upcoming and all((moment.month, moment.day) in ((1, 1), (7, 1)) for moment in upcoming)
+        await handle.trigger()
+        last_half_year = Period.half_year_before(date.today())
+
+        async def stored() -> Report | None:
+            return next((r for r in reporting.stored(registry.engine) if r.scope == "all" and r.period_from == last_half_year.start), None)
+
+        document = await eventually(stored, seconds=30)
+        assert document.period_to == last_half_year.end and document.html.count("<svg") == 3
+        assert ActivityReport.model_validate(document.figures).period == last_half_year
+    finally:
+        await handle.delete()

@@ -109,8 +109,9 @@ def referent_list(structure_id: str | None, as_json: bool) -> None:
         output.emit_json({"referents": [asdict(load) | {"over_capacity": load.over_capacity} for load in loads]})
         return
     table = output.Table(title=f"{len(loads)} référent(s)", title_justify="left")
-    for column in ("référent", "name", "structure", "load", "forced", "intensive", "light", "dormant", "reviews due", "overdue"):
-        table.add_column(column, justify="right" if column not in ("référent", "name", "structure") else "left")
+    table.add_column("référent", no_wrap=True)  # copied into the next command: never shortened
+    for column in ("name", "structure", "load", "forced", "intensive", "light", "dormant", "reviews due", "overdue"):
+        table.add_column(column, justify="left" if column in ("name", "structure") else "right")
     for load in loads:
         style = "bold red" if load.over_capacity else ("yellow" if load.active == load.capacity else "")
         table.add_row(load.referent_id, load.name or "—", load.structure_id or "—", f"[{style}]{load.active}/{load.capacity}[/]" if style
