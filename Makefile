@@ -25,6 +25,7 @@ test: $(STAMP)
 ## Benchmarks (not part of the tests): the registry's list queries among 100,000 cases.
 bench: $(STAMP)
 	$(BIN)/python -m bench.registry_list
+	$(BIN)/python -m bench.report
 
 ## Re-record the histories the replay tests use (only for an intended, patched change).
 histories: $(STAMP)

@@ -22,6 +22,8 @@ from activities.schema import JournalRow
 from workflows.domain import JOURNAL_ACTIVITY, SEAT_ACTIVITY, Actor, Caseload, JournalBatch, JournalEntry, SeatRequest
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+ROWS_PER_STATEMENT = 500
+"""Ten columns each: 5,000 parameters, well under SQLite's limit (32,766)."""
 
 
 def _unavailable(error: DBAPIError) -> ApplicationError:
@@ -47,8 +49,10 @@ class Registry:
         written = 0
         try:
             with Session(self.engine) as session, session.begin():
+                new = self._write(session, batch.entries)
                 for entry in batch.entries:
-                    if self._write(session, entry):
+                    if (entry.case_id, entry.seq) in new:
+                        new.discard((entry.case_id, entry.seq))
                         project(session, entry)
                         written += 1
         except DBAPIError as error:
@@ -65,25 +69,24 @@ class Registry:
         except DBAPIError as error:
             raise _unavailable(error) from None
 
-    def _write(self, session: Session, entry: JournalEntry) -> bool:
-        actor = entry.actor
-        statement = (
-            self._insert(JournalRow)
-            .values(
-                case_id=entry.case_id,
-                seq=entry.seq,
-                at=entry.at,
-                kind=entry.kind,
-                phase_before=entry.phase_before.value,
-                phase_after=entry.phase_after.value,
-                actor_role=actor.role.value if actor else None,
-                actor_id=actor.id if actor else None,
-                detail=entry.detail,
+    def _write(self, session: Session, entries: list[JournalEntry]) -> set[tuple[str, int]]:
+        """Insert the rows in a few statements; returns the (case, seq) keys that were not there yet."""
+        rows = [
+            {"case_id": e.case_id, "seq": e.seq, "at": e.at, "kind": e.kind, "phase_before": e.phase_before.value,
+             "phase_after": e.phase_after.value, "actor_role": e.actor.role.value if e.actor else None,
+             "actor_id": e.actor.id if e.actor else None, "detail": e.detail}
+            for e in entries
+        ]  # fmt: skip
+        new: set[tuple[str, int]] = set()
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            statement = (
+                self._insert(JournalRow)
+                .values(rows[start : start + ROWS_PER_STATEMENT])
+                .on_conflict_do_nothing(index_elements=["case_id", "seq"])
+                .returning(JournalRow.case_id, JournalRow.seq)
             )
-            .on_conflict_do_nothing(index_elements=["case_id", "seq"])
-            .returning(JournalRow.id)
-        )
-        return session.execute(statement).first() is not None
+            new.update((case_id, seq) for case_id, seq in session.execute(statement))
+        return new
 
     def journal(self, case_id: str) -> list[JournalEntry]:
         """A case's journal in order, for the CLI's history and for tests."""
