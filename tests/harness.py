@@ -6,6 +6,7 @@ Shared by the pytest fixtures and by the script that records replay histories.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import socket
@@ -31,8 +32,9 @@ from workflows import search_attributes
 from starter.encryption import EncryptionCodec, Keyring, encrypted_converter
 
 
-TEST_KEYS = Keyring.generate("test-k1")
-"""The tests' keyring: the environment's client, the workers and `ea` (EA_ENCRYPTION_KEYS) share it."""
+TEST_KEYS = Keyring(current="test-k1", keys={"test-k1": hashlib.sha256(b"emploi-accompagne: tests only").digest()})
+"""The tests' keyring: the environment's client, the workers and `ea` (EA_ENCRYPTION_KEYS) share it.
+Fixed, so that the recorded histories (encrypted since v3) replay; it protects nothing real."""
 
 
 @asynccontextmanager

@@ -2,25 +2,43 @@
 
 Run it (`make histories GENERATION=v3`) when a workflow change is meant to be incompatible,
 behind `workflow.patched`, and commit the new files beside the old ones: old histories must
-still replay. v1: before documents; v2: documents rendered beside the main loop.
+still replay. v1: before documents; v2: documents rendered beside the main loop; v3: référent
+caseloads (an activity when assigning), support intensity, contacts, requests by the person.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from starter.cases import workflow_id
+from starter.cases import apply_step, workflow_id
 from tests.builders import SECONDS, TODAY, Cases, cdaph, eventually
 from tests.harness import registry_at, running_worker, temporal_environment
-from workflows.domain import AlertKind, ContractType, Party, Phase, ResponseOutcome, Situation, Step
+from workflows.domain import (
+    Actor,
+    ActorRole,
+    AlertKind,
+    ContactKind,
+    ContractType,
+    Intensity,
+    IntensityReason,
+    Party,
+    Phase,
+    RequestKind,
+    RequestSupport,
+    ResponseOutcome,
+    Situation,
+    Step,
+)
 
 HISTORIES = Path(__file__).parent / "histories"
 
-QUICK = SECONDS.model_copy(update={"in_job_review_every": timedelta(days=90), "history_limit": 300})
+QUICK = SECONDS.model_copy(update={"in_job_review_every": timedelta(days=90), "intensive_in_job_review_every": timedelta(days=90),
+                                   "history_limit": 300})  # fmt: skip
 
 
 async def full_journey(cases: Cases) -> tuple[str, str]:
@@ -37,16 +55,22 @@ async def full_journey(cases: Cases) -> tuple[str, str]:
     await cases.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)
     await eventually(lambda: _has_alert(cases, case_id, AlertKind.REVIEW_OVERDUE))
     await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
+    await cases.step(case_id, Step.RECORD_CONTACT, on=TODAY, kind=ContactKind.PROSPECTION, employer_id="emp-1")
     await cases.step(
         case_id, Step.RECORD_HIRING, employer_id="emp-1", contract_type=ContractType.CDD, start_date=TODAY
     )
     await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=60))
-    answered = await cases.request(case_id, "emp-1", kind="mediation")
+    await cases.step(case_id, Step.SET_INTENSITY, level=Intensity.LIGHT, reason=IntensityReason.STABLE_SITUATION)
+    await cases.step(case_id, Step.RECORD_CONTACT, on=TODAY, kind=ContactKind.WORKPLACE)
+    await cases.step(case_id, Step.SET_INTENSITY, level=Intensity.DORMANT, reason=IntensityReason.NO_NEED_FOR_NOW)
+    answered = await cases.request(case_id, "emp-1", kind="mediation")  # wakes the case up
     await cases.step(
         case_id, Step.RESPOND_TO_REQUEST, request_id=answered.request_id, outcome=ResponseOutcome.MEETING_SCHEDULED
     )
     await cases.request(case_id, "emp-1", kind="training_need")
     await eventually(lambda: _has_alert(cases, case_id, AlertKind.REQUEST_OVERDUE))
+    person = Actor(role=ActorRole.BENEFICIARY, id="person-1")
+    await apply_step(cases.client, case_id, Step.REQUEST_SUPPORT, RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=person))
     await cases.step(case_id, Step.RECORD_CHANGE_OF_POST, effective_on=TODAY)
     await cases.step(case_id, Step.SUBMIT_EVALUATION, completed_on=TODAY)
     await cases.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)
@@ -93,3 +117,5 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m tests.record_history GENERATION   (e.g. v3)")
     asyncio.run(record(sys.argv[1]))
+    sys.stdout.flush()
+    os._exit(0)  # the Temporal runtime's native threads can abort the interpreter's teardown (sdk-python#300)
