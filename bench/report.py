@@ -45,7 +45,7 @@ def life(n: int, rng: random.Random) -> Story:
                  s.sign, s.evaluate, s.agree_project):  # fmt: skip
         at += timedelta(days=rng.randrange(2, 20))
         step(at)
-    for _ in range(rng.randrange(4, 10)):
+    for _ in range(rng.randrange(4, 11)):
         at += timedelta(days=rng.randrange(5, 30))
         if not employee and s.employer_id is None and rng.random() < 0.25:
             s.hire(at, f"emp-{rng.randrange(3000):04d}", rng.choice([None, 15.0, 24.0, 35.0]))

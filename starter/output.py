@@ -46,8 +46,10 @@ def status_table(state: CaseState) -> Table:
         "prescription": _prescription(state),
         "employer": state.employer_id or "—",
         "signatures": ", ".join(f"{party} {day.isoformat()}" for party, day in state.signatures.items()) or "—",
+        "support": state.intensity or "—",
         "next review": when(state.review.next_due) + (" · OVERDUE" if state.review.overdue else ""),
         "reviews held": str(state.review.held),
+        "contacts": f"{state.contacts}, last {state.last_contact_on.isoformat()}" if state.last_contact_on else "none",
         "open requests": ", ".join(_open_requests(state)) or "none",
         "opened": when(state.opened_at),
         "runs": str(state.runs),
@@ -84,7 +86,7 @@ def _prescription(state: CaseState) -> str:
 
 def _open_requests(state: CaseState) -> list[str]:
     return [
-        f"{r.request_id} {r.kind} due {when(r.deadline)}" + (" · ESCALATED" if r.escalated else "")
+        f"{r.request_id} {r.kind} ({r.origin}) due {when(r.deadline)}" + (" · ESCALATED" if r.escalated else "")
         for r in state.requests
         if r.status == "open"
     ]

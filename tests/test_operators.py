@@ -78,7 +78,7 @@ async def test_the_ui_shows_a_readable_summary_of_each_case(cases: Cases) -> Non
         return text if "1 open request" in text else None
 
     text = await eventually(details)
-    assert text.startswith("in-job support · 1 open request · next review ")
+    assert text.startswith("in-job support (intensive) · 1 open request · next review ")
 
 
 async def test_admin_setup_registers_search_attributes_on_a_bare_cluster(tmp_path: Path) -> None:

@@ -34,8 +34,8 @@ def french_date(day: date) -> str:
 
 
 def case_summary(state: CaseState) -> str:
-    """One line for the operator: phase, open requests, next review, overdue work."""
-    parts = [PHASE_LABELS[state.phase]]
+    """One line for the operator: phase (and intensity of support), open requests, next review, overdue work."""
+    parts = [PHASE_LABELS[state.phase] + (f" ({state.intensity})" if state.intensity else "")]
     if state.open_requests:
         plural = "s" if state.open_requests > 1 else ""
         parts.append(f"{state.open_requests} open request{plural}")
