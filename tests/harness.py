@@ -5,7 +5,6 @@ Shared by the pytest fixtures and by the script that records replay histories.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import shutil
@@ -15,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf.message import Message
@@ -88,13 +88,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass
+class LocalPostgres:
+    """A throwaway PostgreSQL cluster of our own, which a test may stop and start again."""
+
+    url: str
+    pg_ctl: list[str]
+    options: str
+    log: Path
+
+    def start(self) -> None:
+        subprocess.run([*self.pg_ctl, "-o", self.options, "-l", str(self.log), "-w", "start"], check=True, capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run([*self.pg_ctl, "-m", "fast", "-w", "stop"], check=True, capture_output=True)
+
+
 @contextmanager
-def postgres_cluster() -> Iterator[str]:
-    """A throwaway PostgreSQL on 127.0.0.1 and a free port; yields the admin URL."""
-    configured = os.environ.get("EA_TEST_POSTGRES_URL")
-    if configured:
-        yield configured
-        return
+def local_postgres() -> Iterator[LocalPostgres]:
+    """PostgreSQL on 127.0.0.1 and a free port, in a directory of its own, removed afterwards."""
     bin_dir, port = postgres_binaries(), free_port()
     # Its own directory: pytest's are private to root, and the server runs as `postgres`.
     directory = Path(tempfile.mkdtemp(prefix="ea-postgres-"))
@@ -104,16 +116,31 @@ def postgres_cluster() -> Iterator[str]:
     if as_postgres:
         shutil.chown(directory, "postgres")
         shutil.chown(data, "postgres")
-    run = functools.partial(subprocess.run, check=True, capture_output=True)
-    run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"])
-    options = f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off"
-    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data)]
-    run([*pg_ctl, "-o", options, "-l", str(directory / "log"), "-w", "start"])
+    subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)  # fmt: skip
+    cluster = LocalPostgres(
+        url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
+        pg_ctl=[*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data)],
+        options=f"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off",
+        log=directory / "log",
+    )
+    cluster.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield cluster
     finally:
-        run([*pg_ctl, "-m", "fast", "-w", "stop"])
+        subprocess.run([*cluster.pg_ctl, "-m", "fast", "-w", "stop"], capture_output=True)  # may be stopped already
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """The tests' PostgreSQL (EA_TEST_POSTGRES_URL, or one of our own); yields the admin URL."""
+    configured = os.environ.get("EA_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    with local_postgres() as cluster:
+        yield cluster.url
 
 
 def fresh_database(admin_url: str) -> str:
