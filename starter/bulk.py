@@ -49,9 +49,22 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise MalformedFile(f"{path}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8") from None
-    sample = text[:4096]
-    dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text[:4096]))
+    try:
+        return _rows(path, reader)
+    except csv.Error as error:
+        raise MalformedFile(f"{path}: line {reader.line_num}: {error}") from None
+
+
+def _dialect(sample: str) -> type[csv.Dialect]:
+    """Comma, semicolon or tab, whichever the sample uses; a comma when it says nothing."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _rows(path: Path, reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:

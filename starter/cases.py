@@ -141,11 +141,29 @@ async def apply_step(client: Client, case_id: str, step: Step, data: Model) -> C
     try:
         return await handle.execute_update(step.value, data, result_type=result_type)
     except WorkflowUpdateFailedError as failed:
-        cause = failed.cause
-        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise StepRefused(message) from None
+        raise StepRefused(refusal_message(failed.cause)) from None
     except RPCError as error:
         raise _translated(error, case_id) from None
+
+
+def refusal_message(cause: BaseException | None) -> str:
+    """The rule that refused a step; for input the worker could not even decode (a client that
+    bypassed our models), pydantic's reasons on one line."""
+    if not isinstance(cause, ApplicationError):
+        return str(cause)
+    inner = cause.cause
+    if cause.type == "RuntimeError" and "decoding arguments" in cause.message and isinstance(inner, ApplicationError):
+        reasons, field = [], ""
+        for line in inner.message.splitlines()[1:]:
+            if not line.strip() or "errors.pydantic.dev" in line:
+                continue
+            if line.startswith(" "):  # pydantic: the field on one line, its error indented below
+                reasons.append(f"{field + ': ' if field else ''}{line.strip().split(' [type=')[0]}")
+                field = ""
+            else:
+                field = line.strip()
+        return "invalid input: " + ("; ".join(reasons) or inner.message)
+    return cause.message
 
 
 async def _describe(handle: WorkflowHandle, case_id: str):  # type: ignore[no-untyped-def]

@@ -434,6 +434,8 @@ class AccompanimentWorkflow:
 
     def _check(self, step: Step, data: StepInput) -> None:
         """Refuse a step the table forbids now, or that does not say who acts (the audit journal needs it)."""
+        if not isinstance(data, StepInput):
+            raise _refusal(f"{step} needs its fields (see `ea {step} --help`); got nothing")
         if data.actor is None:
             raise _refusal(f"{step} names no actor: every step says who acts (role:id, e.g. referent:ref-12)")
         try:
