@@ -632,7 +632,7 @@ class AccompanimentWorkflow:
             await workflow.execute_activity(
                 RENDER_ACTIVITY,
                 DocumentRequest(template=template, entry=entry, state=state),
-                start_to_close_timeout=timedelta(minutes=2),
+                start_to_close_timeout=timedelta(seconds=30),  # a document renders in about a second
                 retry_policy=RENDER_RETRY,
             )
         except ActivityError as failed:
