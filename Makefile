@@ -22,8 +22,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## Benchmarks (not part of the tests): the registry's list queries among 100,000 cases.
+## Benchmarks (not part of the tests): journeys against raw Temporal (writes docs/PERFORMANCE.md),
+## the registry's list queries among 100,000 cases, the funders' report on 10,000 cases.
 bench: $(STAMP)
+	$(BIN)/python -m bench.journeys
 	$(BIN)/python -m bench.registry_list
 	$(BIN)/python -m bench.report
 

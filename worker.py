@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -36,8 +37,10 @@ ACTIVITY_THREADS = 8
 
 
 @contextmanager
-def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator[Worker]:
-    """A worker for our workflows and activities (sync activities run on a thread pool)."""
+def case_worker(client: Client, task_queue: str, registry: Registry, extra_workflows: Sequence[type] = (),
+                extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[Worker]:  # fmt: skip
+    """A worker for our workflows and activities (sync activities run on a thread pool); the
+    benchmark adds its baseline workflow to the same worker."""
     documents = Documents(registry.engine)
     retention = Retention(registry.engine, client)
     reporting = Reporting(registry.engine)
@@ -45,7 +48,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
         yield Worker(
             client,
             task_queue=task_queue,
-            workflows=[AccompanimentWorkflow, RetentionWorkflow, ActivityReportWorkflow],
+            workflows=[AccompanimentWorkflow, RetentionWorkflow, ActivityReportWorkflow, *extra_workflows],
             activities=[
                 registry.append_to_journal,
                 registry.reserve_referent_seat,
@@ -55,6 +58,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry) -> Iterator
                 retention.anonymise_person,
                 retention.delete_case_executions,
                 reporting.produce_activity_report,
+                *extra_activities,
             ],
             activity_executor=executor,
             max_concurrent_activities=ACTIVITY_THREADS,
@@ -68,12 +72,13 @@ def open_registry(database_url: str) -> Registry:
     return registry
 
 
-async def serve(connection: Connection, database_url: str, stop: asyncio.Event | None = None) -> None:
+async def serve(connection: Connection, database_url: str, stop: asyncio.Event | None = None,
+                extra_workflows: Sequence[type] = (), extra_activities: Sequence[Callable[..., Any]] = ()) -> None:  # fmt: skip
     """Run until `stop` is set (by default: until SIGINT or SIGTERM), then shut down gracefully."""
     stop = stop or stop_on_signals()
     client = await connection.connect()
     registry = open_registry(database_url)
-    with case_worker(client, connection.task_queue, registry) as worker:
+    with case_worker(client, connection.task_queue, registry, extra_workflows, extra_activities) as worker:
         async with worker:
             log.info(
                 "worker started: task queue %s, namespace %s at %s",

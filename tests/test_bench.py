@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_registry_benchmark_runs_and_reports_every_query() -> None:
@@ -22,3 +23,14 @@ def test_report_benchmark_runs_and_gives_its_verdict() -> None:
     assert "filled 200 cases" in result.stdout
     assert "report, all structures:" in result.stdout and "report, one structure:" in result.stdout
     assert "target < 5 s met" in result.stdout
+
+
+def test_journeys_benchmark_runs_quick_and_writes_its_table(tmp_path: Path) -> None:
+    output = tmp_path / "PERFORMANCE.md"
+    subprocess.run([sys.executable, "-m", "bench.journeys", "--quick", "--output", str(output)],
+                   capture_output=True, text=True, timeout=170, check=True)  # fmt: skip
+    table = output.read_text()
+    for measure in ("journeys, baseline", "journeys, ours", "cost ratio ours/baseline", "PDF rendering", "employer request",
+                    "open in in-job support", "years:", "registry page by phase"):  # fmt: skip
+        assert f"| {measure}" in table, measure
+    assert "Machine:" in table and "python -m bench.journeys --quick" in table
