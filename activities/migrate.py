@@ -11,6 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
+from activities.database import database_url_from_env, make_engine
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 FIRST_REVISION = "0001"
 
@@ -34,8 +36,6 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 def migrated_engine(url: str | None = None) -> Engine:
     """An engine on the registry (DATABASE_URL, or the SQLite file under var/) at the newest schema."""
-    from activities.database import database_url_from_env, make_engine
-
     engine = make_engine(url or database_url_from_env())
     migrate(engine)
     return engine

@@ -119,12 +119,10 @@ class _Case:
         return self.opened_at < moment and (self.closed_at is None or self.closed_at >= moment)
 
     def phase_at(self, moment: datetime) -> str | None:
-        current = None
-        for at, phase in self.phases:
-            if at >= moment:
-                break
-            current = phase
-        return current
+        return _as_of(self.phases, moment)
+
+    def intensity_at(self, moment: datetime) -> str | None:
+        return _as_of(self.intensity, moment)
 
     def phases_during(self, since: datetime, until: datetime) -> set[str]:
         seen = set()
@@ -168,7 +166,7 @@ def activity_report(session: Session, period: Period, structure_id: str | None =
         person_requests=_person_requests(session, cases, since, until),
         age_bands=_count(_age_band(c.birth_year, period.end) for c in active),
         situations=_count(c.situation or "unknown" for c in active),
-        intensity_at_end=_count(_intensity_at(c, until) for c in open_at_end if c.phase_at(until) in ("job_search", "in_job_support")),
+        intensity_at_end=_count(c.intensity_at(until) or "not_set" for c in open_at_end if c.phase_at(until) in ("job_search", "in_job_support")),
         outcomes=_outcomes(seekers, period),
         caseload_over_time=[(day, sum(1 for c in active if c.open_at(_end_of(day)))) for day in _month_ends(period)],
         phases_at_end=_count(c.phase_at(until) or "consent" for c in open_at_end),
@@ -217,13 +215,14 @@ def _note_intensity(case: _Case, at: datetime, level: str | None) -> None:
         case.dormant.append((at, None))
 
 
-def _intensity_at(case: _Case, moment: datetime) -> str:
+def _as_of(timeline: list[tuple[datetime, str | None]], moment: datetime) -> str | None:
+    """The value a timeline (changes in time order) held just before `moment`."""
     current = None
-    for at, level in case.intensity:
+    for at, value in timeline:
         if at >= moment:
             break
-        current = level
-    return current or "not_set"
+        current = value
+    return current
 
 
 def _count(values: Iterable[str]) -> dict[str, int]:

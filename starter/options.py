@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -86,6 +87,23 @@ def show(result: CaseState | RequestAcknowledgement, as_json: bool) -> None:
         click.echo(f"request {result.request_id} recorded; response due by {output.when(result.deadline)}")
     else:
         click.echo(output.summary_line(result))
+
+
+def require_file_for_pdf(fmt: str, output: Path | None) -> None:
+    """Refused before anything is rendered: a PDF is never written to the terminal."""
+    if fmt == "pdf" and output is None:
+        from starter.exits import EXIT_USAGE, fail
+
+        fail("a PDF goes to a file: add --output FILE", EXIT_USAGE)
+
+
+def deliver(content: str | bytes, output: Path | None, *, newline: bool = True) -> None:
+    """Write an exported document to `output`, or print it."""
+    if output is None:
+        click.echo(content, nl=newline)
+        return
+    output.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    click.echo(f"wrote {output}")
 
 
 async def with_client(connection: Connection, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:

@@ -21,9 +21,11 @@ from starter import bulk, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
 from starter.options import (
     case_argument,
+    deliver,
     json_option,
     pass_connection,
     require_actor,
+    require_file_for_pdf,
     with_client,
 )
 from starter.settings import Connection
@@ -81,6 +83,21 @@ def directory_referent(**fields: Any) -> None:
     _save(directory_entries.ReferentEntry, fields)
 
 
+@directory.command("employer")
+@click.argument("id")
+@click.option("--name", required=True, help="The employer's name.")
+@click.option("--siret", help="SIRET number (14 digits).")
+@click.option("--address", help="Postal address.")
+def directory_employer(**fields: Any) -> None:
+    """Add or update an employer.
+
+    \b
+    Example:
+      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678900012
+    """
+    _save(directory_entries.EmployerEntry, fields)
+
+
 @click.group()
 def referent() -> None:
     """Référents' caseloads: who follows how many people, how closely, and what is late.
@@ -118,21 +135,6 @@ def referent_list(structure_id: str | None, as_json: bool) -> None:
                       else f"{load.active}/{load.capacity}", str(load.forced or ""), str(load.intensive), str(load.light),
                       str(load.dormant), str(load.reviews_due or ""), str(load.overdue or ""))  # fmt: skip
     output.console.print(table)
-
-
-@directory.command("employer")
-@click.argument("id")
-@click.option("--name", required=True, help="The employer's name.")
-@click.option("--siret", help="SIRET number (14 digits).")
-@click.option("--address", help="Postal address.")
-def directory_employer(**fields: Any) -> None:
-    """Add or update an employer.
-
-    \b
-    Example:
-      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678900012
-    """
-    _save(directory_entries.EmployerEntry, fields)
 
 
 @click.group()
@@ -195,16 +197,11 @@ def documents_export(case_id: str, document_id: int, fmt: str, output: Path | No
     document = _documents().get(case_id, document_id)
     if document is None:
         fail(f"case {case_id} has no document {document_id}; `ea documents list {case_id}` lists them", EXIT_NOT_FOUND)
+    require_file_for_pdf(fmt, output)
     content: str | bytes | None = {"html": document.html, "md": document.markdown, "pdf": document.pdf}[fmt]
     if content is None:
         content = Renderer.pdf(document.html)  # a document not signed on paper, printed as PDF on demand
-    if output is not None:
-        output.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        click.echo(f"wrote {output}")
-    elif isinstance(content, bytes):
-        fail("a PDF goes to a file: add --output FILE", EXIT_USAGE)
-    else:
-        click.echo(content, nl=False)
+    deliver(content, output, newline=False)
 
 
 @click.command("migrate")

@@ -13,11 +13,12 @@ from typing import Any
 import click
 
 from activities import reporting
+from activities.documents import Renderer
 from activities.migrate import migrated_engine
 from activities.report import SERVICES, ActivityReport
 from starter import output
 from starter.exits import EXIT_NOT_FOUND, EXIT_USAGE, build, fail
-from starter.options import ISO_DATE, as_date, json_option
+from starter.options import ISO_DATE, as_date, deliver, json_option, require_file_for_pdf
 from workflows.domain import Period
 
 
@@ -113,18 +114,14 @@ def report_export(report_id: int, fmt: str, output: Path | None) -> None:
     engine.dispose()
     if stored is None:
         fail(f"no report {report_id}; `ea report list` lists them", EXIT_NOT_FOUND)
-    if fmt == "pdf" and output is None:
-        fail("a PDF goes to a file: add --output FILE", EXIT_USAGE)
-    content: str | bytes = {"html": stored.html, "json": ActivityReport.model_validate(stored.figures).model_dump_json(indent=2)}.get(fmt, "")
+    require_file_for_pdf(fmt, output)
     if fmt == "pdf":
-        from activities.documents import Renderer
-
-        content = Renderer.pdf(stored.html)
-    if output is None:
-        click.echo(content)
-        return
-    output.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    click.echo(f"wrote {output}")
+        content: str | bytes = Renderer.pdf(stored.html)
+    elif fmt == "json":
+        content = ActivityReport.model_validate(stored.figures).model_dump_json(indent=2)
+    else:
+        content = stored.html
+    deliver(content, output)
 
 
 def figure_rows(report: ActivityReport) -> list[tuple[str, str, Any]]:
