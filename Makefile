@@ -4,22 +4,28 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench histories clean
+.PHONY: system-packages install run test bench histories clean
 
-install: $(STAMP)
+install: system-packages $(STAMP)
+
+## The system libraries PyPI cannot bring (Pango, HarfBuzz, a font), checked first: when one is
+## missing, one line names the command that installs it.
+system-packages:
+	@$(PYTHON) starter/system_packages.py
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	@echo "installing into $(VENV) (about a minute the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e ".[test]"
+	@touch $(STAMP)
 
 ## Start the Temporal dev server (state in var/, UI on http://localhost:8233) and a worker.
-run: $(STAMP)
+run: system-packages $(STAMP)
 	$(BIN)/ea run
 
-## Run the whole test suite against a real Temporal dev server.
-test: $(STAMP)
+## Run the whole test suite against a real Temporal dev server (its last line: tests passed, time taken).
+test: system-packages $(STAMP)
 	$(BIN)/python -m pytest
 
 ## Benchmarks (not part of the tests): journeys against raw Temporal (writes docs/PERFORMANCE.md),

@@ -29,12 +29,19 @@ log = logging.getLogger("ea.codec")
 ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
 
 
+def codec_token_file() -> str:
+    """Where the token is read from: the environment, or var/codec-token."""
+    if os.environ.get("EA_CODEC_TOKEN"):
+        return "EA_CODEC_TOKEN"
+    return str(Path(os.environ.get("EA_VAR_DIR", "var")) / "codec-token")
+
+
 def codec_token() -> str:
     """EA_CODEC_TOKEN, or a token kept in var/codec-token (created with mode 0600 on first use)."""
     configured = os.environ.get("EA_CODEC_TOKEN")
     if configured:
         return configured
-    path = Path(os.environ.get("EA_VAR_DIR", "var")) / "codec-token"
+    path = Path(codec_token_file())
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -6,7 +6,9 @@ Shared by the pytest fixtures and by the script that records replay histories.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -70,16 +72,24 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry) -> AsyncI
             yield task_queue
 
 
-class PostgresMissing(Exception):
-    pass
-
-
 def postgres_binaries() -> Path:
-    """Debian's PostgreSQL server binaries (`.ci/run` installs the package)."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
-    if not candidates:
-        raise PostgresMissing("PostgreSQL is needed for the registry tests: apt-get install postgresql")
-    return candidates[0].parent
+    """The machine's PostgreSQL server when one is installed (Debian's package), else the one the
+    `pgserver` package ships (installed by `make`): real PostgreSQL either way, never a skip."""
+    installed = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
+    if installed:
+        return installed[0].parent
+    spec = importlib.util.find_spec("pgserver")  # not imported: its import writes to the runtime dir
+    assert spec is not None and spec.submodule_search_locations, "pgserver is a test dependency: make installs it"
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def postgres_system_user() -> str:
+    """PostgreSQL refuses to run as root: as root, run it as `postgres` (created when missing)."""
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True, capture_output=True)
+    return "postgres"
 
 
 def free_port() -> int:
@@ -112,7 +122,7 @@ def local_postgres() -> Iterator[LocalPostgres]:
     directory = Path(tempfile.mkdtemp(prefix="ea-postgres-"))
     data = directory / "pgdata"
     data.mkdir(mode=0o700)
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    as_postgres = ["runuser", "-u", postgres_system_user(), "--"] if os.geteuid() == 0 else []
     if as_postgres:
         shutil.chown(directory, "postgres")
         shutil.chown(data, "postgres")

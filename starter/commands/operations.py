@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import make_url
 
 import worker
 from activities.database import database_url_from_env
 from starter import devserver, operators, output
-from starter.codec_server import CodecServer, codec_token
+from starter.codec_server import CodecServer, codec_token, codec_token_file
 from starter.devserver import DevServer
 from starter.encryption import keyring_from_env, keys_file
 from starter.exits import run_async
@@ -120,7 +121,7 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int) -> Non
     embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
     process = server.start()
     try:
-        asyncio.run(_serve_with(server, process, embedded))
+        asyncio.run(_serve_with(server, process, embedded, codec))
     except KeyboardInterrupt:
         pass
     finally:
@@ -130,12 +131,27 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int) -> Non
         click.echo("ea: dev server stopped", err=True)
 
 
-async def _serve_with(server: DevServer, process: Any, connection: Connection) -> None:
+async def _serve_with(server: DevServer, process: Any, connection: Connection, codec: CodecServer) -> None:
     await server.wait_until_ready(process)
-    click.echo(f"ea: Temporal dev server on {server.address}, Web UI on {server.ui_url}", err=True)
     client = await connection.connect()
     await operators.ensure_schedules(client, connection.task_queue)
-    await worker.serve(connection, database_url_from_env())
+    database_url = database_url_from_env()
+    click.echo(_serving(server, codec, connection, database_url), err=True)
+    await worker.serve(connection, database_url)
+
+
+def _serving(server: DevServer, codec: CodecServer, connection: Connection, database_url: str) -> str:
+    """The block that ends the start-up: what serves where, and how to stop."""
+    registry = make_url(database_url).render_as_string(hide_password=True)
+    rows = [
+        ("Temporal gRPC", server.address),
+        ("Temporal Web UI", server.ui_url),
+        ("codec server", f"{codec.url} (token in {codec_token_file()})"),
+        ("worker", f"task queue {connection.task_queue}"),
+        ("registry", registry),
+        ("stop", f"Ctrl-C (stops the worker, the codec server and Temporal; state stays in {server.db_file.parent}/)"),
+    ]
+    return "ea: ready\n" + "\n".join(f"  {name:<16} {value}" for name, value in rows)
 
 
 @click.command()

@@ -1,0 +1,69 @@
+"""The few system libraries that PyPI cannot bring: checked before anything is installed.
+
+Runs with the standard library alone (`python3 starter/system_packages.py`), so that `make` can
+stop at once with the one command that fixes it, instead of a failure deep inside a test.
+WeasyPrint draws PDFs with Pango and HarfBuzz, and needs at least one font on the machine.
+
+`--debian` prints the missing Debian packages, one line, for `.ci/run` to install.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts", "/System/Library/Fonts")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    what: str
+    debian: str
+    brew: str
+
+    def present(self) -> bool:
+        if self.what == "a font":
+            return any(
+                path.suffix.lower() in {".ttf", ".otf", ".ttc"}
+                for folder in FONT_FOLDERS
+                if Path(folder).is_dir()
+                for path in Path(folder).rglob("*")
+            )
+        return ctypes.util.find_library(self.what) is not None
+
+
+REQUIREMENTS = (
+    Requirement("pango-1.0", debian="libpango-1.0-0", brew="pango"),
+    Requirement("pangoft2-1.0", debian="libpangoft2-1.0-0", brew="pango"),
+    Requirement("harfbuzz-subset", debian="libharfbuzz-subset0", brew="harfbuzz"),
+    Requirement("a font", debian="fonts-dejavu-core", brew="font-dejavu"),
+)
+
+
+def missing() -> list[Requirement]:
+    return [requirement for requirement in REQUIREMENTS if not requirement.present()]
+
+
+def install_command(absent: list[Requirement]) -> str:
+    if platform.system() == "Darwin":
+        return "brew install " + " ".join(dict.fromkeys(r.brew for r in absent))
+    return "sudo apt-get install -y " + " ".join(r.debian for r in absent)
+
+
+def main(arguments: list[str]) -> int:
+    absent = missing()
+    if "--debian" in arguments:
+        print(" ".join(r.debian for r in absent))
+        return 0
+    if absent:
+        names = ", ".join(r.what for r in absent)
+        print(f"missing for PDF documents: {names}. Install them with: {install_command(absent)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
