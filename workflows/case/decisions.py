@@ -1,0 +1,518 @@
+"""The case's decisions: for each step, what refuses it and what it changes.
+
+Pure functions of the state, the step's input and the instant: no Temporal, no I/O, no clock.
+A check returns the refusal (or None); an effect changes the state through a `Decision`, which
+moves the phase along the transition table and journals each event with its outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from workflows.case import rules
+from workflows.case.events import (
+    CadenceSet,
+    CaseClosed,
+    CaseOpened,
+    CaseReopened,
+    ConsentGiven,
+    ConsentWithdrawn,
+    ContactRecorded,
+    ConventionSigned,
+    DocumentFailed,
+    EmployerRequestReceived,
+    EvaluationSubmitted,
+    Event,
+    Hired,
+    IntensityChanged,
+    JobLost,
+    JournalEntry,
+    PhaseReminder,
+    PostChanged,
+    PrescriptionRecorded,
+    ProjectAgreed,
+    ReferentAssigned,
+    RequestAnswered,
+    RequestOverdue,
+    ReviewDue,
+    ReviewHeld,
+    ReviewOverdue,
+    SupportRequested,
+)
+from workflows.case.model import (
+    Actor,
+    ActorRole,
+    Alert,
+    AlertKind,
+    Amendment,
+    AssignReferent,
+    CaseSnapshot,
+    CaseState,
+    CloseCase,
+    Closure,
+    ClosureReason,
+    CompleteReview,
+    ContactKind,
+    Employment,
+    GiveConsent,
+    Intensity,
+    IntensityReason,
+    OpenCase,
+    Party,
+    Phase,
+    RecordChangeOfPost,
+    RecordContact,
+    RecordHiring,
+    RecordJobLoss,
+    RecordPrescription,
+    RequestAcknowledgement,
+    RequestKind,
+    RequestOrigin,
+    RequestStatus,
+    RequestSupport,
+    RespondToRequest,
+    ReviewSchedule,
+    SetIntensity,
+    SetReviewCadence,
+    SignConvention,
+    Step,
+    StepInput,
+    SubmitEmployerRequest,
+    SubmitEvaluation,
+    SubmitProject,
+    SupportRequest,
+    Transition,
+    WithdrawConsent,
+)
+from workflows.case.refusals import Refusal, RefusalCode, refusal
+
+SYSTEM = Actor(role=ActorRole.SYSTEM, id="ea-workflow")
+"""Who acts when a timer fires or a document fails: the case itself."""
+
+SIGNATORIES: dict[Party, frozenset[ActorRole]] = {
+    Party.BENEFICIARY: frozenset({ActorRole.BENEFICIARY, ActorRole.LEGAL_REPRESENTATIVE}),
+    Party.STRUCTURE: frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT}),
+    Party.EMPLOYER: frozenset({ActorRole.EMPLOYER}),
+}
+"""Who may sign for each party: the person or their representative (L5213-2-1), the structure's
+staff, the employer itself; nobody signs for another party."""
+
+
+class Decision:
+    """One step (or one timer) applied to a case at one instant: changes the state and journals."""
+
+    def __init__(self, state: CaseState, now: datetime, actor: Actor | None,
+                 intensities: Callable[[], bool] = lambda: True) -> None:  # fmt: skip
+        self.state = state
+        self.now = now
+        self.actor = actor or SYSTEM
+        self.entries: list[JournalEntry] = []
+        self._intensities = intensities
+        """Whether entering job search or in-job support sets an intensity (a patch in the workflow)."""
+
+    def record(self, event: Event, before: Phase | None = None, after: Phase | None = None) -> JournalEntry:
+        state = self.state
+        state.seq += 1
+        entry = JournalEntry(case_id=state.case_id, seq=state.seq, at=self.now, phase_before=before or state.phase,
+                             phase_after=after or state.phase, actor=self.actor, event=event,
+                             snapshot=CaseSnapshot.of(state))  # fmt: skip
+        self.entries.append(entry)
+        return entry
+
+    def advance(self, step: Step, event: Event, *, moves: bool = True) -> None:
+        """Move along the transition table (when the step moves) and journal the event."""
+        state = self.state
+        before = state.phase
+        after = rules.next_phase(before, step, employed=state.employed) if moves else before
+        previous_intensity = state.intensity
+        if after is not before:
+            self._enter(after, step)
+        self.record(event, before, after)
+        if state.intensity is not previous_intensity:
+            self.record(IntensityChanged(level=state.intensity, previous=previous_intensity, reason=IntensityReason.PHASE_CHANGED))
+
+    def _enter(self, phase: Phase, step: Step) -> None:
+        state = self.state
+        state.transitions.append(Transition(at=self.now, step=step, from_phase=state.phase, to_phase=phase))
+        state.phase = phase
+        state.phase_since = self.now
+        state.reminders_sent = 0
+        if phase in rules.REVIEWED_PHASES:
+            if self._intensities():
+                state.intensity = Intensity.INTENSIVE  # intensive first, then lighter
+        elif phase is not Phase.CLOSED:
+            state.intensity = None
+        interval = rules.review_interval(state, phase)
+        next_due = self.now + interval if interval else None
+        state.review = ReviewSchedule(next_due=next_due, held=state.review.held, last_held_on=state.review.last_held_on)
+
+    def change_intensity(self, level: Intensity, reason: IntensityReason) -> None:
+        state = self.state
+        previous_interval, previous = rules.review_interval(state, state.phase), state.intensity
+        state.intensity = level
+        self.reschedule(previous_interval)
+        self.record(IntensityChanged(level=level, previous=previous, reason=reason))
+
+    def reschedule(self, previous: timedelta | None) -> None:
+        """Apply a new cadence: the current review period keeps its start (a shorter cadence may make
+        a review due now); a dormant case has no review; a reactivated one has its next at the new cadence."""
+        state = self.state
+        if state.phase not in rules.REVIEWED_PHASES:
+            return
+        interval = rules.review_interval(state, state.phase)
+        review = state.review
+        if interval is None:
+            state.review = ReviewSchedule(held=review.held, last_held_on=review.last_held_on)
+        elif review.next_due is not None and previous is not None:
+            review.next_due = review.next_due - previous + interval
+        else:
+            state.review = ReviewSchedule(next_due=self.now + interval, held=review.held, last_held_on=review.last_held_on)
+
+    def close(self, step: Step, reason: ClosureReason, event: Event) -> None:
+        for request in self.state.requests:
+            if request.status is RequestStatus.OPEN:
+                request.status = RequestStatus.CANCELLED
+        self.state.closure = Closure(at=self.now, reason=reason)
+        self.advance(step, event)
+
+
+# --- Shared checks -------------------------------------------------------------------------------
+
+
+def not_in_future(day: date, today: date, what: str) -> Refusal | None:
+    # One day of slack: the server's clock is UTC, a coordinator's "today" is Paris time.
+    if day > today + timedelta(days=1):
+        return refusal(RefusalCode.DATE_IN_FUTURE, what=what, date=day.isoformat())
+    return None
+
+
+def actor_refusal(state: CaseState, actor: Actor, roles: frozenset[ActorRole]) -> Refusal | None:
+    """The role must be one the step allows, and a référent, an employer or the person acts on
+    their own case only."""
+    if actor.role not in roles:
+        return refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, allowed=", ".join(sorted(roles)))
+    if actor.role is ActorRole.REFERENT and actor.id != state.referent_id:
+        return refusal(RefusalCode.NOT_THE_CASES_REFERENT, actor=actor.id, referent=state.referent_id or "none")
+    if actor.role is ActorRole.EMPLOYER and actor.id != state.employer_id:
+        return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=actor.id)
+    if actor.role is ActorRole.BENEFICIARY and state.beneficiary_id is not None and actor.id != state.beneficiary_id:
+        return refusal(RefusalCode.NOT_THE_PERSON, actor=actor.id)
+    return None
+
+
+# --- Opening and reopening (not updates: a run starts with them) -----------------------------------
+
+
+def open_case(opening: OpenCase, now: datetime) -> tuple[CaseState, list[JournalEntry]]:
+    case_fields = {name: value for name, value in opening if name != "actor"}
+    state = CaseState(**case_fields, opened_at=now, phase_since=now)
+    decision = Decision(state, now, opening.actor)
+    decision.record(CaseOpened(**{name: value for name, value in case_fields.items() if name != "settings"}))
+    return state, decision.entries
+
+
+def reopen_case(decision: Decision) -> None:
+    """A new run for the same person: consent, prescription and signatures are asked anew."""
+    state = decision.state
+    state.closure = None
+    state.consent_given_on = None
+    state.prescription = None
+    state.signatures = {}
+    decision.advance(Step.REOPEN, CaseReopened())
+
+
+# --- Each step: its check and its effect -------------------------------------------------------------
+
+
+def check_give_consent(state: CaseState, data: GiveConsent, today: date) -> Refusal | None:
+    return not_in_future(data.given_on, today, "the consent date")
+
+
+def give_consent(decision: Decision, data: GiveConsent) -> None:
+    decision.state.consent_given_on = data.given_on
+    decision.advance(Step.GIVE_CONSENT, ConsentGiven(given_on=data.given_on, by_legal_representative=data.by_legal_representative))
+
+
+def check_withdraw_consent(state: CaseState, data: WithdrawConsent, today: date) -> Refusal | None:
+    return not_in_future(data.withdrawn_on, today, "the withdrawal date")
+
+
+def withdraw_consent(decision: Decision, data: WithdrawConsent) -> None:
+    decision.close(Step.WITHDRAW_CONSENT, ClosureReason.CONSENT_WITHDRAWN, ConsentWithdrawn(withdrawn_on=data.withdrawn_on))
+
+
+def check_record_prescription(state: CaseState, data: RecordPrescription, today: date) -> Refusal | None:
+    prescribed_on = data.prescription.dated
+    return not_in_future(prescribed_on, today, "the prescription date") or rules.eligibility_refusal(
+        state.birth_date, data.situation or state.situation, prescribed_on
+    )
+
+
+def record_prescription(decision: Decision, data: RecordPrescription) -> None:
+    state = decision.state
+    state.prescription = data.prescription
+    state.situation = data.situation or state.situation
+    decision.advance(Step.RECORD_PRESCRIPTION, PrescriptionRecorded(prescription=data.prescription, situation=data.situation))
+
+
+def check_sign_convention(state: CaseState, data: SignConvention, today: date) -> Refusal | None:
+    required = rules.required_parties(state)
+    if data.party not in required:
+        return refusal(RefusalCode.NOT_A_PARTY, party=data.party, parties=", ".join(required))
+    assert data.actor is not None  # refuse() checked it
+    if data.actor.role not in SIGNATORIES[data.party]:
+        return refusal(RefusalCode.NOT_A_SIGNATORY, role=data.actor.role, party=data.party)
+    if data.party in state.signatures:
+        return refusal(RefusalCode.ALREADY_SIGNED, party=data.party, on=state.signatures[data.party].isoformat())
+    return not_in_future(data.signed_on, today, "the signature date")
+
+
+def sign_convention(decision: Decision, data: SignConvention) -> None:
+    state = decision.state
+    state.signatures[data.party] = data.signed_on
+    unsigned = set(rules.required_parties(state)) - set(state.signatures)
+    decision.advance(Step.SIGN_CONVENTION, ConventionSigned(party=data.party, signed_on=data.signed_on), moves=not unsigned)
+
+
+def check_submit_evaluation(state: CaseState, data: SubmitEvaluation, today: date) -> Refusal | None:
+    return not_in_future(data.completed_on, today, "the evaluation date")
+
+
+def submit_evaluation(decision: Decision, data: SubmitEvaluation) -> None:
+    decision.state.evaluated_on = data.completed_on
+    decision.advance(Step.SUBMIT_EVALUATION, EvaluationSubmitted(completed_on=data.completed_on))
+
+
+def check_submit_project(state: CaseState, data: SubmitProject, today: date) -> Refusal | None:
+    return not_in_future(data.agreed_on, today, "the project date")
+
+
+def submit_project(decision: Decision, data: SubmitProject) -> None:
+    decision.state.project_agreed_on = data.agreed_on
+    decision.advance(Step.SUBMIT_PROJECT, ProjectAgreed(agreed_on=data.agreed_on))
+
+
+def check_record_hiring(state: CaseState, data: RecordHiring, today: date) -> Refusal | None:
+    if data.employer_id == state.employer_id:
+        return refusal(RefusalCode.ALREADY_EMPLOYER, employer=data.employer_id)
+    return None
+
+
+def record_hiring(decision: Decision, data: RecordHiring) -> None:
+    state = decision.state
+    previous = state.current_employment
+    if previous is not None:
+        previous.ended_on = data.start_date
+    state.employments.append(Employment(employer_id=data.employer_id, contract_type=data.contract_type,
+                                        start_date=data.start_date, weekly_hours=data.weekly_hours))  # fmt: skip
+    # The employer is a party: joining after signature is an amendment to the convention.
+    state.amendments.append(Amendment(at=decision.now, employer_id=data.employer_id))
+    state.employer_id = data.employer_id
+    event = Hired(employer_id=data.employer_id, contract_type=data.contract_type, start_date=data.start_date,
+                  weekly_hours=data.weekly_hours, amendment=len(state.amendments),
+                  previous_job_ended_on=data.start_date if previous is not None else None)  # fmt: skip
+    decision.advance(Step.RECORD_HIRING, event)
+
+
+def check_record_job_loss(state: CaseState, data: RecordJobLoss, today: date) -> Refusal | None:
+    if not state.employed:
+        return refusal(RefusalCode.NO_JOB)
+    current = state.current_employment
+    if current is not None and data.ended_on < current.start_date:
+        return refusal(RefusalCode.JOB_ENDS_BEFORE_START, ended_on=data.ended_on.isoformat(), started_on=current.start_date.isoformat())
+    return None
+
+
+def record_job_loss(decision: Decision, data: RecordJobLoss) -> None:
+    state = decision.state
+    current = state.current_employment
+    if current is not None:
+        current.ended_on = data.ended_on
+    state.employer_id = None
+    decision.advance(Step.RECORD_JOB_LOSS, JobLost(ended_on=data.ended_on))
+
+
+def check_record_change_of_post(state: CaseState, data: RecordChangeOfPost, today: date) -> Refusal | None:
+    return not_in_future(data.effective_on, today, "the change of post")
+
+
+def record_change_of_post(decision: Decision, data: RecordChangeOfPost) -> None:
+    decision.advance(Step.RECORD_CHANGE_OF_POST, PostChanged(effective_on=data.effective_on))
+
+
+def check_assign_referent(state: CaseState, data: AssignReferent, today: date) -> Refusal | None:
+    if data.referent_id == state.referent_id:
+        return refusal(RefusalCode.ALREADY_REFERENT, referent=data.referent_id)
+    return None
+
+
+def assign_referent(decision: Decision, data: AssignReferent) -> None:
+    decision.state.referent_id = data.referent_id
+    decision.advance(Step.ASSIGN_REFERENT, ReferentAssigned(referent_id=data.referent_id, force_reason=data.force_reason))
+
+
+def check_set_review_cadence(state: CaseState, data: SetReviewCadence, today: date) -> Refusal | None:
+    if data.level is None and state.intensity is Intensity.DORMANT:
+        return refusal(RefusalCode.DORMANT_NEEDS_LEVEL)
+    return None
+
+
+def set_review_cadence(decision: Decision, data: SetReviewCadence) -> None:
+    state = decision.state
+    previous = rules.review_interval(state, state.phase)
+    level = data.level or state.intensity or Intensity.LIGHT
+    for phase, every in ((Phase.JOB_SEARCH, data.job_search_review_every), (Phase.IN_JOB_SUPPORT, data.in_job_review_every)):
+        if every is not None:
+            setattr(state.settings, rules.CADENCE_FIELDS[(phase, level)], every)
+    decision.reschedule(previous)
+    decision.advance(Step.SET_REVIEW_CADENCE, CadenceSet(job_search_review_every=data.job_search_review_every,
+                                                         in_job_review_every=data.in_job_review_every, level=level))  # fmt: skip
+
+
+def check_complete_review(state: CaseState, data: CompleteReview, today: date) -> Refusal | None:
+    return not_in_future(data.held_on, today, "the review date")
+
+
+def complete_review(decision: Decision, data: CompleteReview) -> None:
+    state = decision.state
+    interval = rules.review_interval(state, state.phase)
+    state.review = ReviewSchedule(next_due=decision.now + interval if interval else None,
+                                  held=state.review.held + 1, last_held_on=data.held_on)  # fmt: skip
+    decision.advance(Step.COMPLETE_REVIEW, ReviewHeld(held_on=data.held_on))
+
+
+def check_set_intensity(state: CaseState, data: SetIntensity, today: date) -> Refusal | None:
+    if data.level is state.intensity:
+        return refusal(RefusalCode.SAME_INTENSITY, level=data.level)
+    return None
+
+
+def set_intensity(decision: Decision, data: SetIntensity) -> None:
+    decision.change_intensity(data.level, data.reason)
+
+
+def check_record_contact(state: CaseState, data: RecordContact, today: date) -> Refusal | None:
+    if data.on < state.opened_at.date() - timedelta(days=1):
+        return refusal(RefusalCode.DATE_BEFORE_OPENING, what="the contact date", date=data.on.isoformat())
+    if data.kind is ContactKind.PROSPECTION and state.employed:
+        return refusal(RefusalCode.PROSPECTION_WHILE_EMPLOYED)
+    return not_in_future(data.on, today, "the contact date")
+
+
+def record_contact(decision: Decision, data: RecordContact) -> None:
+    state = decision.state
+    state.contacts += 1
+    state.last_contact_on = max(data.on, state.last_contact_on or data.on)
+    decision.advance(Step.RECORD_CONTACT, ContactRecorded(on=data.on, kind=data.kind, employer_id=data.employer_id))
+
+
+def check_submit_employer_request(state: CaseState, data: SubmitEmployerRequest, today: date) -> Refusal | None:
+    if state.employer_id is None:
+        return refusal(RefusalCode.NO_EMPLOYER)
+    if data.employer_id != state.employer_id:
+        return refusal(RefusalCode.EMPLOYER_NOT_PARTY, employer=data.employer_id)
+    return None
+
+
+def submit_employer_request(decision: Decision, data: SubmitEmployerRequest) -> None:
+    request = _receive(decision, RequestOrigin.EMPLOYER, data.kind, data.employer_id)
+    event = EmployerRequestReceived(request_id=request.request_id, employer_id=data.employer_id, kind=data.kind, deadline=request.deadline)
+    _received(decision, Step.SUBMIT_EMPLOYER_REQUEST, event, IntensityReason.EMPLOYER_REQUEST)
+
+
+def request_support(decision: Decision, data: RequestSupport) -> None:
+    request = _receive(decision, RequestOrigin.BENEFICIARY, data.kind, None)
+    event = SupportRequested(request_id=request.request_id, kind=data.kind, deadline=request.deadline)
+    _received(decision, Step.REQUEST_SUPPORT, event, IntensityReason.PERSONS_REQUEST)
+
+
+def _receive(decision: Decision, origin: RequestOrigin, kind: RequestKind, employer_id: str | None) -> SupportRequest:
+    """A request from the employer or the person, with a deadline for the answer."""
+    state = decision.state
+    request = SupportRequest(request_id=f"req-{len(state.requests) + 1}", employer_id=employer_id, origin=origin,
+                             kind=kind, received_at=decision.now,
+                             deadline=decision.now + state.settings.request_response_within)  # fmt: skip
+    state.requests.append(request)
+    return request
+
+
+def _received(decision: Decision, step: Step, event: Event, wake_reason: IntensityReason) -> None:
+    """Journal the request; a dormant case wakes up."""
+    decision.advance(step, event)
+    if decision.state.intensity is Intensity.DORMANT:
+        decision.change_intensity(Intensity.INTENSIVE, wake_reason)
+
+
+def acknowledge(state: CaseState) -> RequestAcknowledgement:
+    """What the one who asked gets back at once: the request's id and when the answer is due."""
+    request = state.requests[-1]
+    return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+
+
+def check_respond_to_request(state: CaseState, data: RespondToRequest, today: date) -> Refusal | None:
+    request = state.request(data.request_id)
+    if request is None:
+        known = ", ".join(r.request_id for r in state.requests if r.status is RequestStatus.OPEN)
+        return refusal(RefusalCode.UNKNOWN_REQUEST, request=data.request_id, open=known or "none")
+    if request.status is not RequestStatus.OPEN:
+        return refusal(RefusalCode.REQUEST_CLOSED, request=data.request_id, status=request.status)
+    return None
+
+
+def respond_to_request(decision: Decision, data: RespondToRequest) -> None:
+    request = decision.state.request(data.request_id)
+    assert request is not None  # the check refused otherwise
+    request.status = RequestStatus.ANSWERED
+    request.answered_at = decision.now
+    request.outcome = data.outcome
+    decision.advance(Step.RESPOND_TO_REQUEST, RequestAnswered(request_id=data.request_id, outcome=data.outcome))
+
+
+def close(decision: Decision, data: CloseCase) -> None:
+    decision.close(Step.CLOSE, data.reason, CaseClosed(reason=data.reason))
+
+
+def no_check(state: CaseState, data: StepInput, today: date) -> Refusal | None:
+    return None
+
+
+# --- Timers and failures ---------------------------------------------------------------------------
+
+
+def raise_due_alerts(decision: Decision) -> None:
+    """Every deadline that has passed becomes an alert on the case and a journal entry."""
+    for deadline in rules.deadlines(decision.state):
+        if deadline.at <= decision.now:
+            _alert(decision, deadline)
+
+
+def _alert(decision: Decision, deadline: rules.Deadline) -> None:
+    state, now = decision.state, decision.now
+    event: Event
+    if deadline.kind is AlertKind.PHASE_REMINDER:
+        # Count every period that passed, so a worker that was down does not replay them all.
+        state.reminders_sent = (now - state.phase_since) // state.settings.reminder_after
+        event = PhaseReminder(due_at=deadline.at)
+    elif deadline.kind is AlertKind.REVIEW_DUE:
+        state.review.announced = True
+        event = ReviewDue(due_at=deadline.at)
+    elif deadline.kind is AlertKind.REVIEW_OVERDUE:
+        state.review.overdue = True
+        event = ReviewOverdue(due_at=deadline.at)
+    else:
+        request = state.request(deadline.request_id or "")
+        assert request is not None
+        request.escalated = True
+        event = RequestOverdue(request_id=request.request_id)
+    state.alerts.append(Alert(at=now, kind=deadline.kind, phase=state.phase, request_id=deadline.request_id))
+    decision.record(event)
+
+
+def document_failed(decision: Decision, template: str, entry: JournalEntry, reason: str) -> None:
+    """A document that could not be made becomes an alert on the case, never a stuck case."""
+    state = decision.state
+    request_id = getattr(entry.event, "request_id", None)
+    state.alerts.append(Alert(at=decision.now, kind=AlertKind.DOCUMENT_FAILED, phase=state.phase, template=template,
+                              request_id=request_id))  # fmt: skip
+    decision.record(DocumentFailed(template=template, event_seq=entry.seq, reason=reason))

@@ -1,0 +1,274 @@
+"""What happened to a case, as typed events: each carries the outcome of the decision, so the
+registry's projection and the documents only record and render, they never decide again.
+
+An event is journaled as a `JournalEntry`: the case, its sequence number, when, who, the phase
+before and after, and a snapshot of the case after it. The journal table stores the event's
+`type` as its `kind` and its other fields as `detail`; rows written before events were typed
+read back through `upcast`, unchanged in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter, model_validator
+
+from workflows.case.model import (
+    Actor,
+    CaseSnapshot,
+    CaseState,
+    ClosureReason,
+    ContactKind,
+    ContractType,
+    Intensity,
+    IntensityReason,
+    Model,
+    Party,
+    Phase,
+    Prescription,
+    RequestKind,
+    ResponseOutcome,
+    Situation,
+)
+
+
+class CaseOpened(Model):
+    type: Literal["case_opened"] = "case_opened"
+    case_id: str
+    structure_id: str
+    beneficiary_id: str | None = None
+    birth_date: date
+    situation: Situation | None = None
+    employer_id: str | None = None
+    referent_id: str | None = None
+
+
+class ConsentGiven(Model):
+    type: Literal["give_consent"] = "give_consent"
+    given_on: date
+    by_legal_representative: bool = False
+
+
+class ConsentWithdrawn(Model):
+    type: Literal["withdraw_consent"] = "withdraw_consent"
+    withdrawn_on: date
+
+
+class PrescriptionRecorded(Model):
+    type: Literal["record_prescription"] = "record_prescription"
+    prescription: Prescription
+    situation: Situation | None = None
+
+
+class ConventionSigned(Model):
+    type: Literal["sign_convention"] = "sign_convention"
+    party: Party
+    signed_on: date
+
+
+class EvaluationSubmitted(Model):
+    type: Literal["submit_evaluation"] = "submit_evaluation"
+    completed_on: date
+
+
+class ProjectAgreed(Model):
+    type: Literal["submit_project"] = "submit_project"
+    agreed_on: date
+
+
+class Hired(Model):
+    type: Literal["record_hiring"] = "record_hiring"
+    employer_id: str
+    contract_type: ContractType
+    start_date: date
+    weekly_hours: float | None = None
+    amendment: int | None = None
+    """The number of the amendment this hiring makes to the convention; None: same employer."""
+    previous_job_ended_on: date | None = None
+    """The end the hiring gave to the job held until then, if any."""
+
+
+class JobLost(Model):
+    type: Literal["record_job_loss"] = "record_job_loss"
+    ended_on: date
+
+
+class PostChanged(Model):
+    type: Literal["record_change_of_post"] = "record_change_of_post"
+    effective_on: date
+
+
+class ReferentAssigned(Model):
+    type: Literal["assign_referent"] = "assign_referent"
+    referent_id: str
+    force_reason: str | None = None
+
+
+class CadenceSet(Model):
+    type: Literal["set_review_cadence"] = "set_review_cadence"
+    job_search_review_every: timedelta | None = None
+    in_job_review_every: timedelta | None = None
+    level: Intensity | None = None
+
+
+class ReviewHeld(Model):
+    type: Literal["complete_review"] = "complete_review"
+    held_on: date
+
+
+class ContactRecorded(Model):
+    type: Literal["record_contact"] = "record_contact"
+    on: date
+    kind: ContactKind
+    employer_id: str | None = None
+
+
+class EmployerRequestReceived(Model):
+    type: Literal["submit_employer_request"] = "submit_employer_request"
+    request_id: str
+    employer_id: str
+    kind: RequestKind
+    deadline: datetime
+
+
+class SupportRequested(Model):
+    type: Literal["request_support"] = "request_support"
+    request_id: str
+    kind: RequestKind
+    deadline: datetime
+
+
+class RequestAnswered(Model):
+    type: Literal["respond_to_request"] = "respond_to_request"
+    request_id: str
+    outcome: ResponseOutcome
+
+
+class CaseClosed(Model):
+    type: Literal["close"] = "close"
+    reason: ClosureReason
+
+
+class CaseReopened(Model):
+    type: Literal["reopen"] = "reopen"
+
+
+class IntensityChanged(Model):
+    type: Literal["intensity_changed"] = "intensity_changed"
+    level: Intensity | None = None
+    previous: Intensity | None = None
+    reason: IntensityReason
+
+
+class PhaseReminder(Model):
+    type: Literal["phase_reminder"] = "phase_reminder"
+    due_at: datetime
+
+
+class ReviewDue(Model):
+    type: Literal["review_due"] = "review_due"
+    due_at: datetime
+
+
+class ReviewOverdue(Model):
+    type: Literal["review_overdue"] = "review_overdue"
+    due_at: datetime
+
+
+class RequestOverdue(Model):
+    type: Literal["request_overdue"] = "request_overdue"
+    request_id: str
+
+
+class DocumentFailed(Model):
+    type: Literal["document_failed"] = "document_failed"
+    template: str
+    event_seq: int
+    reason: str
+
+
+class IdentityErased(Model):
+    """Written by the registry itself (erasure on request, retention), outside the workflow."""
+
+    type: Literal["identity_erased"] = "identity_erased"
+    reason: str
+
+
+class RetentionWarning(Model):
+    type: Literal["retention_warning"] = "retention_warning"
+    anonymised_in_days: int
+
+
+Event = Annotated[
+    CaseOpened | ConsentGiven | ConsentWithdrawn | PrescriptionRecorded | ConventionSigned | EvaluationSubmitted
+    | ProjectAgreed | Hired | JobLost | PostChanged | ReferentAssigned | CadenceSet | ReviewHeld | ContactRecorded
+    | EmployerRequestReceived | SupportRequested | RequestAnswered | CaseClosed | CaseReopened
+    | IntensityChanged | PhaseReminder | ReviewDue | ReviewOverdue | RequestOverdue | DocumentFailed | IdentityErased
+    | RetentionWarning,
+    Field(discriminator="type"),
+]
+EVENTS: TypeAdapter[Event] = TypeAdapter(Event)
+
+ALERT_EVENTS = (PhaseReminder, ReviewDue, ReviewOverdue, RequestOverdue, DocumentFailed)
+
+
+def upcast(kind: str, detail: dict[str, Any]) -> Event:
+    """An event from a journal row's kind and detail, written by any version of the workflow.
+
+    Before events were typed, the detail was the step's input as JSON plus a few extras; the
+    field names were kept, so only two old spellings need a hand: an erased birth date kept as
+    its year alone, and extras the typed events no longer carry."""
+    fields = dict(detail)
+    if kind == "case_opened" and len(str(fields.get("birth_date", ""))) == 4:
+        fields["birth_date"] = f"{fields['birth_date']}-01-01"
+    if kind == "document_failed":
+        fields.pop("request_id", None)
+    return EVENTS.validate_python({**fields, "type": kind})
+
+
+def stored_detail(event: Event) -> dict[str, Any]:
+    """What the journal's detail column keeps of an event (its type is the row's kind)."""
+    return event.model_dump(mode="json", exclude={"type"})
+
+
+class JournalEntry(Model):
+    """One line of the append-only journal; (case_id, seq) makes a retried write harmless.
+
+    Sequence numbers above zero belong to the case's workflow, which owns that sequence; acts of
+    the registry itself (an erasure, a retention warning) take numbers below zero, so that the
+    two never compete for the same number."""
+
+    case_id: str
+    seq: int
+    at: datetime
+    phase_before: Phase
+    phase_after: Phase
+    actor: Actor | None = None
+    event: Event
+    snapshot: CaseSnapshot | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_untyped(cls, data: Any) -> Any:
+        """Entries recorded before events were typed (carried in old histories) had kind + detail."""
+        if isinstance(data, dict) and "detail" in data and "event" not in data:
+            data = dict(data)
+            data["event"] = upcast(data.pop("kind"), data.pop("detail") or {})
+        return data
+
+    @property
+    def kind(self) -> str:
+        return self.event.type
+
+
+class JournalBatch(Model):
+    entries: list[JournalEntry]
+
+
+class DocumentRequest(Model):
+    """Render `template` for the event `entry`; the activity adds the personal data from the registry."""
+
+    template: str
+    entry: JournalEntry
+    state: CaseState

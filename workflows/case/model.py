@@ -1,0 +1,565 @@
+"""The case's model: the words of the dispositif, each step's input, and the state of a case.
+
+Everything here crosses a Temporal boundary, so it is a pydantic model (extra fields forbidden,
+constrained values). Only what decisions need is carried: opaque ids, situation, dates, phase.
+Names, contact details and health notes live in the registry, never in a workflow payload.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+_OPAQUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _opaque(value: str) -> str:
+    if not _OPAQUE.match(value):
+        raise ValueError(
+            "an id is 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit (never a name)"
+        )
+    return value
+
+
+OpaqueId = Annotated[str, AfterValidator(_opaque)]
+"""An identifier that says nothing about the person (never a name, never a social-security number)."""
+
+Reference = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f<>]+$")]
+"""A prescriber's or a CDAPH decision's reference number, as printed on the document."""
+
+PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
+
+Reason = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^\x00-\x1f<>{}]+$")]
+"""A short reason written by a coordinator (no markup): it is recorded in the audit journal."""
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ActorRole(StrEnum):
+    """Who acts, as the audit journal records it, and as each step's permissions name it."""
+
+    COORDINATOR = "coordinator"
+    REFERENT = "referent"
+    """The case's own référent: a référent acts only on the cases they follow."""
+    EMPLOYER = "employer"
+    """The case's own employer (the actor's id is the employer's)."""
+    BENEFICIARY = "beneficiary"
+    """The person (the actor's id is their registry id)."""
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    """Acts for the person (L5213-2-1: consent and signature by the person or their representative)."""
+    SYSTEM = "system"
+    """The case itself: timers and failed documents."""
+
+
+PERSON_ROLES = frozenset({ActorRole.BENEFICIARY, ActorRole.LEGAL_REPRESENTATIVE})
+STAFF_ROLES = frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT})
+
+
+class Actor(Model):
+    role: ActorRole
+    id: OpaqueId
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        """`role:id`, e.g. `referent:ref-12`."""
+        role, _, actor_id = text.partition(":")
+        return cls(role=role, id=actor_id)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.role}:{self.id}"
+
+
+class StepInput(Model):
+    """What every step carries besides its own fields: who is acting."""
+
+    actor: Actor | None = None
+
+
+class Situation(StrEnum):
+    """The three situations of article D5213-89 that open the dispositif."""
+
+    RQTH = "rqth"
+    """Holder of an RQTH with a project of insertion in ordinary employment."""
+    ESAT = "esat"
+    """Worker in an ESAT with a project of insertion in ordinary employment."""
+    EMPLOYEE = "employee"
+    """Employee or public agent in ordinary employment meeting difficulties in holding the job."""
+
+
+class Phase(StrEnum):
+    CONSENT = "consent"
+    PRESCRIPTION = "prescription"
+    CONVENTION = "convention"
+    EVALUATION = "evaluation"
+    PROJECT = "project"
+    JOB_SEARCH = "job_search"
+    IN_JOB_SUPPORT = "in_job_support"
+    CLOSED = "closed"
+
+
+class Step(StrEnum):
+    """What can happen to a case; each value is also the name of the workflow update."""
+
+    GIVE_CONSENT = "give_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    RECORD_PRESCRIPTION = "record_prescription"
+    SIGN_CONVENTION = "sign_convention"
+    SUBMIT_EVALUATION = "submit_evaluation"
+    SUBMIT_PROJECT = "submit_project"
+    RECORD_HIRING = "record_hiring"
+    RECORD_JOB_LOSS = "record_job_loss"
+    RECORD_CHANGE_OF_POST = "record_change_of_post"
+    ASSIGN_REFERENT = "assign_referent"
+    SET_REVIEW_CADENCE = "set_review_cadence"
+    COMPLETE_REVIEW = "complete_review"
+    SET_INTENSITY = "set_intensity"
+    RECORD_CONTACT = "record_contact"
+    SUBMIT_EMPLOYER_REQUEST = "submit_employer_request"
+    REQUEST_SUPPORT = "request_support"
+    RESPOND_TO_REQUEST = "respond_to_request"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+class Prescriber(StrEnum):
+    """The service public de l'emploi, which may prescribe without the CDAPH since 2020."""
+
+    FRANCE_TRAVAIL = "france_travail"
+    CAP_EMPLOI = "cap_emploi"
+    MISSION_LOCALE = "mission_locale"
+
+
+class CdaphDecision(Model):
+    route: Literal["cdaph"] = "cdaph"
+    decision_reference: Reference
+    decision_date: date
+
+    @property
+    def dated(self) -> date:
+        return self.decision_date
+
+
+class SpePrescription(Model):
+    route: Literal["spe"] = "spe"
+    prescriber: Prescriber
+    prescriber_reference: Reference
+    prescription_date: date
+
+    @property
+    def dated(self) -> date:
+        return self.prescription_date
+
+
+Prescription = Annotated[CdaphDecision | SpePrescription, Field(discriminator="route")]
+
+
+class Party(StrEnum):
+    """The parties to the convention individuelle d'accompagnement."""
+
+    BENEFICIARY = "beneficiary"
+    STRUCTURE = "structure"
+    EMPLOYER = "employer"
+
+
+class ContractType(StrEnum):
+    CDI = "cdi"
+    CDD = "cdd"
+    INTERIM = "interim"
+    APPRENTICESHIP = "apprenticeship"
+    PUBLIC_SERVICE = "public_service"
+    OTHER = "other"
+
+
+class RequestKind(StrEnum):
+    MEDIATION = "mediation"
+    WORKSTATION_ADAPTATION = "workstation_adaptation"
+    DIFFICULTY_ALERT = "difficulty_alert"
+    TRAINING_NEED = "training_need"
+    OTHER = "other"
+
+
+class RequestOrigin(StrEnum):
+    EMPLOYER = "employer"
+    BENEFICIARY = "beneficiary"
+
+
+class Intensity(StrEnum):
+    """How closely a person is followed in job search and in-job support: intensive first, then
+    lighter, and dormant (no scheduled review) until a request or a decision reactivates it."""
+
+    INTENSIVE = "intensive"
+    LIGHT = "light"
+    DORMANT = "dormant"
+
+
+class IntensityReason(StrEnum):
+    PHASE_CHANGED = "phase_changed"
+    """Set by the case itself: support starts intensive in job search and in a job; none elsewhere."""
+    STABLE_SITUATION = "stable_situation"
+    NEW_DIFFICULTY = "new_difficulty"
+    NO_NEED_FOR_NOW = "no_need_for_now"
+    EMPLOYER_REQUEST = "employer_request"
+    PERSONS_REQUEST = "persons_request"
+    COORDINATOR_DECISION = "coordinator_decision"
+
+
+class ContactKind(StrEnum):
+    """A contact the référent records; prospection is an employer contact made during job search."""
+
+    INTERVIEW = "interview"
+    PHONE = "phone"
+    WORKPLACE = "workplace"
+    EMPLOYER = "employer"
+    OCCUPATIONAL_PHYSICIAN = "occupational_physician"
+    PROSPECTION = "prospection"
+
+    @property
+    def with_employer(self) -> bool:
+        return self in (ContactKind.EMPLOYER, ContactKind.PROSPECTION)
+
+
+class ResponseOutcome(StrEnum):
+    MEETING_SCHEDULED = "meeting_scheduled"
+    SOLUTION_PROPOSED = "solution_proposed"
+    REFERRED_TO_PARTNER = "referred_to_partner"
+    NO_ACTION_NEEDED = "no_action_needed"
+
+
+class ClosureReason(StrEnum):
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    INELIGIBLE = "ineligible"
+    GOALS_REACHED = "goals_reached"
+    PERSONS_CHOICE = "persons_choice"
+    MOVED_AWAY = "moved_away"
+    OTHER = "other"
+
+
+class AlertKind(StrEnum):
+    """Timer outcomes: reminders nudge, escalations say a deadline was missed."""
+
+    PHASE_REMINDER = "phase_reminder"
+    REVIEW_DUE = "review_due"
+    REVIEW_OVERDUE = "review_overdue"
+    REQUEST_OVERDUE = "request_overdue"
+    DOCUMENT_FAILED = "document_failed"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CANCELLED = "cancelled"
+
+
+class CaseSettings(Model):
+    """Every duration of a case; the platform's defaults, adjustable per case (and in tests)."""
+
+    reminder_after: PositiveDuration = timedelta(days=14)
+    job_search_review_every: PositiveDuration = timedelta(days=30)
+    """The light cadence in job search (and every case's cadence before intensities existed)."""
+    in_job_review_every: PositiveDuration = timedelta(days=90)
+    """The light cadence in in-job support."""
+    intensive_job_search_review_every: PositiveDuration = timedelta(days=14)
+    intensive_in_job_review_every: PositiveDuration = timedelta(days=30)
+    review_grace: PositiveDuration = timedelta(days=7)
+    request_response_within: PositiveDuration = timedelta(days=5)
+    history_limit: Annotated[int, Field(ge=100, le=50_000)] = 10_000
+    """Continue-as-new once the run's history holds this many events (or when the server asks)."""
+
+
+# --- Inputs: one model per step ---------------------------------------------------------------
+
+
+class OpenCase(StepInput):
+    case_id: OpaqueId
+    structure_id: OpaqueId
+    beneficiary_id: OpaqueId | None = None
+    """The person in the registry; identity never travels with the case."""
+    birth_date: date
+    situation: Situation | None = None
+    employer_id: OpaqueId | None = None
+    referent_id: OpaqueId | None = None
+    settings: CaseSettings = CaseSettings()
+
+    @model_validator(mode="after")
+    def _employee_has_employer(self) -> OpenCase:
+        if self.situation is Situation.EMPLOYEE and self.employer_id is None:
+            raise ValueError("a case in situation 'employee' needs the employer_id of the current employer")
+        return self
+
+
+class GiveConsent(StepInput):
+    given_on: date
+    by_legal_representative: bool = False
+
+
+class WithdrawConsent(StepInput):
+    withdrawn_on: date
+
+
+class RecordPrescription(StepInput):
+    prescription: Prescription
+    situation: Situation | None = None
+    """The situation stated by the prescription; required unless the case already has one."""
+
+
+class SignConvention(StepInput):
+    party: Party
+    signed_on: date
+
+
+class SubmitEvaluation(StepInput):
+    completed_on: date
+
+
+class SubmitProject(StepInput):
+    agreed_on: date
+
+
+class RecordHiring(StepInput):
+    employer_id: OpaqueId
+    contract_type: ContractType
+    start_date: date
+    weekly_hours: Annotated[float, Field(gt=0, le=60)] | None = None
+
+
+class RecordJobLoss(StepInput):
+    ended_on: date
+
+
+class RecordChangeOfPost(StepInput):
+    effective_on: date
+
+
+class AssignReferent(StepInput):
+    referent_id: OpaqueId
+    force_reason: Reason | None = None
+    """Assign beyond the référent's capacity; the reason goes to the audit journal."""
+
+
+class SetReviewCadence(StepInput):
+    job_search_review_every: PositiveDuration | None = None
+    in_job_review_every: PositiveDuration | None = None
+    level: Literal[Intensity.INTENSIVE, Intensity.LIGHT] | None = None
+    """Which intensity's cadence to set; the case's current one when omitted."""
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SetReviewCadence:
+        if self.job_search_review_every is None and self.in_job_review_every is None:
+            raise ValueError("give job_search_review_every, in_job_review_every or both")
+        return self
+
+
+class CompleteReview(StepInput):
+    held_on: date
+
+
+class SetIntensity(StepInput):
+    level: Intensity
+    reason: IntensityReason
+
+    @model_validator(mode="after")
+    def _not_the_cases_own(self) -> SetIntensity:
+        if self.reason is IntensityReason.PHASE_CHANGED:
+            raise ValueError("phase_changed is set by the case itself; give the reason for this change")
+        return self
+
+
+class RecordContact(StepInput):
+    on: date
+    kind: ContactKind
+    employer_id: OpaqueId | None = None
+    """The employer met: required for a contact with an employer or a prospection."""
+
+    @model_validator(mode="after")
+    def _employer_contacts_name_the_employer(self) -> RecordContact:
+        if self.kind.with_employer and self.employer_id is None:
+            raise ValueError(f"a contact of kind {self.kind} names the employer (employer_id)")
+        return self
+
+
+class SubmitEmployerRequest(StepInput):
+    employer_id: OpaqueId
+    kind: RequestKind
+
+
+class RequestSupport(StepInput):
+    """The person asks for support: answered like an employer's request, and reactivates a dormant case."""
+
+    kind: RequestKind
+
+
+class RespondToRequest(StepInput):
+    request_id: OpaqueId
+    outcome: ResponseOutcome
+
+
+class CloseCase(StepInput):
+    reason: ClosureReason
+
+    @model_validator(mode="after")
+    def _withdrawal_is_its_own_step(self) -> CloseCase:
+        if self.reason is ClosureReason.CONSENT_WITHDRAWN:
+            raise ValueError("a withdrawal of consent is recorded with withdraw_consent, which keeps its date")
+        return self
+
+
+# --- State: everything a run knows, carried whole through continue-as-new ---------------------
+
+
+class Transition(Model):
+    at: datetime
+    step: Step
+    from_phase: Phase
+    to_phase: Phase
+
+
+class Alert(Model):
+    at: datetime
+    kind: AlertKind
+    phase: Phase
+    request_id: str | None = None
+    template: str | None = None
+    """For a document that could not be rendered: which one."""
+
+
+class Employment(Model):
+    employer_id: OpaqueId
+    contract_type: ContractType
+    start_date: date
+    weekly_hours: float | None = None
+    ended_on: date | None = None
+
+
+class Amendment(Model):
+    """An employer joining the convention after it was signed (hiring, change of employer)."""
+
+    at: datetime
+    employer_id: OpaqueId
+
+
+class SupportRequest(Model):
+    """A request from the employer or from the person; the référent answers it before its deadline."""
+
+    request_id: str
+    employer_id: OpaqueId | None = None
+    origin: RequestOrigin = RequestOrigin.EMPLOYER
+    kind: RequestKind
+    received_at: datetime
+    deadline: datetime
+    status: RequestStatus = RequestStatus.OPEN
+    escalated: bool = False
+    answered_at: datetime | None = None
+    outcome: ResponseOutcome | None = None
+
+
+class ReviewSchedule(Model):
+    next_due: datetime | None = None
+    announced: bool = False
+    overdue: bool = False
+    held: int = 0
+    last_held_on: date | None = None
+
+
+class Closure(Model):
+    at: datetime
+    reason: ClosureReason
+
+
+class CaseState(Model):
+    case_id: OpaqueId
+    structure_id: OpaqueId
+    beneficiary_id: OpaqueId | None = None
+    birth_date: date
+    situation: Situation | None
+    referent_id: OpaqueId | None
+    employer_id: OpaqueId | None
+    """The employer currently party to the case, if any."""
+    settings: CaseSettings
+    opened_at: datetime
+    phase: Phase = Phase.CONSENT
+    phase_since: datetime
+    reminders_sent: int = 0
+    """Reminders sent since the current phase began."""
+    consent_given_on: date | None = None
+    prescription: Prescription | None = None
+    signatures: dict[Party, date] = {}
+    amendments: list[Amendment] = []
+    evaluated_on: date | None = None
+    project_agreed_on: date | None = None
+    employments: list[Employment] = []
+    review: ReviewSchedule = ReviewSchedule()
+    intensity: Intensity | None = None
+    """In job search and in-job support; None elsewhere (and in cases opened before intensities)."""
+    contacts: int = 0
+    last_contact_on: date | None = None
+    requests: list[SupportRequest] = []
+    transitions: list[Transition] = []
+    alerts: list[Alert] = []
+    closure: Closure | None = None
+    runs: int = 1
+    """Runs of this case's workflow: continue-as-new and reopening each start one."""
+    seq: int = 0
+    """The per-case event sequence: with the case id, the journal's idempotency key."""
+
+    @property
+    def employed(self) -> bool:
+        """Employed means having a current employer party (known at opening for an employee)."""
+        return self.employer_id is not None
+
+    @property
+    def open_requests(self) -> int:
+        return sum(1 for request in self.requests if request.status is RequestStatus.OPEN)
+
+    @property
+    def overdue(self) -> bool:
+        """A review or an employer request is past its deadline."""
+        return self.review.overdue or any(r.escalated and r.status is RequestStatus.OPEN for r in self.requests)
+
+    @property
+    def current_employment(self) -> Employment | None:
+        return next((job for job in self.employments if job.ended_on is None), None)
+
+    def request(self, request_id: str) -> SupportRequest | None:
+        return next((r for r in self.requests if r.request_id == request_id), None)
+
+
+class RequestAcknowledgement(Model):
+    """What an employer gets back at once: the request's id and the date a response is due."""
+
+    request_id: str
+    deadline: datetime
+
+
+class CaseSnapshot(Model):
+    """The case as it stands after an event: what the registry's list of cases shows."""
+
+    phase: Phase
+    structure_id: str
+    situation: Situation | None
+    route: str | None
+    referent_id: str | None
+    employer_id: str | None
+    next_review_due: datetime | None
+    open_requests: int
+    overdue: bool
+    intensity: Intensity | None = None
+
+    @classmethod
+    def of(cls, state: CaseState) -> CaseSnapshot:
+        return cls(
+            phase=state.phase,
+            structure_id=state.structure_id,
+            situation=state.situation,
+            route=state.prescription.route if state.prescription else None,
+            referent_id=state.referent_id,
+            employer_id=state.employer_id,
+            next_review_due=state.review.next_due,
+            open_requests=state.open_requests,
+            overdue=state.overdue,
+            intensity=state.intensity,
+        )

@@ -1,0 +1,69 @@
+"""Why a step is refused: a code and its parameters, never a sentence.
+
+The core decides; each edge (the CLI, the web application) words the refusal for its reader from
+a message catalogue, so a French interface is a catalogue, not a rewrite of the rules.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class RefusalCode(StrEnum):
+    NO_INPUT = "no_input"
+    NO_ACTOR = "no_actor"
+    NOT_IN_PHASE = "not_in_phase"
+    ROLE_NOT_ALLOWED = "role_not_allowed"
+    NOT_THE_CASES_REFERENT = "not_the_cases_referent"
+    NOT_THE_CASES_EMPLOYER = "not_the_cases_employer"
+    NOT_THE_PERSON = "not_the_person"
+    NOT_A_SIGNATORY = "not_a_signatory"
+    DATE_IN_FUTURE = "date_in_future"
+    DATE_BEFORE_OPENING = "date_before_opening"
+    TOO_YOUNG = "too_young"
+    NO_SITUATION = "no_situation"
+    SITUATION_NOT_OPEN = "situation_not_open"
+    NOT_A_PARTY = "not_a_party"
+    ALREADY_SIGNED = "already_signed"
+    ALREADY_EMPLOYER = "already_employer"
+    NO_JOB = "no_job"
+    JOB_ENDS_BEFORE_START = "job_ends_before_start"
+    ALREADY_REFERENT = "already_referent"
+    DORMANT_NEEDS_LEVEL = "dormant_needs_level"
+    SAME_INTENSITY = "same_intensity"
+    PROSPECTION_WHILE_EMPLOYED = "prospection_while_employed"
+    NO_EMPLOYER = "no_employer"
+    EMPLOYER_NOT_PARTY = "employer_not_party"
+    UNKNOWN_REQUEST = "unknown_request"
+    REQUEST_CLOSED = "request_closed"
+    CASELOAD_FULL = "caseload_full"
+    REGISTRY_UNAVAILABLE = "registry_unavailable"
+    CLOSED_MEANWHILE = "closed_meanwhile"
+
+
+class Refusal(BaseModel):
+    """A refused step: what rule (`code`) and the values it names (`params`, all text)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: RefusalCode
+    params: dict[str, str] = {}
+
+    def __str__(self) -> str:
+        """For logs and the Temporal UI: the code and its values, not a sentence."""
+        values = ", ".join(f"{name}={value}" for name, value in self.params.items())
+        return f"{self.code}({values})"
+
+
+class StepRefused(Exception):
+    """Raised by the core and by edges when a step may not be taken; carries the refusal."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+def refusal(code: RefusalCode, **params: object) -> Refusal:
+    return Refusal(code=code, params={name: str(value) for name, value in params.items()})

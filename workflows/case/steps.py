@@ -1,0 +1,194 @@
+"""One declaration per step: everything the edges and the workflow need to know about it.
+
+Its input model, who may take it, its check and its effect (in `decisions`), the events it
+journals, the document it triggers, what it answers, and its CLI verb with a one-line help and an
+example. The phases where it is allowed come from the transition table. The workflow registers
+one update per declaration; the CLI, `ea steps`, the README's table and the list of documents are
+derived from here. `refuse` and `apply` are the two doors every step goes through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from workflows.case import decisions as d
+from workflows.case import events as e
+from workflows.case import rules
+from workflows.case.events import JournalEntry
+from workflows.case.model import (
+    PERSON_ROLES,
+    STAFF_ROLES,
+    ActorRole,
+    AssignReferent,
+    CaseState,
+    CloseCase,
+    CompleteReview,
+    GiveConsent,
+    Phase,
+    RecordChangeOfPost,
+    RecordContact,
+    RecordHiring,
+    RecordJobLoss,
+    RecordPrescription,
+    RequestAcknowledgement,
+    RequestSupport,
+    RespondToRequest,
+    SetIntensity,
+    SetReviewCadence,
+    SignConvention,
+    Step,
+    StepInput,
+    SubmitEmployerRequest,
+    SubmitEvaluation,
+    SubmitProject,
+    WithdrawConsent,
+)
+from workflows.case.refusals import Refusal, RefusalCode, refusal
+
+COORDINATOR = frozenset({ActorRole.COORDINATOR})
+
+
+def _the_case(state: CaseState) -> CaseState:
+    return state
+
+
+@dataclass(frozen=True)
+class StepDeclaration:
+    step: Step
+    """Also the name of the workflow update."""
+    input: type[StepInput]
+    roles: frozenset[ActorRole]
+    check: Callable[[CaseState, Any, date], Refusal | None]
+    effect: Callable[[d.Decision, Any], None]
+    emits: tuple[type, ...]
+    verb: str
+    help: str
+    example: str
+    document: str | None = None
+    """The template (under templates/) its event produces, if any."""
+    result: type = CaseState
+    reply: Callable[[CaseState], Any] = field(default=_the_case)
+
+    @property
+    def name(self) -> str:
+        return self.step.value
+
+    @property
+    def allowed_in(self) -> list[Phase]:
+        return [phase for (phase, step) in rules.TRANSITIONS if step is self.step]
+
+
+STEPS: tuple[StepDeclaration, ...] = (
+    StepDeclaration(Step.GIVE_CONSENT, GiveConsent, PERSON_ROLES, d.check_give_consent, d.give_consent,
+                    (e.ConsentGiven,), "consent", "Record the person's consent: nothing happens without it.",
+                    "ea --actor beneficiary:B12 consent C1A2B3 --on 2027-01-04"),
+    StepDeclaration(Step.WITHDRAW_CONSENT, WithdrawConsent, PERSON_ROLES, d.check_withdraw_consent, d.withdraw_consent,
+                    (e.ConsentWithdrawn,), "withdraw", "Record that the person withdrew consent: the case closes at once.",
+                    "ea --actor beneficiary:B12 withdraw C1A2B3", document="closure_letter"),
+    StepDeclaration(Step.RECORD_PRESCRIPTION, RecordPrescription, STAFF_ROLES, d.check_record_prescription,
+                    d.record_prescription, (e.PrescriptionRecorded,), "prescribe",
+                    "Record the CDAPH decision or the SPE prescription (checks eligibility).",
+                    "ea prescribe C1A2B3 --by cap_emploi --reference CE-2027-118", document="convention"),
+    StepDeclaration(Step.SIGN_CONVENTION, SignConvention, STAFF_ROLES | PERSON_ROLES | {ActorRole.EMPLOYER},
+                    d.check_sign_convention, d.sign_convention, (e.ConventionSigned,), "sign",
+                    "Record one party's signature of the convention individuelle d'accompagnement (each party signs for itself).",
+                    "ea --actor employer:emp-4412 sign C1A2B3 --party employer --on 2027-01-10"),
+    StepDeclaration(Step.SUBMIT_EVALUATION, SubmitEvaluation, STAFF_ROLES, d.check_submit_evaluation, d.submit_evaluation,
+                    (e.EvaluationSubmitted,), "evaluation", "Record that the evaluation of the person's situation is done.",
+                    "ea evaluation C1A2B3", document="evaluation_report"),
+    StepDeclaration(Step.SUBMIT_PROJECT, SubmitProject, STAFF_ROLES, d.check_submit_project, d.submit_project,
+                    (e.ProjectAgreed,), "project", "Record that the professional project is agreed.",
+                    "ea project C1A2B3", document="project"),
+    StepDeclaration(Step.RECORD_HIRING, RecordHiring, STAFF_ROLES, d.check_record_hiring, d.record_hiring, (e.Hired,),
+                    "hire", "Record a hiring: support moves into the job (the employer joins the convention).",
+                    "ea hire C1A2B3 --employer emp-4412 --contract cdi --hours 24", document="amendment"),
+    StepDeclaration(Step.RECORD_JOB_LOSS, RecordJobLoss, STAFF_ROLES, d.check_record_job_loss, d.record_job_loss,
+                    (e.JobLost,), "job-loss", "Record the end of the job: back to job search, without a new prescription.",
+                    "ea job-loss C1A2B3 --on 2027-06-30"),
+    StepDeclaration(Step.RECORD_CHANGE_OF_POST, RecordChangeOfPost, STAFF_ROLES, d.check_record_change_of_post,
+                    d.record_change_of_post, (e.PostChanged,), "change-of-post", "Record a change of post: back to evaluation.",
+                    "ea change-of-post C1A2B3"),
+    StepDeclaration(Step.ASSIGN_REFERENT, AssignReferent, COORDINATOR, d.check_assign_referent, d.assign_referent,
+                    (e.ReferentAssigned,), "assign",
+                    "Assign or change the référent emploi accompagné (refused when their caseload is full, unless forced).",
+                    "ea assign C1A2B3 ref-12"),
+    StepDeclaration(Step.SET_REVIEW_CADENCE, SetReviewCadence, STAFF_ROLES, d.check_set_review_cadence,
+                    d.set_review_cadence, (e.CadenceSet,), "cadence",
+                    "Set the review cadence of the convention, for an intensity of support.",
+                    "ea cadence C1A2B3 --in-job 60d --level light"),
+    StepDeclaration(Step.COMPLETE_REVIEW, CompleteReview, STAFF_ROLES, d.check_complete_review, d.complete_review,
+                    (e.ReviewHeld,), "review",
+                    "Record a periodic review as held: the next one is scheduled at the case's cadence.",
+                    "ea review C1A2B3 --on 2027-03-03", document="review_report"),
+    StepDeclaration(Step.SET_INTENSITY, SetIntensity, STAFF_ROLES, d.check_set_intensity, d.set_intensity,
+                    (e.IntensityChanged,), "intensity",
+                    "Set the intensity of support: intensive, light, or dormant (no review until reactivated).",
+                    "ea intensity C1A2B3 light --reason stable_situation"),
+    StepDeclaration(Step.RECORD_CONTACT, RecordContact, STAFF_ROLES, d.check_record_contact, d.record_contact,
+                    (e.ContactRecorded,), "contact", "Record a contact made by the référent.",
+                    "ea contact C1A2B3 --kind workplace --employer emp-4412"),
+    StepDeclaration(Step.SUBMIT_EMPLOYER_REQUEST, SubmitEmployerRequest, STAFF_ROLES | {ActorRole.EMPLOYER},
+                    d.check_submit_employer_request, d.submit_employer_request,
+                    (e.EmployerRequestReceived, e.IntensityChanged), "request",
+                    "Record an employer's request; the référent must answer before its deadline.",
+                    "ea request C1A2B3 --employer emp-4412 --kind mediation",
+                    result=RequestAcknowledgement, reply=d.acknowledge),
+    StepDeclaration(Step.REQUEST_SUPPORT, RequestSupport, STAFF_ROLES | PERSON_ROLES, d.no_check, d.request_support,
+                    (e.SupportRequested, e.IntensityChanged), "person-request",
+                    "Record a request by the person; it is answered like an employer's, and wakes a dormant case.",
+                    "ea --actor beneficiary:B12 person-request C1A2B3 --kind difficulty_alert",
+                    result=RequestAcknowledgement, reply=d.acknowledge),
+    StepDeclaration(Step.RESPOND_TO_REQUEST, RespondToRequest, STAFF_ROLES, d.check_respond_to_request,
+                    d.respond_to_request, (e.RequestAnswered,), "respond",
+                    "Record the référent's response to a request.",
+                    "ea respond C1A2B3 req-1 --outcome meeting_scheduled", document="request_response"),
+    StepDeclaration(Step.CLOSE, CloseCase, STAFF_ROLES, d.no_check, d.close, (e.CaseClosed,), "close",
+                    "Close the case (it can be reopened later).", "ea close C1A2B3 --reason goals_reached",
+                    document="closure_letter"),
+)  # fmt: skip
+
+REOPEN_ROLES = COORDINATOR
+"""Reopening starts a new run rather than updating one; only a coordinator does it."""
+
+BY_STEP: dict[Step, StepDeclaration] = {declaration.step: declaration for declaration in STEPS}
+BY_INPUT: dict[type[StepInput], StepDeclaration] = {declaration.input: declaration for declaration in STEPS}
+DOCUMENTS: dict[str, str] = {declaration.name: declaration.document for declaration in STEPS if declaration.document}
+"""The document (a template under templates/) each kind of event produces."""
+VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in STEPS} | {Step.REOPEN.value: "reopen"}
+"""The CLI's word for each step, for messages that name what a person can type."""
+
+
+def declaration_of(data: StepInput) -> StepDeclaration:
+    return BY_INPUT[type(data)]
+
+
+def refuse(state: CaseState, data: object, today: date) -> Refusal | None:
+    """Why this step may not be taken now by this actor, or None: who acts, in which phase, then
+    the step's own rules. The workflow's validators call it, so nothing refused reaches history."""
+    if not isinstance(data, StepInput) or type(data) not in BY_INPUT:
+        return refusal(RefusalCode.NO_INPUT)
+    declaration = declaration_of(data)
+    if data.actor is None:
+        return refusal(RefusalCode.NO_ACTOR, step=declaration.name)
+    return (
+        d.actor_refusal(state, data.actor, declaration.roles)
+        or _phase_refusal(state, declaration.step)
+        or declaration.check(state, data, today)
+    )
+
+
+def _phase_refusal(state: CaseState, step: Step) -> Refusal | None:
+    if (state.phase, step) in rules.TRANSITIONS:
+        return None
+    possible = ", ".join(step.value for step in rules.possible_steps(state.phase)) or "none"
+    return refusal(RefusalCode.NOT_IN_PHASE, step=step.value, phase=state.phase, possible=possible)
+
+
+def apply(state: CaseState, data: StepInput, now: datetime, intensities: Callable[[], bool] = lambda: True) -> list[JournalEntry]:
+    """Take a step that `refuse` accepted: the state changes in place; returns what to journal."""
+    decision = d.Decision(state, now, data.actor, intensities)
+    declaration_of(data).effect(decision, data)
+    return decision.entries

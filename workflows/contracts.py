@@ -1,0 +1,86 @@
+"""What the workflows and the activities exchange besides the case itself: caseload seats,
+report orders and periods, retention plans. Pydantic models, like everything crossing Temporal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Literal
+
+from pydantic import model_validator
+
+from workflows.case.model import Actor, Model, OpaqueId, PositiveDuration, Reason
+
+
+class SeatRequest(Model):
+    """A place for a case in a référent's caseload: refused beyond capacity unless forced with a reason."""
+
+    case_id: OpaqueId
+    referent_id: OpaqueId
+    actor: Actor
+    force_reason: Reason | None = None
+
+
+class Caseload(Model):
+    referent_id: str
+    active: int
+    """Open cases followed, this one included once it has its place."""
+    capacity: int
+    forced: bool = False
+
+
+class Period(Model):
+    """Days from start to end, both included; a report's boundaries are UTC midnights."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), tzinfo=timezone.utc)
+
+    @property
+    def until(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=timezone.utc)
+
+    @classmethod
+    def half_year_before(cls, day: date) -> Period:
+        """The last half-year (January-June or July-December) that ended before `day`."""
+        if day.month >= 7:
+            return cls(start=date(day.year, 1, 1), end=date(day.year, 6, 30))
+        return cls(start=date(day.year - 1, 7, 1), end=date(day.year - 1, 12, 31))
+
+
+class ReportOrder(Model):
+    """What the six-monthly schedule (or a coordinator) asks for; no period: the last half-year."""
+
+    structure_id: OpaqueId | None = None
+    period: Period | None = None
+
+
+class RetentionSettings(Model):
+    """How long a closed, inactive case keeps its person's identity (public services: two years)."""
+
+    inactive_after: PositiveDuration = timedelta(days=730)
+    warn_before: PositiveDuration = timedelta(days=30)
+
+
+class RetentionPlan(Model):
+    """What a daily retention run must do: warn some cases, anonymise some people."""
+
+    warn: list[str] = []
+    """Case ids whose person will be anonymised in `warn_before`."""
+    anonymise: list[str] = []
+    """Beneficiary ids whose every case is closed and inactive for `inactive_after`, warned in time."""
+
+
+class Anonymisation(Model):
+    beneficiary_id: OpaqueId
+    actor: Actor
+    reason: Literal["request", "retention"]
