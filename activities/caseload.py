@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from activities.database import utc
 from activities.schema import Case, Referent, Seat
-from workflows.domain import Caseload, SeatRequest
+from workflows.contracts import Caseload, SeatRequest
 
 DEFAULT_CAPACITY = 20
 

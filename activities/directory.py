@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from activities.schema import Organisation, Referent, Structure
-from workflows.domain import OpaqueId
+from workflows.case.model import OpaqueId
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9 .()-]{6,30}$")]

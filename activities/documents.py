@@ -24,7 +24,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.schema import Beneficiary, Document, Organisation, Referent, Structure
-from workflows.domain import RENDER_ACTIVITY, CaseSnapshot, DocumentRequest, SupportRequest, Party
+from workflows.case.events import DocumentRequest
+from workflows.case.model import CaseSnapshot, Party, SupportRequest
 from workflows.wording import LABELS_FR, french_date
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -33,10 +34,8 @@ PDF_TEMPLATES = frozenset({"convention", "amendment"})
 _SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2")
 
 
-def _date_fr(value: date | datetime | str) -> str:
-    """Dates from the registry, the case, or an event's fields (ISO text)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+def _date_fr(value: date | datetime) -> str:
+    """Dates from the registry, the case, or an event's fields."""
     return french_date(value.date() if isinstance(value, datetime) else value)
 
 
@@ -92,9 +91,6 @@ class Renderer:
             "md": (jinja_environment(autoescape=False), "_layout.md.j2", "_format.md.j2"),
         }
 
-    def templates(self) -> list[str]:
-        return sorted(p.stem for p in TEMPLATES.glob("*.j2") if not p.name.startswith("_"))
-
     def version(self, template: str) -> str:
         """The template's own text and the shared layout, hashed: changes when the wording does."""
         digest = hashlib.sha256()
@@ -140,7 +136,7 @@ class Documents:
         self.engine = engine
         self.renderer = renderer or Renderer()
 
-    @activity.defn(name=RENDER_ACTIVITY)
+    @activity.defn
     def render_document(self, request: DocumentRequest) -> int:
         """Render and store the document of one event; again for the same event, store nothing."""
         key = (request.entry.case_id, request.entry.seq, request.template)
@@ -203,15 +199,15 @@ class Documents:
         return {
             "case": state,
             "entry": entry,
-            "event": entry.detail,
+            "event": entry.event,
             "today": entry.at.date(),
             "labels": LABELS_FR,
             "beneficiary": beneficiary,
             "structure": structure,
             "referent": referent,
             "employer": employer,
-            "request": state.request(entry.detail.get("request_id", "")),
-            "amendment_number": len(state.amendments),
+            "request": state.request(getattr(entry.event, "request_id", "")),
+            "amendment_number": getattr(entry.event, "amendment", None),
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
             "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
         }

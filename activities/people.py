@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from activities.schema import Beneficiary, Case
-from workflows.domain import OpaqueId, Situation
+from workflows.case.model import OpaqueId, Situation
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 

@@ -7,14 +7,15 @@ row: an event is projected exactly once, however often Temporal retries the acti
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from activities import caseload, schema
-from workflows.domain import JournalEntry
+from workflows.case import events
+from workflows.case.events import JournalEntry
+from workflows.case.model import CdaphDecision, ClosureReason, RequestOrigin
 
 
 def project(session: Session, entry: JournalEntry) -> None:
@@ -34,9 +35,9 @@ def _update_case(session: Session, entry: JournalEntry, case: schema.Case | None
     if snapshot is None:
         return
     if case is None:
-        born = str(entry.detail.get("birth_date") or "")[:4]
-        case = schema.Case(id=entry.case_id, opened_at=entry.at, beneficiary_id=entry.detail.get("beneficiary_id"),
-                           birth_year=int(born) if born.isdigit() else None)  # fmt: skip
+        opened = entry.event if isinstance(entry.event, events.CaseOpened) else None  # a journal from its start
+        case = schema.Case(id=entry.case_id, opened_at=entry.at, beneficiary_id=opened.beneficiary_id if opened else None,
+                           birth_year=opened.birth_date.year if opened else None)  # fmt: skip
         session.add(case)
     case.structure_id = snapshot.structure_id
     case.phase = snapshot.phase.value
@@ -55,34 +56,35 @@ def _update_case(session: Session, entry: JournalEntry, case: schema.Case | None
 Projector = Callable[[Session, JournalEntry, "schema.Case | None", dict[str, Any]], None]
 
 
-def _day(value: str) -> date:
-    return date.fromisoformat(value)
-
-
 def _consent(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    session.add(schema.Consent(**common, given_on=_day(entry.detail["given_on"]),
-                               by_legal_representative=entry.detail["by_legal_representative"]))  # fmt: skip
+    event = entry.event
+    assert isinstance(event, events.ConsentGiven)
+    session.add(schema.Consent(**common, given_on=event.given_on, by_legal_representative=event.by_legal_representative))
 
 
 def _opened(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
-    if entry.detail.get("referent_id"):
-        caseload.place(session, entry.case_id, entry.detail["referent_id"], entry.at)
+    event = entry.event
+    assert isinstance(event, events.CaseOpened)
+    if event.referent_id:
+        caseload.place(session, entry.case_id, event.referent_id, entry.at)
 
 
 def _assigned(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
     """Usually the seat taken when assigning is already there; this keeps the count true if not."""
-    forced_reason = entry.detail.get("force_reason")
-    forced_by = str(entry.actor) if forced_reason and entry.actor else None
-    caseload.place(session, entry.case_id, entry.detail["referent_id"], entry.at, forced_reason, forced_by)
+    event = entry.event
+    assert isinstance(event, events.ReferentAssigned)
+    forced_by = str(entry.actor) if event.force_reason and entry.actor else None
+    caseload.place(session, entry.case_id, event.referent_id, entry.at, event.force_reason, forced_by)
 
 
 def _closure(session: Session, entry: JournalEntry, case: schema.Case | None, common: dict[str, Any]) -> None:
     caseload.release(session, entry.case_id)
-    if entry.kind == "withdraw_consent":
-        session.add(schema.Consent(**common, withdrawn_on=_day(entry.detail["withdrawn_on"])))
+    event = entry.event
+    if isinstance(event, events.ConsentWithdrawn):
+        session.add(schema.Consent(**common, withdrawn_on=event.withdrawn_on))
     if case is not None:
         case.closed_at = entry.at
-        case.closure_reason = entry.detail.get("reason", "consent_withdrawn")
+        case.closure_reason = event.reason if isinstance(event, events.CaseClosed) else ClosureReason.CONSENT_WITHDRAWN.value
     session.execute(
         update(schema.SupportRequest)
         .where(schema.SupportRequest.case_id == entry.case_id, schema.SupportRequest.status == "open")
@@ -99,26 +101,32 @@ def _reopen(session: Session, entry: JournalEntry, case: schema.Case | None, _co
 
 
 def _prescription(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    p = entry.detail["prescription"]
-    if p["route"] == "cdaph":
-        row = schema.Prescription(**common, route="cdaph", prescriber="cdaph", reference=p["decision_reference"],
-                                  dated=_day(p["decision_date"]))  # fmt: skip
+    event = entry.event
+    assert isinstance(event, events.PrescriptionRecorded)
+    p = event.prescription
+    if isinstance(p, CdaphDecision):
+        row = schema.Prescription(**common, route="cdaph", prescriber="cdaph", reference=p.decision_reference, dated=p.dated)
     else:
-        row = schema.Prescription(**common, route="spe", prescriber=p["prescriber"],
-                                  reference=p["prescriber_reference"], dated=_day(p["prescription_date"]))  # fmt: skip
+        row = schema.Prescription(**common, route="spe", prescriber=p.prescriber.value, reference=p.prescriber_reference, dated=p.dated)
     session.add(row)
 
 
 def _signature(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    session.add(schema.Signature(**common, party=entry.detail["party"], signed_on=_day(entry.detail["signed_on"])))
+    event = entry.event
+    assert isinstance(event, events.ConventionSigned)
+    session.add(schema.Signature(**common, party=event.party.value, signed_on=event.signed_on))
 
 
 def _evaluation(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    session.add(schema.Evaluation(**common, completed_on=_day(entry.detail["completed_on"])))
+    event = entry.event
+    assert isinstance(event, events.EvaluationSubmitted)
+    session.add(schema.Evaluation(**common, completed_on=event.completed_on))
 
 
 def _project(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    session.add(schema.ProfessionalProject(**common, agreed_on=_day(entry.detail["agreed_on"])))
+    event = entry.event
+    assert isinstance(event, events.ProjectAgreed)
+    session.add(schema.ProfessionalProject(**common, agreed_on=event.agreed_on))
 
 
 def _current_employment(session: Session, case_id: str) -> schema.Employment | None:
@@ -127,21 +135,23 @@ def _current_employment(session: Session, case_id: str) -> schema.Employment | N
 
 
 def _hiring(session: Session, entry: JournalEntry, case: schema.Case | None, common: dict[str, Any]) -> None:
-    detail = entry.detail
-    start = _day(detail["start_date"])
+    event = entry.event
+    assert isinstance(event, events.Hired)
     previous = _current_employment(session, entry.case_id)
-    if previous is not None:
-        previous.ended_on = start
-    session.add(schema.Employment(**common, employer_id=detail["employer_id"], contract_type=detail["contract_type"],
-                                  start_date=start, weekly_hours=detail.get("weekly_hours")))  # fmt: skip
-    if case is None or case.employer_id != detail["employer_id"]:
-        session.add(schema.Amendment(**common, employer_id=detail["employer_id"]))
+    if previous is not None and event.previous_job_ended_on is not None:
+        previous.ended_on = event.previous_job_ended_on
+    session.add(schema.Employment(**common, employer_id=event.employer_id, contract_type=event.contract_type.value,
+                                  start_date=event.start_date, weekly_hours=event.weekly_hours))  # fmt: skip
+    if event.amendment is not None:
+        session.add(schema.Amendment(**common, employer_id=event.employer_id))
 
 
 def _job_loss(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.JobLost)
     current = _current_employment(session, entry.case_id)
     if current is not None:
-        current.ended_on = _day(entry.detail["ended_on"])
+        current.ended_on = event.ended_on
 
 
 def _pending_review(session: Session, case_id: str) -> schema.Review | None:
@@ -150,7 +160,9 @@ def _pending_review(session: Session, case_id: str) -> schema.Review | None:
 
 
 def _review_due(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    session.add(schema.Review(**common, phase=entry.phase_after.value, due_at=datetime.fromisoformat(entry.detail["due_at"])))
+    event = entry.event
+    assert isinstance(event, events.ReviewDue)
+    session.add(schema.Review(**common, phase=entry.phase_after.value, due_at=event.due_at))
 
 
 def _review_overdue(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
@@ -162,7 +174,9 @@ def _review_overdue(session: Session, entry: JournalEntry, _case: schema.Case | 
 
 
 def _review_held(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    held_on = _day(entry.detail["held_on"])
+    event = entry.event
+    assert isinstance(event, events.ReviewHeld)
+    held_on = event.held_on
     pending = _pending_review(session, entry.case_id)
     if pending is None:  # held before it was due
         session.add(schema.Review(**common, phase=entry.phase_after.value, held_on=held_on))
@@ -171,36 +185,44 @@ def _review_held(session: Session, entry: JournalEntry, _case: schema.Case | Non
 
 
 def _request(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    detail = entry.detail
-    origin = "employer" if entry.kind == "submit_employer_request" else "beneficiary"
-    session.add(schema.SupportRequest(**common, request_id=detail["request_id"], origin=origin, employer_id=detail.get("employer_id"),
-                                      kind=detail["kind"], deadline=datetime.fromisoformat(detail["deadline"])))  # fmt: skip
+    event = entry.event
+    assert isinstance(event, (events.EmployerRequestReceived, events.SupportRequested))
+    employer_id = event.employer_id if isinstance(event, events.EmployerRequestReceived) else None
+    origin = RequestOrigin.EMPLOYER if employer_id else RequestOrigin.BENEFICIARY
+    session.add(schema.SupportRequest(**common, request_id=event.request_id, origin=origin.value, employer_id=employer_id,
+                                      kind=event.kind.value, deadline=event.deadline))  # fmt: skip
 
 
 def _contact(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    detail = entry.detail
-    session.add(schema.Contact(**common, on=_day(detail["on"]), kind=detail["kind"], employer_id=detail.get("employer_id"),
-                               phase=entry.phase_after.value))  # fmt: skip
+    event = entry.event
+    assert isinstance(event, events.ContactRecorded)
+    session.add(schema.Contact(**common, on=event.on, kind=event.kind.value, employer_id=event.employer_id, phase=entry.phase_after.value))
 
 
 def _intensity(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
-    detail = entry.detail
-    session.add(schema.IntensityChange(**common, level=detail.get("level"), previous=detail.get("previous"), reason=detail["reason"]))
+    event = entry.event
+    assert isinstance(event, events.IntensityChanged)
+    session.add(schema.IntensityChange(**common, level=event.level.value if event.level else None,
+                                       previous=event.previous.value if event.previous else None, reason=event.reason.value))  # fmt: skip
 
 
 def _request_row(session: Session, entry: JournalEntry) -> schema.SupportRequest:
+    event = entry.event
+    assert isinstance(event, (events.RequestAnswered, events.RequestOverdue))
     query = select(schema.SupportRequest).where(
         schema.SupportRequest.case_id == entry.case_id,
-        schema.SupportRequest.request_id == entry.detail["request_id"],
+        schema.SupportRequest.request_id == event.request_id,
     )
     return session.scalars(query).one()
 
 
 def _response(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.RequestAnswered)
     request = _request_row(session, entry)
     request.status = "answered"
     request.answered_at = entry.at
-    request.outcome = entry.detail["outcome"]
+    request.outcome = event.outcome.value
 
 
 def _request_overdue(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:

@@ -19,7 +19,9 @@ from activities import caseload
 from activities.migrate import migrate
 from activities.projection import project
 from activities.schema import JournalRow
-from workflows.domain import JOURNAL_ACTIVITY, SEAT_ACTIVITY, Actor, Caseload, JournalBatch, JournalEntry, SeatRequest
+from workflows.case.events import JournalBatch, JournalEntry, stored_detail, upcast
+from workflows.case.model import Actor
+from workflows.contracts import Caseload, SeatRequest
 
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 ROWS_PER_STATEMENT = 500
@@ -43,7 +45,7 @@ class Registry:
     def migrate(self) -> None:
         migrate(self.engine)
 
-    @activity.defn(name=JOURNAL_ACTIVITY)
+    @activity.defn
     def append_to_journal(self, batch: JournalBatch) -> int:
         """Write and project the entries not written yet; returns how many were new."""
         written = 0
@@ -59,7 +61,7 @@ class Registry:
             raise _unavailable(error) from None
         return written
 
-    @activity.defn(name=SEAT_ACTIVITY)
+    @activity.defn
     def reserve_referent_seat(self, request: SeatRequest) -> Caseload:
         """A place in the référent's caseload for the case; refused (not retried) when it is full."""
         try:
@@ -74,7 +76,7 @@ class Registry:
         rows = [
             {"case_id": e.case_id, "seq": e.seq, "at": e.at, "kind": e.kind, "phase_before": e.phase_before.value,
              "phase_after": e.phase_after.value, "actor_role": e.actor.role.value if e.actor else None,
-             "actor_id": e.actor.id if e.actor else None, "detail": e.detail}
+             "actor_id": e.actor.id if e.actor else None, "detail": stored_detail(e.event)}
             for e in entries
         ]  # fmt: skip
         new: set[tuple[str, int]] = set()
@@ -91,10 +93,12 @@ class Registry:
     def journal(self, case_id: str) -> list[JournalEntry]:
         """A case's journal in order, for the CLI's history and for tests."""
         with Session(self.engine) as session:
-            rows = session.scalars(select(JournalRow).where(JournalRow.case_id == case_id).order_by(JournalRow.seq))
-            return [
-                JournalEntry.model_validate(row, from_attributes=True).model_copy(
-                    update={"actor": Actor(role=row.actor_role, id=row.actor_id) if row.actor_role else None}
-                )
-                for row in rows
-            ]
+            rows = session.scalars(select(JournalRow).where(JournalRow.case_id == case_id).order_by(JournalRow.at, JournalRow.seq))
+            return [journal_entry(row) for row in rows]
+
+
+def journal_entry(row: JournalRow) -> JournalEntry:
+    """A journal row as the typed entry it records, whatever version of the workflow wrote it."""
+    actor = Actor(role=row.actor_role, id=row.actor_id) if row.actor_role else None  # type: ignore[arg-type]
+    return JournalEntry(case_id=row.case_id, seq=row.seq, at=row.at, phase_before=row.phase_before, phase_after=row.phase_after,
+                        actor=actor, event=upcast(row.kind, row.detail or {}), snapshot=None)  # fmt: skip

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from activities.database import utc
 from activities.schema import Case, Contact, Employment, IntensityChange, JournalRow, Prescription, SupportRequest
-from workflows.domain import Model, Period
+from workflows.case.model import Model
+from workflows.contracts import Period
 
 SERVICES = {
     "evaluation": "Évaluation de la situation",

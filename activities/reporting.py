@@ -12,7 +12,7 @@ from temporalio import activity
 from activities.report import ActivityReport, activity_report
 from activities.report_html import render_html
 from activities.schema import Report
-from workflows.domain import REPORT_ACTIVITY, Period, ReportOrder
+from workflows.contracts import Period, ReportOrder
 
 ALL_STRUCTURES = "all"
 
@@ -51,7 +51,7 @@ class Reporting:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=REPORT_ACTIVITY)
+    @activity.defn
     def produce_activity_report(self, order: ReportOrder) -> int:
         assert order.period is not None  # the workflow fills it in
         report, html = produce(self.engine, order.period, order.structure_id)

@@ -19,7 +19,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.database import utc
 from activities.schema import Beneficiary, Case, Document, JournalRow
-from workflows.domain import Actor, ActorRole, Anonymisation, RetentionPlan, RetentionSettings
+from workflows.case.model import Actor, ActorRole
+from workflows.case.events import IdentityErased, RetentionWarning, stored_detail
+from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings
 
 RETENTION_ACTOR = Actor(role=ActorRole.SYSTEM, id="ea-retention")
 
@@ -32,11 +34,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _journal(session: Session, case: Case, kind: str, actor: Actor, detail: dict[str, str]) -> None:
-    """An act outside the case's workflow, appended after its last event."""
-    last = session.scalar(select(func.max(JournalRow.seq)).where(JournalRow.case_id == case.id)) or 0
-    session.add(JournalRow(case_id=case.id, seq=last + 1, at=_now(), kind=kind, phase_before=case.phase,
-                           phase_after=case.phase, actor_role=actor.role.value, actor_id=actor.id, detail=detail))  # fmt: skip
+def _journal(session: Session, case: Case, event: IdentityErased | RetentionWarning, actor: Actor) -> None:
+    """An act of the registry itself, outside the case's workflow. The workflow owns the positive
+    sequence (a reopened case goes on from it), so these take the numbers below zero."""
+    first = session.scalar(select(func.min(JournalRow.seq)).where(JournalRow.case_id == case.id)) or 0
+    session.add(JournalRow(case_id=case.id, seq=min(first, 0) - 1, at=_now(), kind=event.type, phase_before=case.phase,
+                           phase_after=case.phase, actor_role=actor.role.value, actor_id=actor.id,
+                           detail=stored_detail(event)))  # fmt: skip
 
 
 def anonymise(engine: Engine, request: Anonymisation) -> list[str]:
@@ -56,10 +60,10 @@ def anonymise(engine: Engine, request: Anonymisation) -> list[str]:
         case_ids = [case.id for case in cases]
         session.execute(delete(Document).where(Document.case_id.in_(case_ids)))
         for row in session.scalars(select(JournalRow).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "case_opened")):
-            row.detail = {**row.detail, "birth_date": str(person.birth_date.year)}
+            row.detail = {**row.detail, "birth_date": person.birth_date.isoformat()}  # 1 January of the year
         for case in cases:
             case.anonymised_at = person.anonymised_at
-            _journal(session, case, "identity_erased", request.actor, {"reason": request.reason})
+            _journal(session, case, IdentityErased(reason=request.reason), request.actor)
     return case_ids
 
 
@@ -92,7 +96,7 @@ def warn(engine: Engine, case_ids: list[str], settings: RetentionSettings) -> No
     with Session(engine) as session, session.begin():
         for case in session.scalars(select(Case).where(Case.id.in_(case_ids), Case.retention_warned_at.is_(None))):
             case.retention_warned_at = _now()
-            _journal(session, case, "retention_warning", RETENTION_ACTOR, {"anonymised_in_days": str(settings.warn_before.days)})
+            _journal(session, case, RetentionWarning(anonymised_in_days=settings.warn_before.days), RETENTION_ACTOR)
 
 
 

@@ -46,22 +46,8 @@ from starter.encryption import Keyring, encrypted_converter
 from tests.builders import CALM, COORDINATOR, TODAY, Cases, cdaph
 from tests.harness import free_port
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import (
-    Actor,
-    ActorRole,
-    CaseInput,
-    CaseState,
-    ContractType,
-    Employment,
-    Intensity,
-    OpenCase,
-    Party,
-    Phase,
-    ReviewSchedule,
-    Situation,
-    Step,
-    SubmitEmployerRequest,
-)
+from workflows.accompaniment import CaseInput
+from workflows.case.model import Actor, ActorRole, CaseState, ContractType, Employment, Intensity, OpenCase, Party, Phase, ReviewSchedule, Situation, Step, SubmitEmployerRequest
 
 JOURNEY = [
     (Step.GIVE_CONSENT, {"given_on": TODAY}, False),
@@ -194,7 +180,7 @@ async def request_latency(platform: Platform, sizes: Sizes) -> tuple[float, floa
     for n in range(sizes.requests):
         request = SubmitEmployerRequest(employer_id="emp-lat", kind="mediation", actor=employer)
         began = time.perf_counter()
-        await apply_step(platform.client, employed[n % len(employed)], Step.SUBMIT_EMPLOYER_REQUEST, request)
+        await apply_step(platform.client, employed[n % len(employed)], request)
         durations.append((time.perf_counter() - began) * 1000)
     durations.sort()
     return statistics.median(durations), durations[min(len(durations) - 1, int(len(durations) * 0.99))]

@@ -7,15 +7,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from activities.registry import Registry
-from workflows.domain import (
-    Actor,
-    ActorRole,
-    CaseSnapshot,
-    Intensity,
-    JournalBatch,
-    JournalEntry,
-    Phase,
-)
+from workflows.case.events import JournalBatch, JournalEntry
+from workflows.case.model import Actor, ActorRole, CaseSnapshot, Intensity, Phase
 
 COORDINATOR = Actor(role=ActorRole.COORDINATOR, id="coord-bench")
 REVIEWED = (Phase.JOB_SEARCH, Phase.IN_JOB_SUPPORT)

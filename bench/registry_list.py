@@ -25,7 +25,7 @@ from activities.database import make_engine
 from activities.migrate import migrate
 from activities.queries import CaseFilter, PageMark, list_cases
 from activities.schema import Case
-from workflows.domain import Phase
+from workflows.case.model import Phase
 
 PHASES = [p.value for p in Phase]
 OUR_INDEXES = ("ix_cases_phase_opened", "ix_cases_structure_phase", "ix_cases_referent_phase", "ix_cases_next_review")

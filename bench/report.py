@@ -26,7 +26,8 @@ from activities.report import activity_report
 from activities.report_html import render_html
 from activities.schema import JournalRow
 from bench.population import Story, day, write
-from workflows.domain import Intensity, Period
+from workflows.case.model import Intensity
+from workflows.contracts import Period
 
 PERIOD = Period(start=date(2026, 1, 1), end=date(2026, 6, 30))
 STRUCTURES = 12

@@ -22,7 +22,7 @@ from temporalio.client import Client
 from activities.caseload import CaseloadFull, capacity_from_env
 from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
 from starter.cases import CaseExists, open_case_with_seat
-from workflows.domain import Actor, OpenCase
+from workflows.case.model import Actor, OpenCase
 
 REQUIRED_COLUMNS = ("case_id", "structure_id", "birth_date", "first_name", "last_name")
 OPTIONAL_COLUMNS = ("situation", "employer_id", "referent_id", "email", "phone", "address", "rqth_reference", "esat_reference")

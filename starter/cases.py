@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
@@ -16,19 +17,13 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities import caseload
-from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import (
-    REQUEST_STEPS,
-    Actor,
-    CaseInput,
-    CaseState,
-    Model,
-    OpenCase,
-    Phase,
-    RequestAcknowledgement,
-    SeatRequest,
-    Step,
-)
+from starter.refusals import explain
+from workflows.accompaniment import REFUSED, AccompanimentWorkflow
+from workflows.case import steps
+from workflows.case.refusals import Refusal, RefusalCode, refusal
+from workflows.accompaniment import CaseInput
+from workflows.case.model import Actor, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
+from workflows.contracts import SeatRequest
 
 
 class CaseNotFound(Exception):
@@ -97,6 +92,9 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
     """A new run of the same case id, carrying the closed run's state and history; with a registry,
     the référent must have room for the case again."""
     _require_actor(actor)
+    assert actor is not None
+    if actor.role not in steps.REOPEN_ROLES:
+        raise StepRefused(explain(refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, allowed=", ".join(sorted(steps.REOPEN_ROLES)))))
     handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
     description = await _describe(handle, case_id)
     if description.status is WorkflowExecutionStatus.RUNNING:
@@ -135,11 +133,12 @@ async def case_status(client: Client, case_id: str) -> CaseState:
         raise _translated(error, case_id) from None
 
 
-async def apply_step(client: Client, case_id: str, step: Step, data: Model) -> CaseState | RequestAcknowledgement:
+async def apply_step(client: Client, case_id: str, data: StepInput, *, request_id: str | None = None) -> Any:
+    """Send a step as the update its declaration names, typed by its declaration's input and result."""
+    declaration = steps.declaration_of(data)
     handle = client.get_workflow_handle(workflow_id(case_id))
-    result_type = RequestAcknowledgement if step.value in REQUEST_STEPS else CaseState
     try:
-        return await handle.execute_update(step.value, data, result_type=result_type)
+        return await handle.execute_update(declaration.name, data, result_type=declaration.result, id=request_id)
     except WorkflowUpdateFailedError as failed:
         raise StepRefused(refusal_message(failed.cause)) from None
     except RPCError as error:
@@ -151,6 +150,8 @@ def refusal_message(cause: BaseException | None) -> str:
     bypassed our models), pydantic's reasons on one line."""
     if not isinstance(cause, ApplicationError):
         return str(cause)
+    if cause.type == REFUSED and cause.details:
+        return explain(Refusal.model_validate(cause.details[0]))
     inner = cause.cause
     if cause.type == "RuntimeError" and "decoding arguments" in cause.message and isinstance(inner, ApplicationError):
         reasons, field = [], ""

@@ -15,7 +15,7 @@ from starter.commands import lifecycle, operations, records, reports
 from starter.exits import EXIT_UNEXPECTED
 from starter.options import parse_actor
 from starter.settings import DEFAULT_TASK_QUEUE, Connection
-from workflows.domain import Actor
+from workflows.case.model import Actor
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -26,7 +26,8 @@ from workflows import search_attributes as sa
 from workflows.accompaniment import AccompanimentWorkflow
 from pydantic import TypeAdapter
 
-from workflows.domain import OpaqueId, Phase, ReportOrder, RetentionSettings
+from workflows.case.model import OpaqueId, Phase
+from workflows.contracts import ReportOrder, RetentionSettings
 from workflows.reporting import SCHEDULE_ID as REPORT_SCHEDULE_ID
 from workflows.reporting import ActivityReportWorkflow
 from workflows.retention import SCHEDULE_ID as RETENTION_SCHEDULE_ID

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from starter import output
 from starter.settings import Connection
-from workflows.domain import Actor, CaseState, RequestAcknowledgement
+from workflows.case.model import Actor, CaseState, RequestAcknowledgement
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from workflows.domain import CaseState
+from workflows.case.model import CaseState
 from workflows.wording import PHASE_LABELS, case_summary, french_date
 
 console = Console()

@@ -18,27 +18,14 @@ from activities.people import BeneficiaryIdentity, register_beneficiary
 
 from starter.cases import apply_step, case_status, open_case, workflow_id
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import (
-    Actor,
-    ActorRole,
-    CaseSettings,
-    CaseState,
-    CdaphDecision,
-    ContractType,
-    OpenCase,
-    Party,
-    Phase,
-    Prescriber,
-    RequestAcknowledgement,
-    Situation,
-    SpePrescription,
-    Step,
-    STEP_INPUTS,
-)
+from workflows.case.steps import BY_STEP
+from workflows.case.model import Actor, ActorRole, CaseSettings, CaseState, CdaphDecision, ContractType, OpenCase, Party, Phase, Prescriber, RequestAcknowledgement, Situation, SpePrescription, Step
 
 T = TypeVar("T")
 
 COORDINATOR = Actor(role=ActorRole.COORDINATOR, id="coord-test")
+PERSONS_STEPS = (Step.GIVE_CONSENT, Step.WITHDRAW_CONSENT)
+"""Steps only the person (or their legal representative) takes."""
 TODAY = date.today()
 ADULT = date(1990, 5, 17)
 CALM = CaseSettings(
@@ -129,16 +116,33 @@ class Cases:
         return opening.case_id
 
     async def step(self, case_id: str, step: Step, **fields: Any) -> CaseState:
+        """Take a step as someone allowed to: the person for consent, each party for its own
+        signature, a coordinator for the rest (unless the test names the actor)."""
         self.known(referent_id=fields.get("referent_id"), employer_id=fields.get("employer_id"))
-        result = await apply_step(self.client, case_id, step, STEP_INPUTS[step](**({"actor": COORDINATOR} | fields)))
+        actor = fields.pop("actor", None) or await self.actor_for(case_id, step, fields)
+        result = await apply_step(self.client, case_id, BY_STEP[step].input(actor=actor, **fields))
         assert isinstance(result, CaseState)
         return result
+
+    async def actor_for(self, case_id: str, step: Step, fields: dict[str, Any]) -> Actor:
+        party = fields.get("party")
+        if step in PERSONS_STEPS or party == Party.BENEFICIARY:
+            return await self.person(case_id)
+        if party == Party.EMPLOYER:
+            state = await case_status(self.client, case_id)
+            return Actor(role=ActorRole.EMPLOYER, id=state.employer_id or "no-employer")
+        return COORDINATOR
+
+    async def person(self, case_id: str) -> Actor:
+        """The person the case is about, acting for themselves."""
+        state = await case_status(self.client, case_id)
+        return Actor(role=ActorRole.BENEFICIARY, id=state.beneficiary_id or "B-unregistered")
 
     async def request(self, case_id: str, employer_id: str, kind: str = "mediation") -> RequestAcknowledgement:
         self.known(employer_id=employer_id)
         employer = Actor(role=ActorRole.EMPLOYER, id=employer_id)
-        data = STEP_INPUTS[Step.SUBMIT_EMPLOYER_REQUEST](employer_id=employer_id, kind=kind, actor=employer)
-        result = await apply_step(self.client, case_id, Step.SUBMIT_EMPLOYER_REQUEST, data)
+        data = BY_STEP[Step.SUBMIT_EMPLOYER_REQUEST].input(employer_id=employer_id, kind=kind, actor=employer)
+        result = await apply_step(self.client, case_id, data)
         assert isinstance(result, RequestAcknowledgement)
         return result
 

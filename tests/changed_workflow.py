@@ -9,7 +9,8 @@ from __future__ import annotations
 from temporalio import workflow
 
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import CaseInput, CaseState
+from workflows.accompaniment import CaseInput
+from workflows.case.model import CaseState
 
 
 @workflow.defn(name="AccompanimentWorkflow")

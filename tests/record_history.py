@@ -18,22 +18,7 @@ from pathlib import Path
 from starter.cases import apply_step, workflow_id
 from tests.builders import SECONDS, TODAY, Cases, cdaph, eventually
 from tests.harness import registry_at, running_worker, temporal_environment
-from workflows.domain import (
-    Actor,
-    ActorRole,
-    AlertKind,
-    ContactKind,
-    ContractType,
-    Intensity,
-    IntensityReason,
-    Party,
-    Phase,
-    RequestKind,
-    RequestSupport,
-    ResponseOutcome,
-    Situation,
-    Step,
-)
+from workflows.case.model import Actor, ActorRole, AlertKind, ContactKind, ContractType, Intensity, IntensityReason, Party, Phase, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -70,7 +55,7 @@ async def full_journey(cases: Cases) -> tuple[str, str]:
     await cases.request(case_id, "emp-1", kind="training_need")
     await eventually(lambda: _has_alert(cases, case_id, AlertKind.REQUEST_OVERDUE))
     person = Actor(role=ActorRole.BENEFICIARY, id="person-1")
-    await apply_step(cases.client, case_id, Step.REQUEST_SUPPORT, RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=person))
+    await apply_step(cases.client, case_id, RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=person))
     await cases.step(case_id, Step.RECORD_CHANGE_OF_POST, effective_on=TODAY)
     await cases.step(case_id, Step.SUBMIT_EVALUATION, completed_on=TODAY)
     await cases.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)

@@ -19,7 +19,8 @@ from starter.cases import refusal_message, workflow_id
 from starter.cli import ea
 from tests.builders import Cases
 from tests.cli_runner import Ea
-from workflows.domain import STEP_INPUTS, Phase, Situation, Step
+from workflows.case.steps import BY_STEP
+from workflows.case.model import Phase, Situation, Step
 
 pytestmark = pytest.mark.fault
 
@@ -34,11 +35,11 @@ ACTOR = st.fixed_dictionaries({"role": st.sampled_from(["coordinator", "referent
 def near_valid(step: Step) -> st.SearchStrategy[dict[str, Any]]:
     """The step's own field names with random values (and sometimes a well-formed actor): the
     garbage that passes a first glance and reaches the deeper checks."""
-    fields = {name: JSON for name in STEP_INPUTS[step].model_fields if name != "actor"}
+    fields = {name: JSON for name in BY_STEP[step].input.model_fields if name != "actor"}
     return st.fixed_dictionaries({}, optional={**fields, "actor": ACTOR | JSON})
 
 
-GARBAGE = st.sampled_from(sorted(STEP_INPUTS)).flatmap(lambda step: st.tuples(st.just(step), near_valid(step) | JSON))
+GARBAGE = st.sampled_from(sorted(BY_STEP)).flatmap(lambda step: st.tuples(st.just(step), near_valid(step) | JSON))
 
 
 async def send(handle: WorkflowHandle, step: Step, payload: Any) -> str | None:

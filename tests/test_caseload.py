@@ -20,7 +20,7 @@ from starter.cases import StepRefused, case_status
 from tests.builders import COORDINATOR, Cases, eventually
 from tests.cli_runner import Ea
 from tests.conftest import Backend
-from workflows.domain import AssignReferent, Situation, Step
+from workflows.case.model import AssignReferent, Situation, Step
 
 
 def referent_with_capacity(cases: Cases, capacity: int) -> str:
@@ -53,7 +53,7 @@ async def test_beyond_capacity_an_assignment_is_refused_unless_forced_with_a_rea
         return next((e for e in registry.journal(followed[2]) if e.kind == "assign_referent"), None)
 
     entry = await eventually(journaled)
-    assert entry.detail["force_reason"] == "covers a colleague on leave" and entry.actor == COORDINATOR
+    assert entry.event.force_reason == "covers a colleague on leave" and entry.actor == COORDINATOR
     with Session(registry.engine) as session:
         seat = session.get(Seat, followed[2])
         assert seat is not None and seat.forced_reason == "covers a colleague on leave" and seat.forced_by == str(COORDINATOR)

@@ -14,7 +14,8 @@ from starter.cli import ea
 from starter.exits import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE
 from tests.builders import Cases, eventually, new_case_id
 from tests.cli_runner import Ea
-from workflows.domain import Phase, Situation
+from workflows.case.model import Phase, Situation
+from workflows.case.steps import BY_STEP
 
 
 async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
@@ -22,9 +23,9 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1999-02-28",
                             "--situation", "rqth", "--referent", "ref-7")  # fmt: skip
     assert opened["phase"] == "consent"
-    assert "awaiting prescription" in await cli.ok("consent", case)
+    assert "awaiting prescription" in await cli.ok("--actor", "legal_representative:rep-7", "consent", case)
     await cli.ok("prescribe", case, "--by", "mission_locale", "--reference", "ML-33-0042")
-    await cli.ok("sign", case, "--party", "beneficiary")
+    await cli.ok("--actor", "legal_representative:rep-7", "sign", case, "--party", "beneficiary")
     assert "evaluation" in await cli.ok("sign", case, "--party", "structure")
     await cli.ok("evaluation", case)
     assert "job search" in await cli.ok("project", case)
@@ -48,7 +49,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     assert [t["step"] for t in history["transitions"]][:2] == ["give_consent", "record_prescription"]
     assert "closed" in await cli.ok("close", case, "--reason", "goals_reached")
     assert (await cli.json("reopen", case))["phase"] == "consent"
-    assert "closed" in await cli.ok("withdraw", case)
+    assert "closed" in await cli.ok("--actor", "legal_representative:rep-7", "withdraw", case)
 
 
 async def test_open_from_a_yaml_file(cli: Ea, tmp_path: Path) -> None:
@@ -78,7 +79,7 @@ async def test_exit_codes_tell_what_went_wrong(cli: Ea) -> None:
     await cli.ok("open", "--case-id", case, "--structure", "s1", "--birth-date", "1990-01-01", "--situation", "esat")
     refused = await cli("hire", case, "--employer", "emp-1", "--contract", "cdi")
     assert refused.exit_code == EXIT_REFUSED
-    assert "record_hiring is not possible in phase consent" in refused.stderr
+    assert "`ea hire` is not possible in phase consent" in refused.stderr
     twice = await cli("open", "--case-id", case, "--structure", "s1", "--birth-date", "1990-01-01")
     assert twice.exit_code == EXIT_REFUSED and "already exists" in twice.stderr
 
@@ -124,8 +125,10 @@ async def test_every_command_has_help_with_an_example(cli: Ea) -> None:
 
 
 async def test_the_transition_table_is_printable(cli: Ea) -> None:
-    rows = (await cli.json("steps"))["transitions"]
-    assert {"phase": "consent", "step": "give_consent", "to": "prescription"} in rows
+    rows = {row["command"]: row for row in (await cli.json("steps"))["steps"]}
+    assert rows["consent"]["phases"] == ["consent"] and rows["consent"]["roles"] == ["beneficiary", "legal_representative"]
+    assert rows["prescribe"]["document"] == "convention" and "employer" not in rows["prescribe"]["roles"]
+    assert len(rows) == len(BY_STEP)
 
 
 async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(cli: Ea, registry: Registry, cases: Cases) -> None:
@@ -136,7 +139,7 @@ async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(c
             "--email", "anais.l@example.fr", "--situation", "rqth"]  # fmt: skip
     opened = await cli.json("open", "--case-id", case, *args)
     assert "Lefèvre" not in json.dumps(opened) and opened["beneficiary_id"].startswith("B")
-    await cli.ok("--actor", "referent:ref-3", "consent", case)
+    await cli.ok("--actor", f"beneficiary:{opened['beneficiary_id']}", "consent", case)
     await cli.ok("close", case, "--reason", "other")
     await cases.final_state(case)
 
@@ -145,7 +148,7 @@ async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(c
         assert person is not None and (person.first_name, person.email) == ("Anaïs", "anais.l@example.fr")
         assert session.get(Case, case).beneficiary_id == person.id
     journal = registry.journal(case)
-    assert [str(e.actor) for e in journal] == ["coordinator:coord-test", "referent:ref-3", "coordinator:coord-test"]
+    assert [str(e.actor) for e in journal] == ["coordinator:coord-test", f"beneficiary:{opened['beneficiary_id']}", "coordinator:coord-test"]
 
     again = await cli("open", *args)
     assert again.exit_code == EXIT_REFUSED

@@ -19,7 +19,7 @@ from starter.devserver import temporal_binary
 from starter.encryption import encrypted_converter
 from tests.builders import Cases, cdaph
 from tests.harness import TEST_KEYS, free_port
-from workflows.domain import Phase, Situation
+from workflows.case.model import Phase, Situation
 
 TOKEN = "s3cret-token-for-tests"
 UI = "http://localhost:8233"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from starter.cases import workflow_id
 from tests.builders import TODAY, Cases, eventually
-from workflows.domain import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
+from workflows.case.model import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
 
 LOW_BOUND = CaseSettings(history_limit=100, request_response_within=timedelta(seconds=5))
 

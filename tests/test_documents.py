@@ -17,7 +17,8 @@ from activities.registry import Registry
 from activities.schema import Document
 from starter.cases import apply_step
 from tests.builders import COORDINATOR, TODAY, Cases, cdaph
-from workflows.domain import AlertKind, AssignReferent, CaseState, DocumentRequest, Phase, ResponseOutcome, Situation, Step
+from workflows.case.events import DocumentRequest
+from workflows.case.model import AlertKind, AssignReferent, CaseState, Phase, ResponseOutcome, Situation, Step
 from workflows.wording import french_date
 
 TODAY_FR = french_date(TODAY)
@@ -114,14 +115,14 @@ async def test_a_referent_missing_from_the_directory_becomes_an_alert(cases: Cas
     case_id = await cases.open(Situation.RQTH)
     await cases.walk_to(case_id, Phase.CONVENTION)
     # Straight through the client: the builder would have put this référent in the directory.
-    await apply_step(cases.client, case_id, Step.ASSIGN_REFERENT, AssignReferent(referent_id="ref-unknown-9", actor=COORDINATOR))
+    await apply_step(cases.client, case_id, AssignReferent(referent_id="ref-unknown-9", actor=COORDINATOR))
     state = await cases.step(case_id, Step.CLOSE, reason="other")
     assert state.phase is Phase.CLOSED, "closing never waits on paperwork"
 
     final = await cases.final_state(case_id)
     assert [a.template for a in final.alerts if a.kind is AlertKind.DOCUMENT_FAILED] == ["closure_letter"]
     failed = [e for e in registry.journal(case_id) if e.kind == "document_failed"]
-    assert failed[0].detail["reason"].startswith("référent ref-unknown-9 is not in the registry (ea assign, then ea directory referent")
+    assert failed[0].event.reason.startswith("référent ref-unknown-9 is not in the registry (ea assign, then ea directory referent")
 
 
 async def test_rendering_twice_for_the_same_event_stores_it_once(journey, registry: Registry, cases_module: Cases) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from starter.encryption import KeyMissing, Keyring, encrypted_converter
 from tests.builders import Cases, cdaph
 from tests.harness import TEST_KEYS, history_text
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.domain import Phase, Situation
+from workflows.case.model import Phase, Situation
 
 SECRET_VALUES = ("CDAPH-2026-00042", "1990-05-17", "emp-secret-9")
 

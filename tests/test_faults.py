@@ -29,17 +29,7 @@ from starter.devserver import DevServer, stop
 from starter.encryption import encrypted_converter
 from tests.builders import COORDINATOR, SECONDS, TODAY, Cases, cdaph, eventually, new_case_id
 from tests.harness import TEST_KEYS, free_port, local_postgres, registry_at, registry_for, running_worker
-from workflows.domain import (
-    AlertKind,
-    CaseSettings,
-    GiveConsent,
-    OpenCase,
-    Phase,
-    RecordPrescription,
-    ResponseOutcome,
-    Situation,
-    Step,
-)
+from workflows.case.model import AlertKind, CaseSettings, GiveConsent, OpenCase, Phase, RecordPrescription, ResponseOutcome, Situation, Step
 from worker import case_worker
 
 pytestmark = pytest.mark.fault
@@ -166,8 +156,8 @@ async def test_the_registry_down_for_a_while_delays_the_journal_and_loses_nothin
             case_ids = [await cases.open(Situation.RQTH) for _ in range(4)]
             cluster.stop()
             for case_id in case_ids:  # the cases go on while the registry is down
-                await apply_step(env.client, case_id, Step.GIVE_CONSENT, GiveConsent(given_on=TODAY, actor=COORDINATOR))
-                await apply_step(env.client, case_id, Step.RECORD_PRESCRIPTION, RecordPrescription(prescription=cdaph(), actor=COORDINATOR))
+                await apply_step(env.client, case_id, GiveConsent(given_on=TODAY, actor=await cases.person(case_id)))
+                await apply_step(env.client, case_id, RecordPrescription(prescription=cdaph(), actor=COORDINATOR))
             await asyncio.sleep(3)
             with Session(registry.engine) as session:
                 with pytest.raises(Exception):

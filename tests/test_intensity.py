@@ -13,16 +13,7 @@ from activities.schema import Contact, IntensityChange
 from starter.cases import StepRefused, apply_step
 from tests.builders import CALM, COORDINATOR, TODAY, Cases, eventually
 from tests.cli_runner import Ea
-from workflows.domain import (
-    Actor,
-    ActorRole,
-    Intensity,
-    Phase,
-    RequestSupport,
-    Situation,
-    Step,
-    SubmitEmployerRequest,
-)
+from workflows.case.model import Actor, ActorRole, Intensity, Phase, RequestSupport, Situation, Step, SubmitEmployerRequest
 
 REFERENT = Actor(role=ActorRole.REFERENT, id="ref-1")
 
@@ -55,14 +46,13 @@ async def test_support_starts_intensive_then_lightens_sleeps_and_wakes_on_each_k
         await cases.step(case_id, Step.SET_INTENSITY, level="dormant", reason="no_need_for_now")
 
     employer = Actor(role=ActorRole.EMPLOYER, id="emp-int")
-    await apply_step(cases.client, case_id, Step.SUBMIT_EMPLOYER_REQUEST,
-                     SubmitEmployerRequest(employer_id="emp-int", kind="mediation", actor=employer))  # fmt: skip
+    await apply_step(cases.client, case_id, SubmitEmployerRequest(employer_id="emp-int", kind="mediation", actor=employer))  # fmt: skip
     woken = await cases.status(case_id)
     assert woken.intensity is Intensity.INTENSIVE and woken.review.next_due is not None
 
     await cases.step(case_id, Step.SET_INTENSITY, level="dormant", reason="no_need_for_now", actor=REFERENT)
-    person = Actor(role=ActorRole.BENEFICIARY, id="person-int")
-    acknowledgement = await apply_step(cases.client, case_id, Step.REQUEST_SUPPORT, RequestSupport(kind="difficulty_alert", actor=person))
+    person = await cases.person(case_id)
+    acknowledgement = await apply_step(cases.client, case_id, RequestSupport(kind="difficulty_alert", actor=person))
     assert acknowledgement.request_id == "req-2"
     assert (await cases.status(case_id)).intensity is Intensity.INTENSIVE
 
@@ -93,7 +83,7 @@ async def test_a_dormant_case_has_no_review_to_miss_and_a_new_job_search_starts_
     assert hired.phase is Phase.IN_JOB_SUPPORT and hired.intensity is Intensity.INTENSIVE, "a new job: intensive again"
     evaluation = await cases.step(case_id, Step.RECORD_CHANGE_OF_POST, effective_on=TODAY)
     assert evaluation.phase is Phase.EVALUATION and evaluation.intensity is None
-    with pytest.raises(StepRefused, match="set_intensity is not possible in phase evaluation"):
+    with pytest.raises(StepRefused, match="`ea intensity` is not possible in phase evaluation"):
         await cases.step(case_id, Step.SET_INTENSITY, level="light", reason="stable_situation")
 
 
@@ -127,6 +117,6 @@ async def test_the_cli_sets_intensity_and_records_a_persons_request(cli: Ea, cas
     assert "dormant" in (await cli.json("intensity", case_id, "dormant", "--reason", "no_need_for_now"))["intensity"]
     bad = await cli("intensity", case_id, "light", "--reason", "phase_changed")
     assert bad.exit_code == 2
-    asked = await cli.ok("--actor", "beneficiary:person-9", "person-request", case_id, "--kind", "mediation")
+    asked = await cli.ok("--actor", str(await cases.person(case_id)), "person-request", case_id, "--kind", "mediation")
     assert "request req-1 recorded" in asked
     assert (await cli.json("status", case_id))["intensity"] == "intensive"

@@ -8,7 +8,8 @@ from pathlib import Path
 from temporalio.testing import ActivityEnvironment
 
 from tests.harness import registry_at
-from workflows.domain import Actor, ActorRole, CaseSnapshot, JournalBatch, JournalEntry, Phase
+from workflows.case.events import JournalBatch, JournalEntry
+from workflows.case.model import Actor, ActorRole, CaseSnapshot, Phase
 
 
 def entry(seq: int) -> JournalEntry:

@@ -6,7 +6,7 @@ import pytest
 
 from activities.registry import Registry
 from tests.builders import TODAY, Cases, cdaph, spe
-from workflows.domain import Party, Phase, Prescriber, Situation, Step
+from workflows.case.model import Party, Phase, Prescriber, Situation, Step
 
 
 @pytest.mark.parametrize(
@@ -70,4 +70,4 @@ async def test_every_step_is_journaled_once_in_order(cases: Cases, registry: Reg
     assert journal[0].kind == "case_opened"
     closing = [entry for entry in journal if entry.kind == "close"]
     assert len(closing) == 1 and closing[0].phase_after is Phase.CLOSED
-    assert not [entry.detail for entry in journal if entry.kind == "document_failed"]
+    assert not [entry.event for entry in journal if entry.kind == "document_failed"]

@@ -7,8 +7,8 @@ import pytest
 from activities.registry import Registry
 from starter.cases import StepRefused, reopen_case
 from tests.builders import COORDINATOR, TODAY, Cases
-from workflows.domain import ClosureReason, Phase, RequestStatus, Situation, Step
-from workflows.lifecycle import OPEN_PHASES
+from workflows.case.model import ClosureReason, Phase, RequestStatus, Situation, Step
+from workflows.case.rules import OPEN_PHASES
 
 
 @pytest.mark.parametrize("phase", OPEN_PHASES)

@@ -14,7 +14,7 @@ from starter.exits import EXIT_SOME_ROWS_FAILED, EXIT_USAGE
 from starter.devserver import temporal_binary
 from tests.builders import SECONDS, Cases, eventually, new_case_id
 from tests.cli_runner import Ea
-from workflows.domain import Phase, Situation
+from workflows.case.model import Phase, Situation
 
 
 def temporal_cli(env: WorkflowEnvironment, *args: str) -> list[dict]:

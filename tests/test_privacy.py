@@ -23,10 +23,12 @@ from activities.registry import Registry
 from activities.schema import Beneficiary, Case, Document
 from starter.cases import workflow_id
 from starter.operators import ensure_schedule, retention_schedule
-from tests.builders import Cases, eventually
+from activities.retention import anonymise
+from tests.builders import COORDINATOR, TODAY, Cases, eventually
 from tests.cli_runner import Ea
 from tests.harness import registry_at, running_worker
-from workflows.domain import Phase, RetentionSettings, Situation, Step
+from workflows.case.model import Phase, Situation, Step
+from workflows.contracts import Anonymisation, RetentionSettings
 from workflows.retention import RetentionWorkflow
 
 IDENTITY = {"first_name": "Gaëlle", "last_name": "Fournier-Quintin", "birth_date": date(1988, 3, 9),
@@ -95,7 +97,7 @@ async def test_erasure_leaves_statistics_and_no_identity(platform: Platform) -> 
         assert (case.phase, case.closure_reason, case.route) == ("closed", "goals_reached", "cdaph")
         assert not session.scalars(select(Document).where(Document.case_id == case_id)).all()
     audit = [e for e in platform.registry.journal(case_id) if e.kind == "identity_erased"]
-    assert [(str(e.actor), e.detail) for e in audit] == [("coordinator:coord-test", {"reason": "request"})]
+    assert [(str(e.actor), e.event.reason) for e in audit] == [("coordinator:coord-test", "request")]
     # The server deletes asynchronously (about half a minute on the dev server).
     await eventually(lambda: execution_gone(platform, case_id), seconds=90)
 
@@ -143,7 +145,7 @@ async def test_the_retention_schedule_warns_then_anonymises(platform: Platform) 
         registry_text = everything_in(platform.registry)
         assert not [trace for trace in TRACES if trace in registry_text]
         erased = [e for e in platform.registry.journal(case_id) if e.kind == "identity_erased"]
-        assert [(str(e.actor), e.detail) for e in erased] == [("system:ea-retention", {"reason": "retention"})]
+        assert [(str(e.actor), e.event.reason) for e in erased] == [("system:ea-retention", "retention")]
         assert (await platform.cases.status(still_followed)).phase is Phase.CONSENT, "open cases are never touched"
     finally:
         await schedule.delete()
@@ -166,3 +168,19 @@ async def test_hostile_values_are_stored_as_data_or_refused(platform: Platform, 
     binary.write_bytes(b"case_id: \xff\xfe\x00bad\nstructure_id: s\n")
     result = await platform.cli("open", "--from-file", str(binary))
     assert result.exit_code == 2 and "not valid YAML or JSON" in result.stderr and "Traceback" not in result.output
+
+
+async def test_an_erasure_while_the_case_runs_never_takes_a_number_the_workflow_will_use(cases: Cases, registry: Registry) -> None:
+    """The workflow owns the case's sequence; the registry's own acts take numbers below zero."""
+    case_id = await cases.open(Situation.RQTH)
+    beneficiary_id = (await cases.status(case_id)).beneficiary_id
+    assert beneficiary_id is not None
+    await eventually(lambda: asyncio.sleep(0, result=registry.journal(case_id) or None))
+    anonymise(registry.engine, Anonymisation(beneficiary_id=beneficiary_id, actor=COORDINATOR, reason="request"))
+    await cases.step(case_id, Step.GIVE_CONSENT, given_on=TODAY)
+
+    async def written() -> list[tuple[int, str]] | None:
+        rows = [(entry.seq, entry.kind) for entry in registry.journal(case_id)]
+        return rows if len(rows) == 3 else None
+
+    assert await eventually(written) == [(1, "case_opened"), (-1, "identity_erased"), (2, "give_consent")]

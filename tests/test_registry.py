@@ -20,7 +20,8 @@ from starter.cases import workflow_id
 from tests.builders import SECONDS, TODAY, Cases, eventually
 from tests.conftest import Backend
 from tests.harness import TEST_KEYS, history_text, registry_at, running_worker
-from workflows.domain import JournalBatch, Phase, ResponseOutcome, Situation, Step
+from workflows.case.events import JournalBatch
+from workflows.case.model import Phase, ResponseOutcome, Situation, Step
 
 def identity(structure_id: str = "struct-75", **changes: object) -> BeneficiaryIdentity:
     fields = {"structure_id": structure_id, "first_name": "Élodie", "last_name": "Dupont-Marchal",

@@ -23,7 +23,8 @@ from bench.population import Story, day, write
 from starter.operators import ensure_schedule, report_schedule
 from tests.builders import eventually
 from tests.cli_runner import Ea
-from workflows.domain import Intensity, Period
+from workflows.case.model import Intensity
+from workflows.contracts import Period
 
 PERIOD = Period(start=date(2026, 1, 1), end=date(2026, 6, 30))
 SINCE = datetime(2026, 1, 1, tzinfo=timezone.utc)

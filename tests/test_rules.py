@@ -6,17 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from workflows.domain import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
-from workflows.lifecycle import (
-    OPEN_PHASES,
-    TRANSITIONS,
-    StepRefused,
-    age_on,
-    check_step,
-    deadlines,
-    eligibility_failures,
-    next_phase,
-)
+from workflows.case.model import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
+from starter.refusals import explain
+from workflows.case.rules import eligibility_refusal
+from workflows.case.steps import refuse
+from workflows.case.model import Actor, ActorRole, RecordHiring, ContractType
+from workflows.case.rules import OPEN_PHASES, TRANSITIONS, age_on, deadlines, next_phase
 from workflows.wording import french_date
 
 NOON = datetime(2027, 3, 3, 12, 0, tzinfo=timezone.utc)
@@ -38,12 +33,13 @@ def test_age_counts_whole_years_including_leap_birthdays(birth: date, day: date,
 
 
 def test_eligibility_names_every_rule_that_fails() -> None:
-    assert eligibility_failures(date(2000, 1, 1), Situation.ESAT, date(2027, 1, 1)) == []
-    failures = eligibility_failures(date(2012, 6, 1), None, date(2027, 1, 1))
-    assert failures == [
-        "aged 14 on 2027-01-01, the dispositif starts at 16",
-        "no situation recorded; one of employee, esat, rqth is required",
-    ]
+    assert eligibility_refusal(date(2000, 1, 1), Situation.ESAT, date(2027, 1, 1)) is None
+    refused = eligibility_refusal(date(2012, 6, 1), None, date(2027, 1, 1))
+    assert refused is not None
+    assert explain(refused) == (
+        "ineligible: aged 14 on 2027-01-01, the dispositif starts at 16; "
+        "no situation recorded; one of employee, esat, rqth is required"
+    )
 
 
 def test_every_open_phase_can_be_closed_and_withdrawn_from() -> None:
@@ -60,8 +56,11 @@ def test_job_search_is_skipped_only_when_employed() -> None:
 
 
 def test_a_refusal_lists_what_is_possible_now() -> None:
-    with pytest.raises(StepRefused, match="record_hiring is not possible in phase consent; possible now: give_consent"):
-        check_step(Phase.CONSENT, Step.RECORD_HIRING)
+    hiring = RecordHiring(employer_id="emp-1", contract_type=ContractType.CDI, start_date=NOON.date(),
+                          actor=Actor(role=ActorRole.COORDINATOR, id="coord-1"))  # fmt: skip
+    refused = refuse(case(Phase.CONSENT), hiring, NOON.date())
+    assert refused is not None
+    assert explain(refused).startswith("`ea hire` is not possible in phase consent; possible now: consent, withdraw, close, assign")
 
 
 def test_deadlines_follow_the_state() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.builders import SECONDS, TODAY, Cases, eventually
-from workflows.domain import AlertKind, CaseState, Intensity, Phase, ResponseOutcome, Situation, Step
+from workflows.case.model import AlertKind, CaseState, Intensity, Phase, ResponseOutcome, Situation, Step
 
 
 def alerts(state: CaseState, kind: AlertKind) -> int:

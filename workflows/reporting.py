@@ -9,7 +9,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.domain import REPORT_ACTIVITY, Period, ReportOrder
+    from activities.reporting import Reporting
+    from workflows.contracts import Period, ReportOrder
 
 SCHEDULE_ID = "ea-activity-report"
 
@@ -20,10 +21,9 @@ class ActivityReportWorkflow:
     async def run(self, order: ReportOrder) -> int:
         """Returns the stored report's id (`ea report export ID`)."""
         period = order.period or Period.half_year_before(workflow.now().date())
-        return await workflow.execute_activity(
-            REPORT_ACTIVITY,
+        return await workflow.execute_activity_method(
+            Reporting.produce_activity_report,
             order.model_copy(update={"period": period}),
-            result_type=int,
             start_to_close_timeout=timedelta(minutes=10),
             retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
         )

@@ -9,7 +9,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.domain import Actor, ActorRole, Anonymisation, RetentionPlan, RetentionSettings
+    from activities.retention import Retention
+    from workflows.case.model import Actor, ActorRole
+    from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings
 
 SCHEDULE_ID = "ea-retention"
 _OPTIONS = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5))}
@@ -19,12 +21,12 @@ _OPTIONS = {"start_to_close_timeout": timedelta(minutes=5), "retry_policy": Retr
 class RetentionWorkflow:
     @workflow.run
     async def run(self, settings: RetentionSettings) -> RetentionPlan:
-        plan = await workflow.execute_activity("plan_retention", settings, result_type=RetentionPlan, **_OPTIONS)
+        plan = await workflow.execute_activity_method(Retention.plan_retention, settings, **_OPTIONS)
         if plan.warn:
-            await workflow.execute_activity("warn_before_anonymisation", args=[plan, settings], **_OPTIONS)
+            await workflow.execute_activity_method(Retention.warn_before_anonymisation, args=[plan, settings], **_OPTIONS)
         system = Actor(role=ActorRole.SYSTEM, id="ea-retention")
         for beneficiary_id in plan.anonymise:
             request = Anonymisation(beneficiary_id=beneficiary_id, actor=system, reason="retention")
-            case_ids = await workflow.execute_activity("anonymise_person", request, result_type=list[str], **_OPTIONS)
-            await workflow.execute_activity("delete_case_executions", case_ids, result_type=int, **_OPTIONS)
+            case_ids = await workflow.execute_activity_method(Retention.anonymise_person, request, **_OPTIONS)
+            await workflow.execute_activity_method(Retention.delete_case_executions, case_ids, **_OPTIONS)
         return plan

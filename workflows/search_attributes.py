@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
-from workflows.domain import CaseState
+from workflows.case.model import CaseState
 
 PHASE = SearchAttributeKey.for_keyword("EaPhase")
 REFERENT = SearchAttributeKey.for_keyword("EaReferent")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from workflows.domain import CaseState, Phase
+from workflows.case.model import CaseState, Phase
 
 PHASE_LABELS: dict[Phase, str] = {
     Phase.CONSENT: "awaiting consent",

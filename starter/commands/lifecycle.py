@@ -33,22 +33,8 @@ from starter.options import (
     with_client,
 )
 from starter.settings import Connection
-from workflows.domain import (
-    STEP_INPUTS,
-    ClosureReason,
-    ContactKind,
-    ContractType,
-    Intensity,
-    IntensityReason,
-    OpenCase,
-    Party,
-    Prescriber,
-    RequestKind,
-    ResponseOutcome,
-    Situation,
-    Step,
-)
-from workflows.lifecycle import TRANSITIONS
+from workflows.case import steps
+from workflows.case.model import ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
 
 # --- Opening and reading cases ----------------------------------------------------------------
@@ -99,7 +85,6 @@ IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "address", "rqth
 
 
 def _with_beneficiary(registry: Engine, fields: dict[str, Any]) -> dict[str, Any]:
-    """Register the person named in `fields` and replace their identity with the opaque id."""
     identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
     if not identity:
         return fields
@@ -161,24 +146,25 @@ def history(connection: Connection, case_id: str, as_json: bool) -> None:
         output.console.print(output.history_table(state))
 
 
-@click.command()
+@click.command("steps")
 @json_option
-def steps(as_json: bool) -> None:
-    """List which step is possible in which phase (the transition table).
+def steps_command(as_json: bool) -> None:
+    """List every step: its command, the phases where it is possible, who may take it, its document.
 
     \b
     Example:
-      ea steps
+      ea steps --json
     """
-    rows = [{"phase": phase.value, "step": step.value, "to": target.value} for (phase, step), target in TRANSITIONS.items()]
+    rows = [{"command": d.verb, "step": d.name, "phases": [p.value for p in d.allowed_in],
+             "roles": sorted(d.roles), "document": d.document, "help": d.help} for d in steps.STEPS]  # fmt: skip
     if as_json:
-        output.emit_json({"transitions": rows})
+        output.emit_json({"steps": rows})
         return
-    table = output.Table(title="Transitions", title_justify="left")
-    for column in ("phase", "step", "to"):
+    table = output.Table(title="Steps", title_justify="left")
+    for column in ("command", "possible in", "who", "document"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["phase"], row["step"], row["to"])
+        table.add_row(row["command"], ", ".join(row["phases"]), ", ".join(row["roles"]), row["document"] or "")
     output.console.print(table)
 
 
@@ -207,42 +193,44 @@ def reopen(connection: Connection, case_id: str, force_reason: str | None, as_js
 
 
 STEP_COMMANDS: list[click.Command] = []
+request_id_option = click.option(
+    "--request-id", "update_id", help="An id for this step: sent again with the same id (a retry), it is recorded once.")
 
 
-def step_command(name: str, step: Step, example: str) -> Callable[[Callable[..., dict[str, Any]]], click.Command]:
-    """Make a CLI command for a workflow step from a function that maps its options to fields."""
+def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.Command]:
+    """Make the CLI command of a step from its declaration (verb, help, example) and a function
+    that maps the command's options to the step's fields."""
+    declaration = steps.BY_STEP[step]
 
     def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
         @functools.wraps(to_fields)
-        def command(connection: Connection, case_id: str, as_json: bool, **options: Any) -> None:
-            data = build(STEP_INPUTS[step], **to_fields(**options), actor=require_actor())
-            result = run_async(with_client(connection, lambda c: cases.apply_step(c, case_id, step, data)))
+        def command(connection: Connection, case_id: str, as_json: bool, update_id: str | None, **options: Any) -> None:
+            data = build(declaration.input, **to_fields(**options), actor=require_actor())
+            result = run_async(with_client(connection, lambda c: cases.apply_step(c, case_id, data, request_id=update_id)))
             show(result, as_json)
 
-        command.__doc__ = f"{(to_fields.__doc__ or '').strip()}\n\n\b\nExample:\n  {example}"
-        made = click.command(name)(case_argument(json_option(pass_connection(command))))
+        command.__doc__ = f"{declaration.help}\n\n\b\nExample:\n  {declaration.example}"
+        made = click.command(declaration.verb)(case_argument(json_option(request_id_option(pass_connection(command)))))
         STEP_COMMANDS.append(made)
         return made
 
     return decorate
 
 
-@step_command("consent", Step.GIVE_CONSENT, "ea consent C1A2B3 --on 2027-01-04")
+@step_command(Step.GIVE_CONSENT)
 @day_option()
 @click.option("--legal-representative", is_flag=True, help="Given by the person's legal representative.")
 def consent(day: date, legal_representative: bool) -> dict[str, Any]:
-    """Record the person's consent: nothing happens without it."""
     return {"given_on": day, "by_legal_representative": legal_representative}
 
 
-@step_command("prescribe", Step.RECORD_PRESCRIPTION, "ea prescribe C1A2B3 --by cap_emploi --reference CE-2027-118")
+@step_command(Step.RECORD_PRESCRIPTION)
 @click.option("--by", "prescriber", required=True, type=click.Choice(["cdaph", *[p.value for p in Prescriber]]),
               help="The CDAPH (a decision) or the service public de l'emploi (a prescription).")  # fmt: skip
 @click.option("--reference", required=True, help="The decision's or the prescription's reference.")
 @day_option(help="The date of the decision or prescription.")
 @click.option("--situation", type=choice(Situation), help="The situation it states, if the case has none yet.")
 def prescribe(prescriber: str, reference: str, day: date, situation: str | None) -> dict[str, Any]:
-    """Record the CDAPH decision or the SPE prescription (checks eligibility)."""
     if prescriber == "cdaph":
         prescription = {"route": "cdaph", "decision_reference": reference, "decision_date": day}
     else:
@@ -250,120 +238,96 @@ def prescribe(prescriber: str, reference: str, day: date, situation: str | None)
     return {"prescription": prescription, "situation": situation}
 
 
-@step_command("sign", Step.SIGN_CONVENTION, "ea sign C1A2B3 --party employer --on 2027-01-10")
+@step_command(Step.SIGN_CONVENTION)
 @click.option("--party", required=True, type=choice(Party), help="Who signs the convention.")
 @day_option()
 def sign(party: str, day: date) -> dict[str, Any]:
-    """Record one party's signature of the convention individuelle d'accompagnement."""
     return {"party": party, "signed_on": day}
 
 
-@step_command("hire", Step.RECORD_HIRING, "ea hire C1A2B3 --employer emp-4412 --contract cdi --hours 24")
+@step_command(Step.RECORD_HIRING)
 @click.option("--employer", "employer_id", required=True, help="Id of the employer.")
 @click.option("--contract", "contract_type", required=True, type=choice(ContractType), help="Type of contract.")
 @day_option("--start", help="First day of the job.")
 @click.option("--hours", "weekly_hours", type=float, help="Hours per week.")
 def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | None) -> dict[str, Any]:
-    """Record a hiring: support moves into the job (the employer joins the convention)."""
     return {"employer_id": employer_id, "contract_type": contract_type, "start_date": day, "weekly_hours": weekly_hours}
 
 
-@step_command("assign", Step.ASSIGN_REFERENT, "ea assign C1A2B3 ref-12")
+@step_command(Step.ASSIGN_REFERENT)
 @click.argument("referent_id")
 @force_reason_option
 def assign(referent_id: str, force_reason: str | None) -> dict[str, Any]:
-    """Assign or change the référent emploi accompagné (refused when their caseload is full, unless forced)."""
     return {"referent_id": referent_id, "force_reason": force_reason}
 
 
-@step_command("cadence", Step.SET_REVIEW_CADENCE, "ea cadence C1A2B3 --in-job 60d --level light")
+@step_command(Step.SET_REVIEW_CADENCE)
 @click.option("--job-search", callback=parse_duration, help="Review every ... in job search (e.g. 30d).")
 @click.option("--in-job", callback=parse_duration, help="Review every ... in in-job support (e.g. 12w).")
 @click.option("--level", type=click.Choice(["intensive", "light"]), help="Which intensity's cadence (default: the case's own).")
 def cadence(job_search: timedelta | None, in_job: timedelta | None, level: str | None) -> dict[str, Any]:
-    """Set the review cadence of the convention, for an intensity of support."""
     return {"job_search_review_every": job_search, "in_job_review_every": in_job, "level": level}
 
 
-@step_command("intensity", Step.SET_INTENSITY, "ea intensity C1A2B3 light --reason stable_situation")
+@step_command(Step.SET_INTENSITY)
 @click.argument("level", type=choice(Intensity))
 @click.option("--reason", required=True, type=click.Choice([r.value for r in IntensityReason if r != "phase_changed"]),
               help="Why support changes (recorded in the audit journal).")  # fmt: skip
 def intensity(level: str, reason: str) -> dict[str, Any]:
-    """Set the intensity of support: intensive, light, or dormant (no review until reactivated)."""
     return {"level": level, "reason": reason}
 
 
-@step_command("contact", Step.RECORD_CONTACT, "ea contact C1A2B3 --kind workplace --employer emp-4412")
+@step_command(Step.RECORD_CONTACT)
 @click.option("--kind", required=True, type=choice(ContactKind),
               help="interview, phone, workplace, employer, occupational_physician (médecin du travail), "
                    "or prospection (an employer contacted for a job seeker).")  # fmt: skip
 @day_option()
 @click.option("--employer", "employer_id", help="The employer met (required for employer and prospection).")
 def contact(kind: str, day: date, employer_id: str | None) -> dict[str, Any]:
-    """Record a contact made by the référent."""
     return {"kind": kind, "on": day, "employer_id": employer_id}
 
 
-@step_command("request", Step.SUBMIT_EMPLOYER_REQUEST, "ea request C1A2B3 --employer emp-4412 --kind mediation")
+@step_command(Step.SUBMIT_EMPLOYER_REQUEST)
 @click.option("--employer", "employer_id", required=True, help="Id of the employer making the request.")
 @click.option("--kind", required=True, type=choice(RequestKind), help="What the employer asks for.")
 def request(employer_id: str, kind: str) -> dict[str, Any]:
-    """Record an employer's request; the référent must answer before its deadline."""
     return {"employer_id": employer_id, "kind": kind}
 
 
-@step_command("person-request", Step.REQUEST_SUPPORT, "ea --actor beneficiary:B12 person-request C1A2B3 --kind difficulty_alert")
+@step_command(Step.REQUEST_SUPPORT)
 @click.option("--kind", required=True, type=choice(RequestKind), help="What the person asks for.")
 def person_request(kind: str) -> dict[str, Any]:
-    """Record a request by the person; it is answered like an employer's, and wakes a dormant case."""
     return {"kind": kind}
 
 
-@step_command("respond", Step.RESPOND_TO_REQUEST, "ea respond C1A2B3 req-1 --outcome meeting_scheduled")
+@step_command(Step.RESPOND_TO_REQUEST)
 @click.argument("request_id")
 @click.option("--outcome", required=True, type=choice(ResponseOutcome), help="The référent's response.")
 def respond(request_id: str, outcome: str) -> dict[str, Any]:
-    """Record the référent's response to an employer request."""
     return {"request_id": request_id, "outcome": outcome}
 
 
-@step_command("close", Step.CLOSE, "ea close C1A2B3 --reason goals_reached")
+@step_command(Step.CLOSE)
 @click.option("--reason", required=True, type=click.Choice([r.value for r in ClosureReason if r != "consent_withdrawn"]),
               help="Why the case closes (a withdrawal of consent is `ea withdraw`).")  # fmt: skip
 def close(reason: str) -> dict[str, Any]:
-    """Close the case (it can be reopened later)."""
     return {"reason": reason}
 
 
-DATED_STEPS: list[tuple[str, Step, str, str, str]] = [
-    ("withdraw", Step.WITHDRAW_CONSENT, "withdrawn_on", "ea withdraw C1A2B3",
-     "Record that the person withdrew consent: the case closes at once."),
-    ("evaluation", Step.SUBMIT_EVALUATION, "completed_on", "ea evaluation C1A2B3",
-     "Record that the evaluation of the person's situation is done."),
-    ("project", Step.SUBMIT_PROJECT, "agreed_on", "ea project C1A2B3",
-     "Record that the professional project is agreed."),
-    ("job-loss", Step.RECORD_JOB_LOSS, "ended_on", "ea job-loss C1A2B3 --on 2027-06-30",
-     "Record the end of the job: back to job search, without a new prescription."),
-    ("change-of-post", Step.RECORD_CHANGE_OF_POST, "effective_on", "ea change-of-post C1A2B3",
-     "Record a change of post: back to evaluation."),
-    ("review", Step.COMPLETE_REVIEW, "held_on", "ea review C1A2B3 --on 2027-03-03",
-     "Record a periodic review as held: the next one is scheduled at the case's cadence."),
-]  # fmt: skip
-"""Steps whose only input is the date they happened on: (command, step, field, example, help)."""
+def _dated_step(declaration: steps.StepDeclaration) -> None:
+    """A step whose only field is the date it happened on gets `--on` (today by default)."""
+    (field,) = [name for name in declaration.input.model_fields if name != "actor"]
 
-
-def _dated_step(name: str, step: Step, field: str, example: str, help: str) -> None:
     def to_fields(day: date) -> dict[str, Any]:
         return {field: day}
 
-    to_fields.__doc__ = help
-    to_fields.__name__ = name.replace("-", "_")
-    step_command(name, step, example)(day_option()(to_fields))
+    to_fields.__name__ = declaration.verb.replace("-", "_")
+    step_command(declaration.step)(day_option()(to_fields))
 
 
-for _dated in DATED_STEPS:
-    _dated_step(*_dated)
+for _declaration in steps.STEPS:
+    if _declaration.verb not in {command.name for command in STEP_COMMANDS}:
+        _dated_step(_declaration)
 
 
-COMMANDS: list[click.Command] = [open_command, status, history, steps, reopen, *STEP_COMMANDS]
+COMMANDS: list[click.Command] = [open_command, status, history, steps_command, reopen, *STEP_COMMANDS]

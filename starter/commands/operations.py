@@ -24,9 +24,7 @@ from starter.options import (
     with_client,
 )
 from starter.settings import Connection
-from workflows.domain import (
-    Phase,
-)
+from workflows.case.model import Phase
 
 
 @click.command("list")

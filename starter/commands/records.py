@@ -29,7 +29,7 @@ from starter.options import (
     with_client,
 )
 from starter.settings import Connection
-from workflows.domain import Anonymisation
+from workflows.contracts import Anonymisation
 
 
 @click.group()

@@ -19,7 +19,7 @@ from activities.report import SERVICES, ActivityReport
 from starter import output
 from starter.exits import EXIT_NOT_FOUND, EXIT_USAGE, build, fail
 from starter.options import ISO_DATE, as_date, deliver, json_option, require_file_for_pdf
-from workflows.domain import Period
+from workflows.contracts import Period
 
 
 @click.group()

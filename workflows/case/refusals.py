@@ -50,19 +50,13 @@ class Refusal(BaseModel):
 
     code: RefusalCode
     params: dict[str, str] = {}
+    also: tuple[Refusal, ...] = ()
+    """Other rules the same step fails (eligibility names every rule it fails)."""
 
     def __str__(self) -> str:
         """For logs and the Temporal UI: the code and its values, not a sentence."""
         values = ", ".join(f"{name}={value}" for name, value in self.params.items())
-        return f"{self.code}({values})"
-
-
-class StepRefused(Exception):
-    """Raised by the core and by edges when a step may not be taken; carries the refusal."""
-
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(str(refusal))
-        self.refusal = refusal
+        return "; ".join([f"{self.code}({values})", *map(str, self.also)])
 
 
 def refusal(code: RefusalCode, **params: object) -> Refusal:

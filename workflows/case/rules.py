@@ -102,15 +102,18 @@ def age_on(birth_date: date, day: date) -> int:
 
 def eligibility_refusal(birth_date: date, situation: Situation | None, on: date,
                         rules: EligibilityRules = ELIGIBILITY) -> Refusal | None:  # fmt: skip
-    """The first rule the person fails on the prescription date; None when eligible."""
+    """Every rule the person fails on the prescription date, in one refusal; None when eligible."""
+    failures = []
     age = age_on(birth_date, on)
     if age < rules.minimum_age:
-        return refusal(RefusalCode.TOO_YOUNG, age=age, on=on.isoformat(), minimum_age=rules.minimum_age)
+        failures.append(refusal(RefusalCode.TOO_YOUNG, age=age, on=on.isoformat(), minimum_age=rules.minimum_age))
     if situation is None:
-        return refusal(RefusalCode.NO_SITUATION, allowed=", ".join(sorted(rules.situations)))
-    if situation not in rules.situations:
-        return refusal(RefusalCode.SITUATION_NOT_OPEN, situation=situation)
-    return None
+        failures.append(refusal(RefusalCode.NO_SITUATION, allowed=", ".join(sorted(rules.situations))))
+    elif situation not in rules.situations:
+        failures.append(refusal(RefusalCode.SITUATION_NOT_OPEN, situation=situation))
+    if not failures:
+        return None
+    return failures[0].model_copy(update={"also": tuple(failures[1:])})
 
 
 # --- Deadlines: what the case's timers wait for -----------------------------------------------

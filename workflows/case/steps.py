@@ -166,16 +166,16 @@ def declaration_of(data: StepInput) -> StepDeclaration:
 
 
 def refuse(state: CaseState, data: object, today: date) -> Refusal | None:
-    """Why this step may not be taken now by this actor, or None: who acts, in which phase, then
-    the step's own rules. The workflow's validators call it, so nothing refused reaches history."""
+    """Why this step may not be taken now by this actor, or None: who acts at all, the phase, the
+    actor's role and relation to the case, then the step's own rules. The workflow's validators call it, so nothing refused reaches history."""
     if not isinstance(data, StepInput) or type(data) not in BY_INPUT:
         return refusal(RefusalCode.NO_INPUT)
     declaration = declaration_of(data)
     if data.actor is None:
         return refusal(RefusalCode.NO_ACTOR, step=declaration.name)
     return (
-        d.actor_refusal(state, data.actor, declaration.roles)
-        or _phase_refusal(state, declaration.step)
+        _phase_refusal(state, declaration.step)
+        or d.actor_refusal(state, data.actor, declaration.roles)
         or declaration.check(state, data, today)
     )
 

@@ -1,0 +1,63 @@
+"""The CLI's words for a refused step: one sentence per refusal code, naming what a person types.
+
+The core refuses with a code and parameters; this catalogue is where they become English for
+the terminal (a web interface keeps a French catalogue of its own).
+"""
+
+from __future__ import annotations
+
+from workflows.case.refusals import Refusal, RefusalCode
+from workflows.case.steps import VERBS
+
+MESSAGES: dict[RefusalCode, str] = {
+    RefusalCode.NO_INPUT: "this step needs its fields; see `ea COMMAND --help`",
+    RefusalCode.NO_ACTOR: "`ea {step}` names no actor: every step says who acts (role:id, e.g. referent:ref-12)",
+    RefusalCode.NOT_IN_PHASE: "`ea {step}` is not possible in phase {phase}; possible now: {possible}",
+    RefusalCode.ROLE_NOT_ALLOWED: "a {role} may not do this; it is for: {allowed}",
+    RefusalCode.NOT_THE_CASES_REFERENT: "{actor} is not the référent of this case (its référent: {referent})",
+    RefusalCode.NOT_THE_CASES_EMPLOYER: "{actor} is not the employer party to this case",
+    RefusalCode.NOT_THE_PERSON: "{actor} is not the person this case is about",
+    RefusalCode.NOT_A_SIGNATORY: "a {role} may not sign for the party {party}: each party signs for itself",
+    RefusalCode.DATE_IN_FUTURE: "{what} {date} is in the future",
+    RefusalCode.DATE_BEFORE_OPENING: "{what} {date} is before the case was opened",
+    RefusalCode.TOO_YOUNG: "aged {age} on {on}, the dispositif starts at {minimum_age}",
+    RefusalCode.NO_SITUATION: "no situation recorded; one of {allowed} is required",
+    RefusalCode.SITUATION_NOT_OPEN: "situation {situation} does not open the dispositif",
+    RefusalCode.NOT_A_PARTY: "{party} is not a party to this convention; parties: {parties}",
+    RefusalCode.ALREADY_SIGNED: "{party} already signed on {on}",
+    RefusalCode.ALREADY_EMPLOYER: "{employer} is already the person's current employer",
+    RefusalCode.NO_JOB: "the person has no current job to lose",
+    RefusalCode.JOB_ENDS_BEFORE_START: "the job ended on {ended_on} before it began on {started_on}",
+    RefusalCode.ALREADY_REFERENT: "{referent} is already the référent of this case",
+    RefusalCode.DORMANT_NEEDS_LEVEL: "the case is dormant, without reviews: say which level's cadence to set (--level intensive or light)",
+    RefusalCode.SAME_INTENSITY: "support is already {level}",
+    RefusalCode.PROSPECTION_WHILE_EMPLOYED: "the person has a job: prospection is for job search; record a contact with the employer",
+    RefusalCode.NO_EMPLOYER: "this case has no employer yet: employer requests need an employer party",
+    RefusalCode.EMPLOYER_NOT_PARTY: "employer {employer} is not a party to this case",
+    RefusalCode.UNKNOWN_REQUEST: "no request {request} on this case; open requests: {open}",
+    RefusalCode.REQUEST_CLOSED: "request {request} is already {status}",
+    RefusalCode.CASELOAD_FULL: "{detail}",
+    RefusalCode.REGISTRY_UNAVAILABLE: "the registry did not answer, the référent is unchanged: try again",
+    RefusalCode.CLOSED_MEANWHILE: "the case closed while the référent was being assigned",
+}
+
+
+def _verbs(names: str) -> str:
+    """Step names (one, or a comma-separated list) as the commands a person types."""
+    return ", ".join(VERBS.get(name, name) for name in names.split(", "))
+
+
+INELIGIBLE = frozenset({RefusalCode.TOO_YOUNG, RefusalCode.NO_SITUATION, RefusalCode.SITUATION_NOT_OPEN})
+
+
+def explain(reason: Refusal) -> str:
+    sentences = "; ".join(_sentence(each) for each in (reason, *reason.also))
+    return f"ineligible: {sentences}" if reason.code in INELIGIBLE else sentences
+
+
+def _sentence(reason: Refusal) -> str:
+    params = dict(reason.params)
+    for name in ("step", "possible"):
+        if name in params:
+            params[name] = _verbs(params[name])
+    return MESSAGES[reason.code].format(**params)
