@@ -225,3 +225,8 @@ def test_the_documents_and_verbs_come_from_the_declarations() -> None:
     assert steps.DOCUMENTS["record_prescription"] == "convention"
     assert steps.DOCUMENTS["withdraw_consent"] == steps.DOCUMENTS["close"] == "closure_letter"
     assert len(set(steps.VERBS.values())) == len(steps.VERBS)
+
+
+def test_a_state_carried_by_an_older_run_still_decodes() -> None:
+    carried = employed_case(Phase.IN_JOB_SUPPORT).model_dump(mode="json") | {"first_employer_contact_on": None}
+    assert CaseState.model_validate(carried).case_id == "C1"

@@ -506,6 +506,14 @@ class CaseState(Model):
     seq: int = 0
     """The per-case event sequence: with the case id, the journal's idempotency key."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _without_retired_fields(cls, data: Any) -> Any:
+        """States carried by older runs (continue-as-new, reopening) still decode."""
+        if isinstance(data, dict) and "first_employer_contact_on" in data:
+            data = {name: value for name, value in data.items() if name != "first_employer_contact_on"}
+        return data
+
     @property
     def employed(self) -> bool:
         """Employed means having a current employer party (known at opening for an employee)."""
