@@ -19,12 +19,12 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.database import database_url_from_env, make_engine
-from activities.caseload import capacity_from_env
-from activities.documents import Documents
-from activities.registry import Registry
-from activities.reporting import Reporting
-from activities.retention import Retention
+from activities.registry.database import database_url_from_env, make_engine
+from activities.registry.caseload import capacity_from_env
+from activities.documents.rendering import Documents
+from activities.registry.journal import Registry
+from activities.documents.reporting import Reporting
+from activities.registry.retention import Retention
 from starter.encryption import KeyMissing
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow

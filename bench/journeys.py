@@ -33,11 +33,11 @@ from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
-from activities.database import make_engine
-from activities.documents import Renderer
-from activities.migrate import migrate
-from activities.queries import CaseFilter, list_cases
-from activities.schema import Document
+from activities.registry.database import make_engine
+from activities.documents.rendering import Renderer
+from activities.registry.migrate import migrate
+from activities.registry.queries import CaseFilter, list_cases
+from activities.registry.schema import Document
 from bench import registry_list
 from bench.baseline import BaselineWorkflow
 from starter.cases import apply_step, open_case, workflow_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from activities.registry import Registry
+from activities.registry.journal import Registry
 from workflows.case.events import JournalBatch, JournalEntry
 from workflows.case.model import Actor, ActorRole, CaseSnapshot, Intensity, Phase
 

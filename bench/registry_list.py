@@ -21,10 +21,10 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
-from activities.database import make_engine
-from activities.migrate import migrate
-from activities.queries import CaseFilter, PageMark, list_cases
-from activities.schema import Case
+from activities.registry.database import make_engine
+from activities.registry.migrate import migrate
+from activities.registry.queries import CaseFilter, PageMark, list_cases
+from activities.registry.schema import Case
 from workflows.case.model import Phase
 
 PHASES = [p.value for p in Phase]

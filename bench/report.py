@@ -20,11 +20,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from activities.database import make_engine
-from activities.registry import Registry
-from activities.report import activity_report
-from activities.report_html import render_html
-from activities.schema import JournalRow
+from activities.registry.database import make_engine
+from activities.registry.journal import Registry
+from activities.registry.report import activity_report
+from activities.documents.report_html import render_html
+from activities.registry.schema import JournalRow
 from bench.population import Story, day, write
 from workflows.case.model import Intensity
 from workflows.contracts import Period

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import worker
-from activities.database import database_url_from_env
+from activities.registry.database import database_url_from_env
 from bench.baseline import BaselineWorkflow, noop
 from starter.settings import Connection
 

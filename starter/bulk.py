@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from activities.caseload import CaseloadFull, capacity_from_env
-from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
+from activities.registry.caseload import CaseloadFull, capacity_from_env
+from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
 from starter.cases import CaseExists, open_case_with_seat
 from workflows.case.model import Actor, OpenCase
 

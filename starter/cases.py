@@ -16,7 +16,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities import caseload
+from activities.registry import caseload
 from starter.refusals import explain
 from workflows.accompaniment import REFUSED, AccompanimentWorkflow
 from workflows.case import steps

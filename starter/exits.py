@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from pydantic import ValidationError
 
-from activities.caseload import CaseloadFull
+from activities.registry.caseload import CaseloadFull
 from starter import cases
 from starter.encryption import KeyMissing
 from starter.settings import ServerUnreachable

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from activities.directory import EmployerEntry, ReferentEntry, StructureEntry, upsert
-from activities.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry.directory import EmployerEntry, ReferentEntry, StructureEntry, upsert
+from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 
 from starter.cases import apply_step, case_status, open_case, workflow_id
 from workflows.accompaniment import AccompanimentWorkflow

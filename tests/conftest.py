@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.registry import Registry
+from activities.registry.journal import Registry
 from tests.builders import Cases
 from tests.cli_runner import Ea
 from tests.harness import fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment

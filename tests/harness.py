@@ -26,8 +26,8 @@ from temporalio.client import WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import make_engine
-from activities.registry import Registry
+from activities.registry.database import make_engine
+from activities.registry.journal import Registry
 from starter.devserver import temporal_binary
 from worker import case_worker
 from workflows import search_attributes

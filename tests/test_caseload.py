@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from activities.caseload import referent_loads
-from activities.database import make_engine
-from activities.directory import ReferentEntry, upsert
-from activities.migrate import migrate
-from activities.registry import Registry
-from activities.schema import Seat
+from activities.registry.caseload import referent_loads
+from activities.registry.database import make_engine
+from activities.registry.directory import ReferentEntry, upsert
+from activities.registry.migrate import migrate
+from activities.registry.journal import Registry
+from activities.registry.schema import Seat
 from starter.cases import StepRefused, case_status
 from tests.builders import COORDINATOR, Cases, eventually
 from tests.cli_runner import Ea

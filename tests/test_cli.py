@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from activities.registry import Registry
-from activities.schema import Beneficiary, Case
+from activities.registry.journal import Registry
+from activities.registry.schema import Beneficiary, Case
 from starter.cli import ea
 from starter.exits import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE
 from tests.builders import Cases, eventually, new_case_id

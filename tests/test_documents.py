@@ -11,10 +11,10 @@ import pytest
 from jinja2 import UndefinedError
 from temporalio.testing import ActivityEnvironment
 
-from activities.documents import Documents, Renderer
-from activities.people import BeneficiaryIdentity, register_beneficiary
-from activities.registry import Registry
-from activities.schema import Document
+from activities.documents.rendering import Documents, Renderer
+from activities.registry.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry.journal import Registry
+from activities.registry.schema import Document
 from starter.cases import apply_step
 from tests.builders import COORDINATOR, TODAY, Cases, cdaph
 from workflows.case.events import DocumentRequest

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from activities.registry import Registry
-from activities.schema import Consent, Employment, Evaluation, JournalRow, ProfessionalProject, Signature
+from activities.registry.journal import Registry
+from activities.registry.schema import Consent, Employment, Evaluation, JournalRow, ProfessionalProject, Signature
 from starter.cases import CaseExists, StepRefused, apply_step, open_case, workflow_id
 from starter.devserver import DevServer, stop
 from starter.encryption import encrypted_converter

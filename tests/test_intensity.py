@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from activities.registry import Registry
-from activities.schema import Contact, IntensityChange
+from activities.registry.journal import Registry
+from activities.registry.schema import Contact, IntensityChange
 from starter.cases import StepRefused, apply_step
 from tests.builders import CALM, COORDINATOR, TODAY, Cases, eventually
 from tests.cli_runner import Ea

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from activities.registry import Registry
+from activities.registry.journal import Registry
 from tests.builders import TODAY, Cases, cdaph, spe
 from workflows.case.model import Party, Phase, Prescriber, Situation, Step
 

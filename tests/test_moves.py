@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from activities.registry import Registry
+from activities.registry.journal import Registry
 from starter.cases import StepRefused, reopen_case
 from tests.builders import COORDINATOR, TODAY, Cases
 from workflows.case.model import ClosureReason, Phase, RequestStatus, Situation, Step

@@ -17,13 +17,13 @@ from temporalio.client import ScheduleOverlapPolicy
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Base
-from activities.people import BeneficiaryIdentity, register_beneficiary
-from activities.registry import Registry
-from activities.schema import Beneficiary, Case, Document
+from activities.registry.database import Base
+from activities.registry.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry.journal import Registry
+from activities.registry.schema import Beneficiary, Case, Document
 from starter.cases import workflow_id
 from starter.operators import ensure_schedule, retention_schedule
-from activities.retention import anonymise
+from activities.registry.retention import anonymise
 from tests.builders import COORDINATOR, TODAY, Cases, eventually
 from tests.cli_runner import Ea
 from tests.harness import registry_at, running_worker

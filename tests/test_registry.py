@@ -10,12 +10,12 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 from temporalio.testing import ActivityEnvironment
 
-from activities import schema
-from activities.database import make_engine
-from activities.migrate import migrate
-from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
-from activities.registry import Registry
-from activities.queries import CaseFilter, PageMark, list_cases, requests_past_deadline, reviews_due
+from activities.registry import schema
+from activities.registry.database import make_engine
+from activities.registry.migrate import migrate
+from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
+from activities.registry.journal import Registry
+from activities.registry.queries import CaseFilter, PageMark, list_cases, requests_past_deadline, reviews_due
 from starter.cases import workflow_id
 from tests.builders import SECONDS, TODAY, Cases, eventually
 from tests.conftest import Backend

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy.orm import Session
 from temporalio.client import Client
 
-from activities import reporting
-from activities.registry import Registry
-from activities.report import ActivityReport, activity_report
-from activities.report_html import render_html
-from activities.schema import Report
+from activities.documents import reporting
+from activities.registry.journal import Registry
+from activities.registry.report import ActivityReport, activity_report
+from activities.documents.report_html import render_html
+from activities.registry.schema import Report
 from bench.population import Story, day, write
 from starter.operators import ensure_schedule, report_schedule
 from tests.builders import eventually

@@ -21,8 +21,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.documents import Documents
-    from activities.registry import Registry
+    from activities.documents.rendering import Documents
+    from activities.registry.journal import Registry
     from workflows import search_attributes
     from workflows.case import decisions, rules, steps
     from workflows.case.events import DocumentRequest, JournalBatch, JournalEntry

@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.reporting import Reporting
+    from activities.documents.reporting import Reporting
     from workflows.contracts import Period, ReportOrder
 
 SCHEDULE_ID = "ea-activity-report"

@@ -9,7 +9,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retention import Retention
+    from activities.registry.retention import Retention
     from workflows.case.model import Actor, ActorRole
     from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings
 

@@ -13,9 +13,9 @@ import click
 import yaml
 from sqlalchemy import Engine
 
-from activities.migrate import migrated_engine
-from activities.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
-from activities.caseload import capacity_from_env
+from activities.registry.migrate import migrated_engine
+from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
+from activities.registry.caseload import capacity_from_env
 from starter import cases, output
 from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async
 from starter.options import (

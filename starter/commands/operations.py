@@ -11,7 +11,7 @@ import click
 from sqlalchemy import make_url
 
 import worker
-from activities.database import database_url_from_env
+from activities.registry.database import database_url_from_env
 from starter import devserver, operators, output
 from starter.codec_server import CodecServer, codec_token, codec_token_file
 from starter.devserver import DevServer

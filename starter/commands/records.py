@@ -12,11 +12,11 @@ import click
 from rich.progress import Progress
 from sqlalchemy.orm import Session
 
-from activities import directory as directory_entries
-from activities.caseload import capacity_from_env, referent_loads
-from activities.documents import Documents, Renderer
-from activities.migrate import migrated_engine
-from activities.retention import PersonUnknown, anonymise, delete_executions
+from activities.registry import directory as directory_entries
+from activities.registry.caseload import capacity_from_env, referent_loads
+from activities.documents.rendering import Documents, Renderer
+from activities.registry.migrate import migrated_engine
+from activities.registry.retention import PersonUnknown, anonymise, delete_executions
 from starter import bulk, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
 from starter.options import (

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from activities import reporting
-from activities.documents import Renderer
-from activities.migrate import migrated_engine
-from activities.report import SERVICES, ActivityReport
+from activities.documents import reporting
+from activities.documents.rendering import Renderer
+from activities.registry.migrate import migrated_engine
+from activities.registry.report import SERVICES, ActivityReport
 from starter import output
 from starter.exits import EXIT_NOT_FOUND, EXIT_USAGE, build, fail
 from starter.options import ISO_DATE, as_date, deliver, json_option, require_file_for_pdf

@@ -18,8 +18,8 @@ from pydantic import Field
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from activities.database import utc
-from activities.schema import Case, Contact, Employment, IntensityChange, JournalRow, Prescription, SupportRequest
+from activities.registry.database import utc
+from activities.registry.schema import Case, Contact, Employment, IntensityChange, JournalRow, Prescription, SupportRequest
 from workflows.case.model import Model
 from workflows.contracts import Period
 

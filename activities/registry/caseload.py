@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from activities.database import utc
-from activities.schema import Case, Referent, Seat
+from activities.registry.database import utc
+from activities.registry.schema import Case, Referent, Seat
 from workflows.contracts import Caseload, SeatRequest
 
 DEFAULT_CAPACITY = 20

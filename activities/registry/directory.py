@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from activities.schema import Organisation, Referent, Structure
+from activities.registry.schema import Organisation, Referent, Structure
 from workflows.case.model import OpaqueId
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
-from activities.database import database_url_from_env, make_engine
+from activities.registry.database import database_url_from_env, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 FIRST_REVISION = "0001"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from activities.documents import jinja_environment
-from activities.report import SERVICES, ActivityReport
+from activities.documents.rendering import jinja_environment
+from activities.registry.report import SERVICES, ActivityReport
 
 TEMPLATE = "reports/activity.html.j2"
 INK, ACCENT = "#1d3f72", "#8fa8d0"

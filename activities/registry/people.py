@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from activities.schema import Beneficiary, Case
+from activities.registry.schema import Beneficiary, Case
 from workflows.case.model import OpaqueId, Situation
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from activities import caseload, schema
+from activities.registry import caseload, schema
 from workflows.case import events
 from workflows.case.events import JournalEntry
 from workflows.case.model import CdaphDecision, ClosureReason, RequestOrigin

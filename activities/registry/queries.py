@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from activities.schema import Case, SupportRequest
+from activities.registry.schema import Case, SupportRequest
 
 
 @dataclass(frozen=True)

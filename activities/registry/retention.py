@@ -17,8 +17,8 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.database import utc
-from activities.schema import Beneficiary, Case, Document, JournalRow
+from activities.registry.database import utc
+from activities.registry.schema import Beneficiary, Case, Document, JournalRow
 from workflows.case.model import Actor, ActorRole
 from workflows.case.events import IdentityErased, RetentionWarning, stored_detail
 from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities import caseload
-from activities.migrate import migrate
-from activities.projection import project
-from activities.schema import JournalRow
+from activities.registry import caseload
+from activities.registry.migrate import migrate
+from activities.registry.projection import project
+from activities.registry.schema import JournalRow
 from workflows.case.events import JournalBatch, JournalEntry, stored_detail, upcast
 from workflows.case.model import Actor
 from workflows.contracts import Caseload, SeatRequest

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.schema import Beneficiary, Document, Organisation, Referent, Structure
+from activities.registry.schema import Beneficiary, Document, Organisation, Referent, Structure
 from workflows.case.events import DocumentRequest
 from workflows.case.model import CaseSnapshot, Party, SupportRequest
 from workflows.wording import LABELS_FR, french_date
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PDF_TEMPLATES = frozenset({"convention", "amendment"})
 """Documents that are signed on paper get a PDF too."""
 _SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2")

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from temporalio import activity
 
-from activities.report import ActivityReport, activity_report
-from activities.report_html import render_html
-from activities.schema import Report
+from activities.registry.report import ActivityReport, activity_report
+from activities.documents.report_html import render_html
+from activities.registry.schema import Report
 from workflows.contracts import Period, ReportOrder
 
 ALL_STRUCTURES = "all"

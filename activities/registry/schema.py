@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from activities.database import Base
+from activities.registry.database import Base
 
 ID = String(64)
 

@@ -1,0 +1,1 @@
+"""Rendering: case documents (HTML, Markdown, PDF), the funders' report, and the activities that render them."""

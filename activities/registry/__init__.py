@@ -1,0 +1,1 @@
+"""The registry database: schema, migrations, the journal and its projections, queries, report figures."""
