@@ -25,7 +25,7 @@ from activities.documents.rendering import Documents
 from activities.registry.journal import Registry
 from activities.documents.reporting import Reporting
 from activities.registry.retention import Retention
-from starter.encryption import KeyMissing
+from workflows.encryption import KeyMissing
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow
 from workflows.reporting import ActivityReportWorkflow

@@ -42,7 +42,7 @@ from bench import registry_list
 from bench.baseline import BaselineWorkflow
 from starter.cases import apply_step, open_case, workflow_id
 from starter.devserver import DevServer, stop
-from starter.encryption import Keyring, encrypted_converter
+from workflows.encryption import Keyring, encrypted_converter
 from tests.builders import CALM, COORDINATOR, TODAY, Cases, cdaph
 from tests.harness import free_port
 from workflows.accompaniment import AccompanimentWorkflow

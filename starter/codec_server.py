@@ -23,7 +23,7 @@ from pathlib import Path
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
-from starter.encryption import EncryptionCodec, Keyring
+from workflows.encryption import EncryptionCodec, Keyring
 
 log = logging.getLogger("ea.codec")
 ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from activities.registry.caseload import CaseloadFull
 from starter import cases
-from starter.encryption import KeyMissing
+from workflows.encryption import KeyMissing
 from starter.settings import ServerUnreachable
 
 EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_SOME_ROWS_FAILED = 1, 2, 3, 4, 5, 6

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from starter.encryption import encrypted_converter, keyring_from_env
+from workflows.encryption import encrypted_converter, keyring_from_env
 
 DEFAULT_TASK_QUEUE = "emploi-accompagne"
 

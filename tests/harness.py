@@ -31,7 +31,7 @@ from activities.registry.journal import Registry
 from starter.devserver import temporal_binary
 from worker import case_worker
 from workflows import search_attributes
-from starter.encryption import EncryptionCodec, Keyring, encrypted_converter
+from workflows.encryption import EncryptionCodec, Keyring, encrypted_converter
 
 
 TEST_KEYS = Keyring(current="test-k1", keys={"test-k1": hashlib.sha256(b"emploi-accompagne: tests only").digest()})

@@ -16,7 +16,7 @@ from temporalio.api.common.v1 import Payloads
 from starter.cases import workflow_id
 from starter.codec_server import CodecServer
 from starter.devserver import temporal_binary
-from starter.encryption import encrypted_converter
+from workflows.encryption import encrypted_converter
 from tests.builders import Cases, cdaph
 from tests.harness import TEST_KEYS, free_port
 from workflows.case.model import Phase, Situation

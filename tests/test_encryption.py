@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from starter.cases import workflow_id
-from starter.encryption import KeyMissing, Keyring, encrypted_converter
+from workflows.encryption import KeyMissing, Keyring, encrypted_converter
 from tests.builders import Cases, cdaph
 from tests.harness import TEST_KEYS, history_text
 from workflows.accompaniment import AccompanimentWorkflow

@@ -26,7 +26,7 @@ from activities.registry.journal import Registry
 from activities.registry.schema import Consent, Employment, Evaluation, JournalRow, ProfessionalProject, Signature
 from starter.cases import CaseExists, StepRefused, apply_step, open_case, workflow_id
 from starter.devserver import DevServer, stop
-from starter.encryption import encrypted_converter
+from workflows.encryption import encrypted_converter
 from tests.builders import COORDINATOR, SECONDS, TODAY, Cases, cdaph, eventually, new_case_id
 from tests.harness import TEST_KEYS, free_port, local_postgres, registry_at, registry_for, running_worker
 from workflows.case.model import AlertKind, CaseSettings, GiveConsent, OpenCase, Phase, RecordPrescription, ResponseOutcome, Situation, Step

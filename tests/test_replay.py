@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from tests.changed_workflow import TimerBeforeJournal
 from workflows.accompaniment import AccompanimentWorkflow
-from starter.encryption import encrypted_converter
+from workflows.encryption import encrypted_converter
 from tests.harness import TEST_KEYS
 
 HISTORIES_DIR = Path(__file__).parent / "histories"

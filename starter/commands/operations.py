@@ -15,7 +15,7 @@ from activities.registry.database import database_url_from_env
 from starter import devserver, operators, output
 from starter.codec_server import CodecServer, codec_token, codec_token_file
 from starter.devserver import DevServer
-from starter.encryption import keyring_from_env, keys_file
+from workflows.encryption import keyring_from_env, keys_file
 from starter.exits import run_async
 from starter.options import (
     choice,
