@@ -19,8 +19,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.registry import caseload
 from starter.refusals import explain
 from workflows.accompaniment import REFUSED, AccompanimentWorkflow
-from workflows.case import steps
-from workflows.case.refusals import Refusal, RefusalCode, refusal
+from workflows.case import decisions, steps
+from workflows.case.refusals import Refusal
 from workflows.accompaniment import CaseInput
 from workflows.case.model import Actor, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
 from workflows.contracts import SeatRequest
@@ -92,9 +92,6 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
     """A new run of the same case id, carrying the closed run's state and history; with a registry,
     the référent must have room for the case again."""
     _require_actor(actor)
-    assert actor is not None
-    if actor.role not in steps.REOPEN_ROLES:
-        raise StepRefused(explain(refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, allowed=", ".join(sorted(steps.REOPEN_ROLES)))))
     handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
     description = await _describe(handle, case_id)
     if description.status is WorkflowExecutionStatus.RUNNING:
@@ -106,6 +103,10 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
         status = description.status.name.lower() if description.status else "unknown"
         raise StepRefused(f"case {case_id} is {status}; only a closed case can be reopened")
     closed = await handle.result()
+    assert actor is not None
+    reason = decisions.actor_refusal(closed, actor, steps.REOPEN_ROLES)
+    if reason is not None:
+        raise StepRefused(explain(reason))
 
     async def start() -> CaseState:
         new = await client.start_workflow(
