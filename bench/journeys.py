@@ -36,15 +36,14 @@ from temporalio.client import Client, WorkflowHistory
 from activities.registry.database import make_engine
 from activities.documents.rendering import Renderer
 from activities.registry.migrate import migrate
-from activities.registry.queries import CaseFilter, list_cases
+from activities.registry.queries import CaseFilter
 from activities.registry.schema import Document
 from bench import registry_list
 from bench.baseline import BaselineWorkflow
 from starter.cases import apply_step, open_case, workflow_id
-from starter.devserver import DevServer, stop
+from starter.devserver import DevServer, free_port, stop
 from workflows.encryption import Keyring, encrypted_converter
-from tests.builders import CALM, COORDINATOR, TODAY, Cases, cdaph
-from tests.harness import free_port
+from starter.scripted import CALM, COORDINATOR, TODAY, Cases, cdaph
 from workflows.accompaniment import AccompanimentWorkflow
 from workflows.accompaniment import CaseInput
 from workflows.case.model import Actor, ActorRole, CaseState, ContractType, Employment, Intensity, OpenCase, Party, Phase, ReviewSchedule, Situation, Step, SubmitEmployerRequest
@@ -250,7 +249,7 @@ def registry_page(rows: int, directory: Path) -> float:
     engine = make_engine(f"sqlite:///{directory / 'list.db'}")
     migrate(engine)
     registry_list.fill(engine, rows)
-    milliseconds, _found = registry_list.timed(engine, lambda s: list_cases(s, CaseFilter(phase="in_job_support")), 20)
+    milliseconds, _found = registry_list.timed(engine, lambda s: registry_list.list_cases(s, CaseFilter(phase="in_job_support")), 20)
     engine.dispose()
     return milliseconds
 

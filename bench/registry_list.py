@@ -15,20 +15,39 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, and_, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from activities.registry.database import make_engine
 from activities.registry.migrate import migrate
-from activities.registry.queries import CaseFilter, PageMark, list_cases
+from activities.registry.queries import CaseFilter
 from activities.registry.schema import Case
 from workflows.case.model import Phase
 
 PHASES = [p.value for p in Phase]
 OUR_INDEXES = ("ix_cases_phase_opened", "ix_cases_structure_phase", "ix_cases_referent_phase", "ix_cases_next_review")
+
+
+@dataclass(frozen=True)
+class PageMark:
+    """Where the previous page ended: the next page starts after it."""
+
+    opened_at: datetime
+    case_id: str
+
+
+def list_cases(session: Session, where: CaseFilter, *, limit: int = 50, after: PageMark | None = None) -> list[Case]:
+    """One page of cases in a stable order (keyset pagination), as a case list would ask for it."""
+    query = where.apply(select(Case))
+    if after is not None:
+        query = query.where(
+            or_(Case.opened_at > after.opened_at, and_(Case.opened_at == after.opened_at, Case.id > after.case_id))
+        )
+    return list(session.scalars(query.order_by(Case.opened_at, Case.id).limit(limit)))
 
 
 def fill(engine: Engine, rows: int, seed: int = 7) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +20,13 @@ from pathlib import Path
 from temporalio.client import Client
 
 from workflows.search_attributes import dev_server_flags
+
+
+def free_port() -> int:
+    """A port nobody listens on now: for servers started beside others (tests, benchmarks)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class TemporalNotInstalled(Exception):

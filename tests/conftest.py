@@ -10,7 +10,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.journal import Registry
-from tests.builders import Cases
+from starter.scripted import Cases
 from tests.cli_runner import Ea
 from tests.harness import fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
 

@@ -10,7 +10,6 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -28,7 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.database import make_engine
 from activities.registry.journal import Registry
-from starter.devserver import temporal_binary
+from starter.devserver import free_port, temporal_binary
 from worker import case_worker
 from workflows import search_attributes
 from workflows.encryption import EncryptionCodec, Keyring, encrypted_converter
@@ -90,12 +89,6 @@ def postgres_system_user() -> str:
     except KeyError:
         subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True, capture_output=True)
     return "postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

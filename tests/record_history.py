@@ -16,7 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from starter.cases import apply_step, workflow_id
-from tests.builders import SECONDS, TODAY, Cases, cdaph, eventually
+from tests.builders import SECONDS, eventually
+from starter.scripted import TODAY, Cases, cdaph
 from tests.harness import registry_at, running_worker, temporal_environment
 from workflows.case.model import Actor, ActorRole, AlertKind, ContactKind, ContractType, Intensity, IntensityReason, Party, Phase, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
 

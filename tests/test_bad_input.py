@@ -17,7 +17,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from starter.cases import refusal_message, workflow_id
 from starter.cli import ea
-from tests.builders import Cases
+from starter.scripted import Cases
 from tests.cli_runner import Ea
 from workflows.case.steps import BY_STEP
 from workflows.case.model import Phase, Situation, Step

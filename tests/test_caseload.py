@@ -17,7 +17,8 @@ from activities.registry.migrate import migrate
 from activities.registry.journal import Registry
 from activities.registry.schema import Seat
 from starter.cases import StepRefused, case_status
-from tests.builders import COORDINATOR, Cases, eventually
+from tests.builders import eventually
+from starter.scripted import COORDINATOR, Cases
 from tests.cli_runner import Ea
 from tests.conftest import Backend
 from workflows.case.model import AssignReferent, Situation, Step

@@ -12,7 +12,8 @@ from activities.registry.journal import Registry
 from activities.registry.schema import Beneficiary, Case
 from starter.cli import ea
 from starter.exits import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_USAGE
-from tests.builders import Cases, eventually, new_case_id
+from tests.builders import eventually
+from starter.scripted import Cases, new_case_id
 from tests.cli_runner import Ea
 from workflows.case.model import Phase, Situation
 from workflows.case.steps import BY_STEP

@@ -15,10 +15,10 @@ from temporalio.api.common.v1 import Payloads
 
 from starter.cases import workflow_id
 from starter.codec_server import CodecServer
-from starter.devserver import temporal_binary
+from starter.devserver import free_port, temporal_binary
 from workflows.encryption import encrypted_converter
-from tests.builders import Cases, cdaph
-from tests.harness import TEST_KEYS, free_port
+from starter.scripted import Cases, cdaph
+from tests.harness import TEST_KEYS
 from workflows.case.model import Phase, Situation
 
 TOKEN = "s3cret-token-for-tests"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from starter.cases import workflow_id
-from tests.builders import TODAY, Cases, eventually
+from tests.builders import eventually
+from starter.scripted import TODAY, Cases
 from workflows.case.model import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
 
 LOW_BOUND = CaseSettings(history_limit=100, request_response_within=timedelta(seconds=5))

@@ -16,7 +16,7 @@ from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry.journal import Registry
 from activities.registry.schema import Document
 from starter.cases import apply_step
-from tests.builders import COORDINATOR, TODAY, Cases, cdaph
+from starter.scripted import COORDINATOR, TODAY, Cases, cdaph
 from workflows.case.events import DocumentRequest
 from workflows.case.model import AlertKind, AssignReferent, CaseState, Phase, ResponseOutcome, Situation, Step
 from workflows.wording import french_date

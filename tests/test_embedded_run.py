@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from starter.devserver import free_port
+
 EA = str(Path(sys.executable).parent / "ea")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ea(address: str, *args: str, var: Path | None = None) -> subprocess.CompletedProcess[str]:

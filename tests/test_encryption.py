@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 
 from starter.cases import workflow_id
 from workflows.encryption import KeyMissing, Keyring, encrypted_converter
-from tests.builders import Cases, cdaph
+from starter.scripted import Cases, cdaph
 from tests.harness import TEST_KEYS, history_text
 from workflows.accompaniment import AccompanimentWorkflow
 from workflows.case.model import Phase, Situation

@@ -25,10 +25,11 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry.journal import Registry
 from activities.registry.schema import Consent, Employment, Evaluation, JournalRow, ProfessionalProject, Signature
 from starter.cases import CaseExists, StepRefused, apply_step, open_case, workflow_id
-from starter.devserver import DevServer, stop
+from starter.devserver import DevServer, free_port, stop
 from workflows.encryption import encrypted_converter
-from tests.builders import COORDINATOR, SECONDS, TODAY, Cases, cdaph, eventually, new_case_id
-from tests.harness import TEST_KEYS, free_port, local_postgres, registry_at, registry_for, running_worker
+from tests.builders import SECONDS, eventually
+from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
+from tests.harness import TEST_KEYS, local_postgres, registry_at, registry_for, running_worker
 from workflows.case.model import AlertKind, CaseSettings, GiveConsent, OpenCase, Phase, RecordPrescription, ResponseOutcome, Situation, Step
 from worker import case_worker
 

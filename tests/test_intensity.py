@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from activities.registry.journal import Registry
 from activities.registry.schema import Contact, IntensityChange
 from starter.cases import StepRefused, apply_step
-from tests.builders import CALM, COORDINATOR, TODAY, Cases, eventually
+from tests.builders import eventually
+from starter.scripted import CALM, COORDINATOR, TODAY, Cases
 from tests.cli_runner import Ea
 from workflows.case.model import Actor, ActorRole, Intensity, Phase, RequestSupport, Situation, Step, SubmitEmployerRequest
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from activities.registry.journal import Registry
-from tests.builders import TODAY, Cases, cdaph, spe
+from tests.builders import spe
+from starter.scripted import TODAY, Cases, cdaph
 from workflows.case.model import Party, Phase, Prescriber, Situation, Step
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from activities.registry.journal import Registry
 from starter.cases import StepRefused, reopen_case
-from tests.builders import COORDINATOR, TODAY, Cases
+from starter.scripted import COORDINATOR, TODAY, Cases
 from workflows.case.model import ClosureReason, Phase, RequestStatus, Situation, Step
 from workflows.case.rules import OPEN_PHASES
 

@@ -12,7 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 from starter.cases import workflow_id
 from starter.exits import EXIT_SOME_ROWS_FAILED, EXIT_USAGE
 from starter.devserver import temporal_binary
-from tests.builders import SECONDS, Cases, eventually, new_case_id
+from tests.builders import SECONDS, eventually
+from starter.scripted import Cases, new_case_id
 from tests.cli_runner import Ea
 from workflows.case.model import Phase, Situation
 

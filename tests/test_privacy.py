@@ -24,7 +24,8 @@ from activities.registry.schema import Beneficiary, Case, Document
 from starter.cases import workflow_id
 from starter.operators import ensure_schedule, retention_schedule
 from activities.registry.retention import anonymise
-from tests.builders import COORDINATOR, TODAY, Cases, eventually
+from tests.builders import eventually
+from starter.scripted import COORDINATOR, TODAY, Cases
 from tests.cli_runner import Ea
 from tests.harness import registry_at, running_worker
 from workflows.case.model import Phase, Situation, Step

@@ -9,7 +9,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from starter.cases import CaseNotFound, StepRefused, apply_step, case_status, workflow_id
 from workflows.case.model import Actor, ActorRole
-from tests.builders import COORDINATOR, TODAY, Cases, born_years_ago, cdaph, spe
+from tests.builders import born_years_ago, spe
+from starter.scripted import COORDINATOR, TODAY, Cases, cdaph
 from workflows.case.steps import BY_STEP
 from workflows.case.model import ContactKind, ContractType, Intensity, IntensityReason, Model, Party, Phase, RequestKind, ResponseOutcome, Situation, Step
 from workflows.case.rules import OPEN_PHASES, TRANSITIONS

@@ -15,9 +15,11 @@ from activities.registry.database import make_engine
 from activities.registry.migrate import migrate
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
 from activities.registry.journal import Registry
-from activities.registry.queries import CaseFilter, PageMark, list_cases, requests_past_deadline, reviews_due
+from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
 from starter.cases import workflow_id
-from tests.builders import SECONDS, TODAY, Cases, eventually
+from tests.builders import SECONDS, eventually
+from starter.scripted import TODAY, Cases
+from tests.cli_runner import Ea
 from tests.conftest import Backend
 from tests.harness import TEST_KEYS, history_text, registry_at, running_worker
 from workflows.case.events import JournalBatch
@@ -129,7 +131,7 @@ def test_a_journal_made_before_migrations_is_adopted(empty_database: str) -> Non
     engine.dispose()
 
 
-async def test_queries_for_lists_reviews_and_late_requests(backend: Backend) -> None:
+async def test_what_is_due_lists_reviews_and_late_requests(backend: Backend) -> None:
     structure = f"struct-q-{backend.name}"
     cases = backend.cases
     seeker = await cases.open(Situation.RQTH, structure_id=structure, referent_id="ref-a")
@@ -143,23 +145,24 @@ async def test_queries_for_lists_reviews_and_late_requests(backend: Backend) -> 
 
     async def escalations_recorded() -> bool:
         with Session(backend.registry.engine) as session:
-            late = [r for r in requests_past_deadline(session, datetime.now(timezone.utc)) if r.case_id == employees[0]]
+            late = [r for r, _case in requests_past_deadline(session, datetime.now(timezone.utc)) if r.case_id == employees[0]]
             reviews = session.scalars(select(schema.Review).where(schema.Review.case_id.in_(employees),
                                                                   schema.Review.overdue.is_(True))).all()  # fmt: skip
             return bool(late and late[0].escalated) and len(reviews) == 3
 
     await eventually(escalations_recorded, seconds=15)
     with Session(backend.registry.engine) as session:
-        in_support = list_cases(session, CaseFilter(phase="in_job_support", structure_id=structure))
-        assert sorted(c.id for c in in_support) == sorted(employees)
-        assert [c.id for c in list_cases(session, CaseFilter(referent_id="ref-a", structure_id=structure))] == [seeker]
-        assert len(list_cases(session, CaseFilter(employer_id="emp-q", structure_id=structure))) == 3
-        first_page = list_cases(session, CaseFilter(structure_id=structure), limit=2)
-        mark = PageMark(first_page[-1].opened_at, first_page[-1].id)
-        second_page = list_cases(session, CaseFilter(structure_id=structure), limit=2, after=mark)
-        assert len(first_page + second_page) == 4 and not {c.id for c in first_page} & {c.id for c in second_page}
         due = reviews_due(session, datetime.now(timezone.utc), CaseFilter(structure_id=structure))
         assert sorted(c.id for c in due) == sorted(employees) and all(c.overdue for c in due)
+        late = requests_past_deadline(session, datetime.now(timezone.utc), CaseFilter(referent_id="ref-a"))
+        assert employees[0] not in [r.case_id for r, _case in late], "another référent's request"
+
+    ea = Ea(backend.cases.client.service_client.config.target_host, backend.cases.task_queue, backend.url)
+    listed = await ea.json("due", "--structure", structure)
+    assert sorted(r["case"] for r in listed["reviews"]) == sorted(employees)
+    assert [(r["case"], r["kind"], r["escalated"]) for r in listed["requests"]] == [(employees[0], "difficulty_alert", True)]
+    table = await ea.ok("due", "--referent", "ref-b")
+    assert "3 review(s) due" in table and "1 request(s) past their deadline" in table and employees[0] in table
 
 
 async def test_no_identity_field_reaches_temporal(backend: Backend) -> None:

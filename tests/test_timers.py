@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.builders import SECONDS, TODAY, Cases, eventually
+from tests.builders import SECONDS, eventually
+from starter.scripted import TODAY, Cases
 from workflows.case.model import AlertKind, CaseState, Intensity, Phase, ResponseOutcome, Situation, Step
 
 

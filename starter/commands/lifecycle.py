@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 import functools
-from collections.abc import Callable
+import types
+import typing
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 import yaml
+from pydantic.fields import FieldInfo
 from sqlalchemy import Engine
 
 from activities.registry.migrate import migrated_engine
@@ -314,20 +318,44 @@ def close(reason: str) -> dict[str, Any]:
     return {"reason": reason}
 
 
-def _dated_step(declaration: steps.StepDeclaration) -> None:
-    """A step whose only field is the date it happened on gets `--on` (today by default)."""
-    (field,) = [name for name in declaration.input.model_fields if name != "actor"]
+def _generated_step(declaration: steps.StepDeclaration) -> None:
+    """The command of a step nobody wrote a mapper for: one option per field of its input model,
+    named after the field, typed and documented from it (a single date is `--on`, today by default)."""
+    fields = {name: field for name, field in declaration.input.model_fields.items() if name != "actor"}
+    dates = [name for name, field in fields.items() if _plain(field.annotation) is date]
+    options = [_option(name, field, single_date=dates == [name]) for name, field in fields.items()]
 
-    def to_fields(day: date) -> dict[str, Any]:
-        return {field: day}
+    def to_fields(**values: Any) -> dict[str, Any]:
+        return values
 
     to_fields.__name__ = declaration.verb.replace("-", "_")
-    step_command(declaration.step)(day_option()(to_fields))
+    step_command(declaration.step)(functools.reduce(lambda command, option: option(command), reversed(options), to_fields))
+
+
+def _plain(annotation: Any) -> Any:
+    """`X | None` → X; anything else unchanged."""
+    members = [member for member in typing.get_args(annotation) if member is not type(None)]
+    return members[0] if isinstance(annotation, types.UnionType) and len(members) == 1 else annotation
+
+
+def _option(name: str, field: FieldInfo, *, single_date: bool) -> Callable[[Any], Any]:
+    kind, required = _plain(field.annotation), field.is_required()
+    flag, help = "--" + name.replace("_", "-"), field.description or name.replace("_", " ").capitalize() + "."
+    if kind is date:
+        return click.option("--on" if single_date else flag, name, type=ISO_DATE, callback=as_date, help=help,
+                            default=str(date.today()) if required else None, show_default="today" if required else None)  # fmt: skip
+    if kind is bool:
+        return click.option(flag, name, is_flag=True, help=help)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return click.option(flag, name, type=choice(kind), required=required, help=help)
+    if kind in (str, int, float):
+        return click.option(flag, name, type=kind, required=required, help=help)
+    raise TypeError(f"{name}: no option for {kind!r}; write the command of this step by hand with @step_command")
 
 
 for _declaration in steps.STEPS:
     if _declaration.verb not in {command.name for command in STEP_COMMANDS}:
-        _dated_step(_declaration)
+        _generated_step(_declaration)
 
 
 COMMANDS: list[click.Command] = [open_command, status, history, steps_command, reopen, *STEP_COMMANDS]

@@ -16,6 +16,7 @@ from activities.registry import directory as directory_entries
 from activities.registry.caseload import capacity_from_env, referent_loads
 from activities.documents.rendering import Documents, Renderer
 from activities.registry.migrate import migrated_engine
+from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
 from activities.registry.retention import PersonUnknown, anonymise, delete_executions
 from starter import bulk, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
@@ -135,6 +136,42 @@ def referent_list(structure_id: str | None, as_json: bool) -> None:
                       else f"{load.active}/{load.capacity}", str(load.forced or ""), str(load.intensive), str(load.light),
                       str(load.dormant), str(load.reviews_due or ""), str(load.overdue or ""))  # fmt: skip
     output.console.print(table)
+
+
+@click.command("due")
+@click.option("--structure", "structure_id", help="Only this structure's cases.")
+@click.option("--referent", "referent_id", help="Only this référent's cases.")
+@json_option
+def due(structure_id: str | None, referent_id: str | None, as_json: bool) -> None:
+    """What is due now: reviews whose date has come (overdue first) and requests past their deadline.
+
+    \b
+    Example:
+      ea due --referent ref-12
+      ea due --structure struct-75 --json
+    """
+    now = datetime.now(timezone.utc)
+    where = CaseFilter(structure_id=structure_id, referent_id=referent_id)
+    engine = migrated_engine()
+    with Session(engine) as session:
+        reviews = [{"case": c.id, "referent": c.referent_id, "phase": c.phase, "due": c.next_review_due, "overdue": c.overdue}
+                   for c in reviews_due(session, now, where)]  # fmt: skip
+        requests = [{"case": r.case_id, "referent": c.referent_id, "request": r.request_id, "kind": r.kind,
+                     "from": r.employer_id or r.origin, "deadline": r.deadline, "escalated": r.escalated}
+                    for r, c in requests_past_deadline(session, now, where)]  # fmt: skip
+    engine.dispose()
+    if as_json:
+        output.emit_json({"reviews": reviews, "requests": requests})
+        return
+    for title, rows, moment in ((f"{len(reviews)} review(s) due", reviews, "due"),
+                                (f"{len(requests)} request(s) past their deadline", requests, "deadline")):  # fmt: skip
+        table = output.Table(title=title, title_justify="left")
+        for column in rows[0] if rows else ("case",):
+            table.add_column(column, no_wrap=column == "case")
+        for row in rows:
+            table.add_row(*[output.when(v) if k == moment else ("yes" if v is True else "" if v is False else str(v or "—"))
+                            for k, v in row.items()])  # fmt: skip
+        output.console.print(table)
 
 
 @click.group()
@@ -297,4 +334,4 @@ def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool)
         click.echo(f"{beneficiary_id}: identity erased; {len(case_ids)} case(s), {deleted} workflow run(s) deleted")
 
 
-COMMANDS: list[click.Command] = [directory, referent, documents, migrate_command, import_command, erase]
+COMMANDS: list[click.Command] = [due, directory, referent, documents, migrate_command, import_command, erase]

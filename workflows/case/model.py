@@ -37,7 +37,7 @@ Reason = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^\x00-\x
 """A short reason written by a coordinator (no markup): it is recorded in the audit journal."""
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
 
 
 class ActorRole(StrEnum):
@@ -314,10 +314,12 @@ class SignConvention(StepInput):
 
 class SubmitEvaluation(StepInput):
     completed_on: date
+    """The day the evaluation was completed (YYYY-MM-DD)."""
 
 
 class SubmitProject(StepInput):
     agreed_on: date
+    """The day the person agreed the project (YYYY-MM-DD)."""
 
 
 class RecordHiring(StepInput):
@@ -329,10 +331,12 @@ class RecordHiring(StepInput):
 
 class RecordJobLoss(StepInput):
     ended_on: date
+    """The last day of the job (YYYY-MM-DD)."""
 
 
 class RecordChangeOfPost(StepInput):
     effective_on: date
+    """The first day in the new post (YYYY-MM-DD)."""
 
 
 class AssignReferent(StepInput):
@@ -356,6 +360,7 @@ class SetReviewCadence(StepInput):
 
 class CompleteReview(StepInput):
     held_on: date
+    """The day the review was held (YYYY-MM-DD)."""
 
 
 class SetIntensity(StepInput):
