@@ -132,6 +132,12 @@ async def test_the_transition_table_is_printable(cli: Ea) -> None:
     assert len(rows) == len(BY_STEP)
 
 
+async def test_the_readme_carries_the_table_the_declarations_give(cli: Ea) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- steps: begin -->\n")[1].split("<!-- steps: end -->")[0]
+    assert block == await cli.ok("steps", "--markdown"), "README's steps table is stale: paste `ea steps --markdown` into it"
+
+
 async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(cli: Ea, registry: Registry, cases: Cases) -> None:
     case = new_case_id()
     await cli.ok("directory", "structure", "struct-id", "--name", "Plateforme EA de l'Hérault", "--department", "34")

@@ -4,7 +4,7 @@ and the convention as a PDF that really renders (pypdfium2)."""
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pypdfium2 as pdfium
 import pytest
@@ -16,9 +16,10 @@ from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry.journal import Registry
 from activities.registry.schema import Document
 from starter.cases import apply_step
-from starter.scripted import COORDINATOR, TODAY, Cases, cdaph
-from workflows.case.events import DocumentRequest
-from workflows.case.model import AlertKind, AssignReferent, CaseState, Phase, ResponseOutcome, Situation, Step
+from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
+from workflows.case import decisions, steps
+from workflows.case.events import DocumentRequest, Hired
+from workflows.case.model import AlertKind, AssignReferent, CaseState, ContractType, OpenCase, Phase, RecordHiring, ResponseOutcome, Situation, Step
 from workflows.wording import french_date
 
 TODAY_FR = french_date(TODAY)
@@ -146,3 +147,27 @@ async def test_the_convention_pdf_renders_as_a_page(journey) -> None:  # type: i
     assert inked > 2_000, "a real page with text on it, not an empty one"
     text = "".join(pdf[index].get_textpage().get_text_range() for index in range(len(pdf)))
     assert "Convention individuelle d'accompagnement" in flat(text) and "Anaïs Lefèvre-Ozanne" in flat(text)
+
+
+def test_two_hirings_in_one_batch_print_their_own_amendment_numbers(registry: Registry, cases_module: Cases) -> None:
+    """Both hirings reach the document activity together (one journal batch): each amendment
+    prints its own number and its own employer, decided by the core, not counted by the renderer."""
+    cases_module.known(structure_id="struct-75", referent_id="ref-1", employer_id="emp-first")
+    cases_module.known(employer_id="emp-second")
+    person = BeneficiaryIdentity(structure_id="struct-75", first_name="Inès", last_name="Batch", birth_date=date(1991, 4, 2))
+    opening = OpenCase(case_id=new_case_id(), structure_id="struct-75", beneficiary_id=register_beneficiary(registry.engine, person),
+                       birth_date=date(1991, 4, 2), situation=Situation.RQTH, referent_id="ref-1", actor=COORDINATOR)  # fmt: skip
+    now = datetime.now(timezone.utc)
+    state, _ = decisions.open_case(opening, now)
+    state.phase = Phase.JOB_SEARCH
+    batch = [entry for employer_id in ("emp-first", "emp-second")
+             for entry in steps.apply(state, RecordHiring(employer_id=employer_id, contract_type=ContractType.CDI,
+                                                          start_date=TODAY, actor=COORDINATOR), now)]  # fmt: skip
+    for seq, entry in enumerate(batch, start=1):
+        entry.seq = seq
+    documents = Documents(registry.engine)
+    ids = [ActivityEnvironment().run(documents.render_document, DocumentRequest(template="amendment", entry=entry, state=state))
+           for entry in batch if isinstance(entry.event, Hired)]  # fmt: skip
+    printed = {d.id: flat(d.markdown) for d in documents.list(opening.case_id)}
+    assert "Avenant n° 1 " in printed[ids[0]] and "Entreprise emp-first" in printed[ids[0]]
+    assert "Avenant n° 2 " in printed[ids[1]] and "Entreprise emp-second" in printed[ids[1]]

@@ -38,7 +38,7 @@ from starter.options import (
 )
 from starter.settings import Connection
 from workflows.case import steps
-from workflows.case.model import ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
+from workflows.case.model import Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
 
 # --- Opening and reading cases ----------------------------------------------------------------
@@ -150,19 +150,37 @@ def history(connection: Connection, case_id: str, as_json: bool) -> None:
         output.console.print(output.history_table(state))
 
 
+def step_rows() -> list[dict[str, Any]]:
+    """Every step as `ea steps` prints it, straight from the declarations."""
+    return [{"command": d.verb, "step": d.name, "phases": [p.value for p in d.allowed_in], "roles": sorted(d.roles),
+             "document": d.document, "help": d.help} for d in steps.STEPS]  # fmt: skip
+
+
+def steps_markdown() -> str:
+    """The README's table of steps (a test keeps the README equal to it)."""
+    lines = ["| command | possible in | who may take it | document | what it does |", "|---|---|---|---|---|"]
+    everywhere = [phase.value for phase in Phase if phase is not Phase.CLOSED]
+    lines += [f"| `ea {row['command']}` | {'any open phase' if row['phases'] == everywhere else ', '.join(row['phases'])} | {', '.join(row['roles'])} | {row['document'] or ''} | {row['help']} |"
+              for row in step_rows()]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 @click.command("steps")
 @json_option
-def steps_command(as_json: bool) -> None:
+@click.option("--markdown", is_flag=True, help="Print the Markdown table the README carries.")
+def steps_command(as_json: bool, markdown: bool) -> None:
     """List every step: its command, the phases where it is possible, who may take it, its document.
 
     \b
     Example:
       ea steps --json
     """
-    rows = [{"command": d.verb, "step": d.name, "phases": [p.value for p in d.allowed_in],
-             "roles": sorted(d.roles), "document": d.document, "help": d.help} for d in steps.STEPS]  # fmt: skip
+    rows = step_rows()
     if as_json:
         output.emit_json({"steps": rows})
+        return
+    if markdown:
+        click.echo(steps_markdown(), nl=False)
         return
     table = output.Table(title="Steps", title_justify="left")
     for column in ("command", "possible in", "who", "document"):
