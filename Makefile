@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: system-packages install run test bench histories clean
+.PHONY: system-packages install run test bench histories readme clean
 
 install: system-packages $(STAMP)
 
@@ -34,6 +34,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.journeys
 	$(BIN)/python -m bench.registry_list
 	$(BIN)/python -m bench.report
+
+## Write the README's table of steps again from the declarations (a test fails while it is stale).
+readme: $(STAMP)
+	$(BIN)/python -m starter.readme
 
 ## Re-record the histories the replay tests use (only for an intended, patched change).
 histories: $(STAMP)

@@ -344,7 +344,7 @@ def _generated_step(declaration: steps.StepDeclaration) -> None:
     options = [_option(name, field, single_date=dates == [name]) for name, field in fields.items()]
 
     def to_fields(**values: Any) -> dict[str, Any]:
-        return values
+        return {name: value for name, value in values.items() if value is not None}  # the model's defaults apply
 
     to_fields.__name__ = declaration.verb.replace("-", "_")
     step_command(declaration.step)(functools.reduce(lambda command, option: option(command), reversed(options), to_fields))
@@ -364,10 +364,12 @@ def _option(name: str, field: FieldInfo, *, single_date: bool) -> Callable[[Any]
                             default=str(date.today()) if required else None, show_default="today" if required else None)  # fmt: skip
     if kind is bool:
         return click.option(flag, name, is_flag=True, help=help)
+    default = None if required or field.default is None else field.default
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return click.option(flag, name, type=choice(kind), required=required, help=help)
+        return click.option(flag, name, type=choice(kind), required=required, default=default and default.value, show_default=True,
+                            help=help)  # fmt: skip
     if kind in (str, int, float):
-        return click.option(flag, name, type=kind, required=required, help=help)
+        return click.option(flag, name, type=kind, required=required, default=default, show_default=True, help=help)
     raise TypeError(f"{name}: no option for {kind!r}; write the command of this step by hand with @step_command")
 
 
