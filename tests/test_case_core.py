@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from workflows.case import decisions, rules, steps
-from workflows.case.events import EmployerRequestReceived, Hired, JournalEntry, upcast
+from workflows.case.events import EmployerRequestReceived, Hired, JournalEntry, TrainingRecorded, upcast
 from workflows.case.model import (
     Actor,
     ActorRole,
@@ -32,6 +32,7 @@ from workflows.case.model import (
     RecordHiring,
     RecordJobLoss,
     RecordPrescription,
+    RecordTraining,
     RequestKind,
     RequestSupport,
     RespondToRequest,
@@ -45,6 +46,9 @@ from workflows.case.model import (
     SubmitEmployerRequest,
     SubmitEvaluation,
     SubmitProject,
+    TrainingKind,
+    TrainingStatus,
+    Funder,
     WithdrawConsent,
 )
 from workflows.case.refusals import RefusalCode
@@ -82,6 +86,7 @@ PERMISSIONS: dict[Step, set[ActorRole]] = {
     Step.SUBMIT_EMPLOYER_REQUEST: {ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.EMPLOYER},
     Step.REQUEST_SUPPORT: {ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.BENEFICIARY, ActorRole.LEGAL_REPRESENTATIVE},
     Step.RESPOND_TO_REQUEST: {ActorRole.COORDINATOR, ActorRole.REFERENT},
+    Step.RECORD_TRAINING: {ActorRole.COORDINATOR, ActorRole.REFERENT},
     Step.CLOSE: {ActorRole.COORDINATOR, ActorRole.REFERENT},
 }
 """Who may take each step, written out as the spec: the declarations must say the same."""
@@ -114,6 +119,7 @@ SAMPLES: dict[Step, Callable[[Actor], StepInput]] = {
     Step.SUBMIT_EMPLOYER_REQUEST: lambda a: SubmitEmployerRequest(employer_id="emp-1", kind=RequestKind.MEDIATION, actor=a),
     Step.REQUEST_SUPPORT: lambda a: RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=a),
     Step.RESPOND_TO_REQUEST: lambda a: RespondToRequest(request_id="req-1", outcome=ResponseOutcome.MEETING_SCHEDULED, actor=a),
+    Step.RECORD_TRAINING: lambda a: RecordTraining(kind=TrainingKind.BILAN_DE_COMPETENCES, title="Bilan CIBC", on=TODAY, actor=a),
     Step.CLOSE: lambda a: CloseCase(reason=ClosureReason.GOALS_REACHED, actor=a),
 }  # fmt: skip
 
@@ -230,3 +236,18 @@ def test_the_documents_and_verbs_come_from_the_declarations() -> None:
 def test_a_state_carried_by_an_older_run_still_decodes() -> None:
     carried = employed_case(Phase.IN_JOB_SUPPORT).model_dump(mode="json") | {"first_employer_contact_on": None}
     assert CaseState.model_validate(carried).case_id == "C1"
+
+
+def test_a_training_is_planned_ahead_then_done_and_the_later_record_replaces_the_earlier() -> None:
+    state = employed_case(Phase.JOB_SEARCH)
+    planned = RecordTraining(kind=TrainingKind.TRAINING, title="CACES R489 cariste", funder=Funder.AGEFIPH,
+                             on=TODAY + timedelta(days=20), actor=COORDINATOR)  # fmt: skip
+    assert steps.refuse(state, planned, TODAY) is None, "a training is planned for a day to come"
+    entries = steps.apply(state, planned, NOW)
+    assert [type(entry.event) for entry in entries] == [TrainingRecorded] and entries[0].event.training.funder is Funder.AGEFIPH
+    done_early = planned.model_copy(update={"status": TrainingStatus.DONE})
+    reason = steps.refuse(state, done_early, TODAY)
+    assert reason is not None and reason.code is RefusalCode.DATE_IN_FUTURE
+    steps.apply(state, planned.model_copy(update={"status": TrainingStatus.DONE, "on": TODAY}), NOW)
+    assert [(t.title, t.status) for t in state.trainings] == [("CACES R489 cariste", TrainingStatus.DONE)]
+    assert steps.refuse(employed_case(Phase.PRESCRIPTION), planned, TODAY).code is RefusalCode.NOT_IN_PHASE  # type: ignore[union-attr]

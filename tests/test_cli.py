@@ -16,6 +16,7 @@ from tests.builders import eventually
 from starter.scripted import Cases, new_case_id
 from tests.cli_runner import Ea
 from workflows.case.model import Phase, Situation
+from starter.readme import README, steps_block
 from workflows.case.steps import BY_STEP
 
 
@@ -32,6 +33,8 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     assert "job search" in await cli.ok("project", case)
     await cli.ok("cadence", case, "--job-search", "2w", "--in-job", "60d")
     await cli.ok("review", case)
+    trained = await cli.json("training", case, "--kind", "bilan_de_competences", "--title", "Bilan CIBC 33", "--funder", "agefiph")
+    assert [(t["title"], t["status"], t["funder"]) for t in trained["trainings"]] == [("Bilan CIBC 33", "planned", "agefiph")]
     hired = await cli.json("hire", case, "--employer", "emp-9", "--contract", "cdd", "--hours", "20")
     assert hired["phase"] == "in_job_support" and hired["employer_id"] == "emp-9"
     assert "request req-1 recorded" in await cli.ok("request", case, "--employer", "emp-9", "--kind", "training_need")
@@ -133,9 +136,8 @@ async def test_the_transition_table_is_printable(cli: Ea) -> None:
 
 
 async def test_the_readme_carries_the_table_the_declarations_give(cli: Ea) -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    block = readme.split("<!-- steps: begin -->\n")[1].split("<!-- steps: end -->")[0]
-    assert block == await cli.ok("steps", "--markdown"), "README's steps table is stale: paste `ea steps --markdown` into it"
+    block = steps_block(README.read_text(encoding="utf-8"))
+    assert block == await cli.ok("steps", "--markdown"), "the README's table of steps is stale: `make readme` writes it again"
 
 
 async def test_the_person_is_registered_and_the_case_carries_only_an_opaque_id(cli: Ea, registry: Registry, cases: Cases) -> None:

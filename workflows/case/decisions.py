@@ -39,6 +39,7 @@ from workflows.case.events import (
     ReviewHeld,
     ReviewOverdue,
     SupportRequested,
+    TrainingRecorded,
 )
 from workflows.case.model import (
     Actor,
@@ -66,6 +67,7 @@ from workflows.case.model import (
     RecordHiring,
     RecordJobLoss,
     RecordPrescription,
+    RecordTraining,
     RequestAcknowledgement,
     RequestKind,
     RequestOrigin,
@@ -82,6 +84,8 @@ from workflows.case.model import (
     SubmitEvaluation,
     SubmitProject,
     SupportRequest,
+    Training,
+    TrainingStatus,
     Transition,
     WithdrawConsent,
 )
@@ -405,6 +409,19 @@ def record_contact(decision: Decision, data: RecordContact) -> None:
     state.contacts += 1
     state.last_contact_on = max(data.on, state.last_contact_on or data.on)
     decision.advance(Step.RECORD_CONTACT, ContactRecorded(on=data.on, kind=data.kind, employer_id=data.employer_id))
+
+
+def check_record_training(state: CaseState, data: RecordTraining, today: date) -> Refusal | None:
+    if data.status is TrainingStatus.PLANNED:
+        return None  # a planned training may start on any day to come
+    return not_in_future(data.on, today, "the training date")
+
+
+def record_training(decision: Decision, data: RecordTraining) -> None:
+    training = Training(**data.model_dump(exclude={"actor"}))
+    state = decision.state
+    state.trainings = [t for t in state.trainings if (t.kind, t.title) != (training.kind, training.title)] + [training]
+    decision.advance(Step.RECORD_TRAINING, TrainingRecorded(training=training))
 
 
 def check_submit_employer_request(state: CaseState, data: SubmitEmployerRequest, today: date) -> Refusal | None:

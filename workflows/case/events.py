@@ -30,6 +30,7 @@ from workflows.case.model import (
     RequestKind,
     ResponseOutcome,
     Situation,
+    Training,
 )
 
 
@@ -124,6 +125,11 @@ class ContactRecorded(Model):
     employer_id: str | None = None
 
 
+class TrainingRecorded(Model):
+    type: Literal["record_training"] = "record_training"
+    training: Training
+
+
 class EmployerRequestReceived(Model):
     type: Literal["submit_employer_request"] = "submit_employer_request"
     request_id: str
@@ -202,7 +208,7 @@ class RetentionWarning(Model):
 
 Event = Annotated[
     CaseOpened | ConsentGiven | ConsentWithdrawn | PrescriptionRecorded | ConventionSigned | EvaluationSubmitted
-    | ProjectAgreed | Hired | JobLost | PostChanged | ReferentAssigned | CadenceSet | ReviewHeld | ContactRecorded
+    | ProjectAgreed | Hired | JobLost | PostChanged | ReferentAssigned | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded
     | EmployerRequestReceived | SupportRequested | RequestAnswered | CaseClosed | CaseReopened
     | IntensityChanged | PhaseReminder | ReviewDue | ReviewOverdue | RequestOverdue | DocumentFailed | IdentityErased
     | RetentionWarning,

@@ -122,6 +122,7 @@ class Step(StrEnum):
     SUBMIT_EMPLOYER_REQUEST = "submit_employer_request"
     REQUEST_SUPPORT = "request_support"
     RESPOND_TO_REQUEST = "respond_to_request"
+    RECORD_TRAINING = "record_training"
     CLOSE = "close"
     REOPEN = "reopen"
 
@@ -206,6 +207,30 @@ class IntensityReason(StrEnum):
     EMPLOYER_REQUEST = "employer_request"
     PERSONS_REQUEST = "persons_request"
     COORDINATOR_DECISION = "coordinator_decision"
+
+
+class TrainingKind(StrEnum):
+    TRAINING = "training"
+    BILAN_DE_COMPETENCES = "bilan_de_competences"
+
+
+class TrainingStatus(StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    ABANDONED = "abandoned"
+
+
+class Funder(StrEnum):
+    """Who pays for a training: Agefiph for private employers, FIPHFP for public ones, or others."""
+
+    AGEFIPH = "agefiph"
+    FIPHFP = "fiphfp"
+    EMPLOYER = "employer"
+    OPCO = "opco"
+    FRANCE_TRAVAIL = "france_travail"
+    REGION = "region"
+    CPF = "cpf"
+    """The person's own compte personnel de formation."""
 
 
 class ContactKind(StrEnum):
@@ -374,6 +399,19 @@ class SetIntensity(StepInput):
         return self
 
 
+class RecordTraining(StepInput):
+    kind: TrainingKind
+    """A training, or a bilan de compétences."""
+    title: Reference
+    """What it is, as the training body names it (e.g. "CACES R489 cariste")."""
+    status: TrainingStatus = TrainingStatus.PLANNED
+    """planned, done or abandoned; a later record of the same title replaces the earlier one."""
+    funder: Funder | None = None
+    """Who pays for it."""
+    on: date
+    """When it starts (planned) or ended (done, abandoned) (YYYY-MM-DD)."""
+
+
 class RecordContact(StepInput):
     on: date
     kind: ContactKind
@@ -470,6 +508,14 @@ class ReviewSchedule(Model):
     last_held_on: date | None = None
 
 
+class Training(Model):
+    kind: TrainingKind
+    title: str
+    status: TrainingStatus
+    funder: Funder | None
+    on: date
+
+
 class Closure(Model):
     at: datetime
     reason: ClosureReason
@@ -502,6 +548,7 @@ class CaseState(Model):
     """In job search and in-job support; None elsewhere (and in cases opened before intensities)."""
     contacts: int = 0
     last_contact_on: date | None = None
+    trainings: list[Training] = []
     requests: list[SupportRequest] = []
     transitions: list[Transition] = []
     alerts: list[Alert] = []
