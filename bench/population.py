@@ -4,11 +4,28 @@ tests and benchmark: thousands of case lives in seconds, through the real journa
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from collections.abc import Callable
 
 from activities.registry.journal import Registry
+from workflows.case import events as e
 from workflows.case.events import JournalBatch, JournalEntry
-from workflows.case.model import Actor, ActorRole, CaseSnapshot, Intensity, Phase
+from workflows.case.model import (
+    Actor,
+    ActorRole,
+    CaseSnapshot,
+    CdaphDecision,
+    ClosureReason,
+    ContactKind,
+    ContractType,
+    Intensity,
+    IntensityReason,
+    Party,
+    Phase,
+    Prescriber,
+    Prescription,
+    ResponseOutcome,
+    SpePrescription,
+)
 
 COORDINATOR = Actor(role=ActorRole.COORDINATOR, id="coord-bench")
 REVIEWED = (Phase.JOB_SEARCH, Phase.IN_JOB_SUPPORT)
@@ -25,93 +42,91 @@ class Story:
         self.open_requests: set[str] = set()
         self.requests = 0
         self.entries: list[JournalEntry] = []
-        self._emit(opened_at, "case_opened", {
-            "case_id": case_id, "structure_id": structure_id, "beneficiary_id": None, "birth_date": f"{birth_year}-06-15",
-            "situation": situation, "employer_id": employer_id, "referent_id": referent_id,
-        })  # fmt: skip
+        self._emit(opened_at, e.CaseOpened(case_id=case_id, structure_id=structure_id, birth_date=date(birth_year, 6, 15),
+                                           situation=situation, employer_id=employer_id, referent_id=referent_id))  # fmt: skip
 
-    def _emit(self, at: datetime, kind: str, detail: dict[str, Any], to: Phase | None = None) -> None:
+    def _emit(self, at: datetime, event: e.Event, to: Phase | None = None) -> None:
         before = self.phase
         if to is not None and to is not before:
             self.phase = to
         snapshot = CaseSnapshot(phase=self.phase, structure_id=self.structure_id, situation=self.situation, route=self.route,
                                 referent_id=self.referent_id, employer_id=self.employer_id, next_review_due=None,
                                 open_requests=len(self.open_requests), overdue=False, intensity=self.intensity)  # fmt: skip
-        self.entries.append(JournalEntry(case_id=self.case_id, seq=len(self.entries) + 1, at=at, kind=kind, phase_before=before,
-                                         phase_after=self.phase, actor=COORDINATOR, detail=detail, snapshot=snapshot))  # fmt: skip
+        self.entries.append(JournalEntry(case_id=self.case_id, seq=len(self.entries) + 1, at=at, phase_before=before,
+                                         phase_after=self.phase, actor=COORDINATOR, event=event, snapshot=snapshot))  # fmt: skip
         if self.phase is not before and self.phase is not Phase.CLOSED:  # as the workflow does on a change of phase
-            self.set_intensity(at, Intensity.INTENSIVE if self.phase in REVIEWED else None, "phase_changed")
+            self.set_intensity(at, Intensity.INTENSIVE if self.phase in REVIEWED else None, IntensityReason.PHASE_CHANGED)
 
-    def set_intensity(self, at: datetime, level: Intensity | None, reason: str) -> None:
+    def set_intensity(self, at: datetime, level: Intensity | None, reason: IntensityReason) -> None:
         if level is self.intensity:
             return
         previous, self.intensity = self.intensity, level
-        self._emit(at, "intensity_changed", {"level": level.value if level else None,
-                                             "previous": previous.value if previous else None, "reason": reason})  # fmt: skip
+        self._emit(at, e.IntensityChanged(level=level, previous=previous, reason=reason))
 
     def consent(self, at: datetime) -> None:
-        self._emit(at, "give_consent", {"given_on": at.date().isoformat(), "by_legal_representative": False}, Phase.PRESCRIPTION)
+        self._emit(at, e.ConsentGiven(given_on=at.date()), Phase.PRESCRIPTION)
 
     def prescribe(self, at: datetime, prescriber: str) -> None:
         if prescriber == "cdaph":
             self.route = "cdaph"
-            prescription = {"route": "cdaph", "decision_reference": "CDAPH-1", "decision_date": at.date().isoformat()}
+            prescription: Prescription = CdaphDecision(decision_reference="CDAPH-1", decision_date=at.date())
         else:
             self.route = "spe"
-            prescription = {"route": "spe", "prescriber": prescriber, "prescriber_reference": "SPE-1",
-                            "prescription_date": at.date().isoformat()}  # fmt: skip
-        self._emit(at, "record_prescription", {"prescription": prescription, "situation": self.situation}, Phase.CONVENTION)
+            prescription = SpePrescription(prescriber=Prescriber(prescriber), prescriber_reference="SPE-1", prescription_date=at.date())
+        self._emit(at, e.PrescriptionRecorded(prescription=prescription, situation=self.situation), Phase.CONVENTION)
 
     def sign(self, at: datetime) -> None:
-        self._emit(at, "sign_convention", {"party": "beneficiary", "signed_on": at.date().isoformat()})
-        self._emit(at, "sign_convention", {"party": "structure", "signed_on": at.date().isoformat()}, Phase.EVALUATION)
+        self._emit(at, e.ConventionSigned(party=Party.BENEFICIARY, signed_on=at.date()))
+        self._emit(at, e.ConventionSigned(party=Party.STRUCTURE, signed_on=at.date()), Phase.EVALUATION)
 
     def evaluate(self, at: datetime) -> None:
-        self._emit(at, "submit_evaluation", {"completed_on": at.date().isoformat()}, Phase.PROJECT)
+        self._emit(at, e.EvaluationSubmitted(completed_on=at.date()), Phase.PROJECT)
 
     def agree_project(self, at: datetime) -> None:
         to = Phase.IN_JOB_SUPPORT if self.employer_id else Phase.JOB_SEARCH
-        self._emit(at, "submit_project", {"agreed_on": at.date().isoformat()}, to)
+        self._emit(at, e.ProjectAgreed(agreed_on=at.date()), to)
 
     def hire(self, at: datetime, employer_id: str, weekly_hours: float | None) -> None:
         self.employer_id = employer_id
         to = Phase.IN_JOB_SUPPORT if self.phase in (Phase.PROJECT, Phase.JOB_SEARCH, Phase.IN_JOB_SUPPORT) else None
-        self._emit(at, "record_hiring", {"employer_id": employer_id, "contract_type": "cdi", "start_date": at.date().isoformat(),
-                                         "weekly_hours": weekly_hours}, to)  # fmt: skip
+        self._emit(at, e.Hired(employer_id=employer_id, contract_type=ContractType.CDI, start_date=at.date(), weekly_hours=weekly_hours), to)
 
     def lose_job(self, at: datetime) -> None:
         self.employer_id = None
-        self._emit(at, "record_job_loss", {"ended_on": at.date().isoformat()}, Phase.JOB_SEARCH)
+        self._emit(at, e.JobLost(ended_on=at.date()), Phase.JOB_SEARCH)
 
     def contact(self, at: datetime, kind: str, employer_id: str | None = None) -> None:
-        self._emit(at, "record_contact", {"on": at.date().isoformat(), "kind": kind, "employer_id": employer_id})
+        self._emit(at, e.ContactRecorded(on=at.date(), kind=ContactKind(kind), employer_id=employer_id))
 
     def review(self, at: datetime) -> None:
-        self._emit(at, "review_due", {"due_at": at.isoformat()})
-        self._emit(at, "complete_review", {"held_on": at.date().isoformat()})
+        self._emit(at, e.ReviewDue(due_at=at))
+        self._emit(at, e.ReviewHeld(held_on=at.date()))
 
     def employer_request(self, at: datetime, kind: str, deadline: timedelta = timedelta(days=5)) -> str:
-        return self._request(at, "submit_employer_request", kind, deadline, employer_id=self.employer_id)
+        return self._request(at, lambda request_id: e.EmployerRequestReceived(
+            request_id=request_id, employer_id=self.employer_id, kind=kind, deadline=at + deadline))  # fmt: skip
 
     def person_request(self, at: datetime, kind: str, deadline: timedelta = timedelta(days=5)) -> str:
-        return self._request(at, "request_support", kind, deadline)
+        return self._request(at, lambda request_id: e.SupportRequested(request_id=request_id, kind=kind, deadline=at + deadline))
 
-    def _request(self, at: datetime, step: str, kind: str, deadline: timedelta, **extra: Any) -> str:
+    def _request(self, at: datetime, event: Callable[[str], e.EmployerRequestReceived | e.SupportRequested]) -> str:
         self.requests += 1
         request_id = f"req-{self.requests}"
         self.open_requests.add(request_id)
-        self._emit(at, step, {"kind": kind, "request_id": request_id, "deadline": (at + deadline).isoformat(), **extra})
+        received = event(request_id)
+        self._emit(at, received)
         if self.intensity is Intensity.DORMANT:
-            self.set_intensity(at, Intensity.INTENSIVE, "employer_request" if step == "submit_employer_request" else "persons_request")
+            from_employer = isinstance(received, e.EmployerRequestReceived)
+            self.set_intensity(at, Intensity.INTENSIVE, IntensityReason.EMPLOYER_REQUEST if from_employer else IntensityReason.PERSONS_REQUEST)
         return request_id
 
     def respond(self, at: datetime, request_id: str) -> None:
         self.open_requests.discard(request_id)
-        self._emit(at, "respond_to_request", {"request_id": request_id, "outcome": "meeting_scheduled"})
+        self._emit(at, e.RequestAnswered(request_id=request_id, outcome=ResponseOutcome.MEETING_SCHEDULED))
 
     def close(self, at: datetime, reason: str) -> None:
         self.open_requests.clear()
-        self._emit(at, "close", {"reason": reason}, Phase.CLOSED)
+        self._emit(at, e.CaseClosed(reason=ClosureReason(reason)), Phase.CLOSED)
 
 
 def write(registry: Registry, stories: list[Story], batch: int = 2000) -> int:

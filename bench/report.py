@@ -26,7 +26,7 @@ from activities.registry.report import activity_report
 from activities.documents.report_html import render_html
 from activities.registry.schema import JournalRow
 from bench.population import Story, day, write
-from workflows.case.model import Intensity
+from workflows.case.model import Intensity, IntensityReason
 from workflows.contracts import Period
 
 PERIOD = Period(start=date(2026, 1, 1), end=date(2026, 6, 30))
@@ -59,7 +59,7 @@ def life(n: int, rng: random.Random) -> Story:
         if rng.random() < 0.3:
             s.review(at)
     if rng.random() < 0.3:
-        s.set_intensity(at, Intensity.LIGHT if rng.random() < 0.7 else Intensity.DORMANT, "stable_situation")
+        s.set_intensity(at, Intensity.LIGHT if rng.random() < 0.7 else Intensity.DORMANT, IntensityReason.STABLE_SITUATION)
     if rng.random() < 0.35:
         s.close(at + timedelta(days=rng.randrange(10, 200)), rng.choice(["goals_reached", "persons_choice", "moved_away"]))
     return s

@@ -23,7 +23,7 @@ from bench.population import Story, day, write
 from starter.operators import ensure_schedule, report_schedule
 from tests.builders import eventually
 from tests.cli_runner import Ea
-from workflows.case.model import Intensity
+from workflows.case.model import Intensity, IntensityReason
 from workflows.contracts import Period
 
 PERIOD = Period(start=date(2026, 1, 1), end=date(2026, 6, 30))
@@ -121,7 +121,7 @@ def story(design: Design, structure: str) -> Story:
     if design.employee:
         events.append((35, lambda at: setattr(s, "last_request", s.employer_request(at, "mediation"))))
         events.append((37, lambda at: s.respond(at, s.last_request)))  # type: ignore[attr-defined]
-        events.append((40, lambda at: s.set_intensity(at, Intensity.DORMANT, "stable_situation")))
+        events.append((40, lambda at: s.set_intensity(at, Intensity.DORMANT, IntensityReason.STABLE_SITUATION)))
         if design.i % 10 == 0:
             events.append((70, lambda at: s.employer_request(at, "workstation_adaptation")))
     if design.closed is not None:

@@ -20,7 +20,7 @@ from workflows.case.model import CdaphDecision, ClosureReason, RequestOrigin
 
 def project(session: Session, entry: JournalEntry) -> None:
     case = session.get(schema.Case, entry.case_id)
-    handler = PROJECTORS.get(entry.kind)
+    handler = PROJECTORS.get(type(entry.event))
     if handler is not None:
         handler(session, entry, case, _common(entry))
     _update_case(session, entry, case)
@@ -229,28 +229,28 @@ def _request_overdue(session: Session, entry: JournalEntry, _case: schema.Case |
     _request_row(session, entry).escalated = True
 
 
-PROJECTORS: dict[str, Projector] = {
-    "case_opened": _opened,
-    "assign_referent": _assigned,
-    "give_consent": _consent,
-    "withdraw_consent": _closure,
-    "close": _closure,
-    "reopen": _reopen,
-    "record_prescription": _prescription,
-    "sign_convention": _signature,
-    "submit_evaluation": _evaluation,
-    "submit_project": _project,
-    "record_hiring": _hiring,
-    "record_job_loss": _job_loss,
-    "review_due": _review_due,
-    "review_overdue": _review_overdue,
-    "complete_review": _review_held,
-    "submit_employer_request": _request,
-    "request_support": _request,
-    "record_contact": _contact,
-    "intensity_changed": _intensity,
-    "respond_to_request": _response,
-    "request_overdue": _request_overdue,
+PROJECTORS: dict[type, Projector] = {
+    events.CaseOpened: _opened,
+    events.ReferentAssigned: _assigned,
+    events.ConsentGiven: _consent,
+    events.ConsentWithdrawn: _closure,
+    events.CaseClosed: _closure,
+    events.CaseReopened: _reopen,
+    events.PrescriptionRecorded: _prescription,
+    events.ConventionSigned: _signature,
+    events.EvaluationSubmitted: _evaluation,
+    events.ProjectAgreed: _project,
+    events.Hired: _hiring,
+    events.JobLost: _job_loss,
+    events.ReviewDue: _review_due,
+    events.ReviewOverdue: _review_overdue,
+    events.ReviewHeld: _review_held,
+    events.EmployerRequestReceived: _request,
+    events.SupportRequested: _request,
+    events.ContactRecorded: _contact,
+    events.IntensityChanged: _intensity,
+    events.RequestAnswered: _response,
+    events.RequestOverdue: _request_overdue,
 }
 """Events with no row of their own (set_review_cadence, phase reminders, changes of post) still
 update the case and the journal."""
