@@ -17,10 +17,11 @@ from activities.registry.journal import Registry
 from activities.registry.schema import Document
 from starter.cases import apply_step
 from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
-from workflows.case import decisions, steps
+from tests.builders import eventually
+from workflows.case import decisions, rules, steps
 from workflows.case.events import DocumentRequest, Hired
-from workflows.case.model import AlertKind, AssignReferent, CaseState, ContractType, OpenCase, Phase, RecordHiring, ResponseOutcome, Situation, Step
-from workflows.wording import french_date
+from workflows.case.model import AlertKind, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, ResponseOutcome, Situation, Step
+from workflows.wording import french_date, french_duration
 
 TODAY_FR = french_date(TODAY)
 
@@ -74,14 +75,31 @@ async def test_the_convention_names_the_parties_the_cadence_and_the_rules(journe
         assert "l'employeur rejoindra la présente convention par avenant lors de l'embauche" in text
         assert f"décision de la Commission des droits et de l'autonomie des personnes handicapées (CDAPH) n° CDAPH-2026-00042 du {TODAY_FR}" in text
         assert "Référent ref-1" in text and "ref-1@example.fr" in text
-        assert "tous les 30 jours pendant la recherche d'emploi" in text
-        assert "tous les 90 jours pendant l'accompagnement dans l'emploi" in text
         assert "dans un délai de 5 jours" in text
         assert "gratuit pour la personne et pour l'employeur" in text and "sans limite de durée" in text
         assert "Le référent propose des solutions ; l'employeur décide" in text
         assert "Assister la personne dans sa recherche d'emploi" in text
         assert text.count("Fait à") == 2, "two parties sign: no employer yet"
     assert "<h2>Signatures</h2>" in convention.html and "@media print" in convention.html
+
+
+async def test_the_convention_promises_the_cadence_the_case_runs(cases: Cases, registry: Registry) -> None:
+    """Every case starts intensive: the convention prints that cadence first, then the light one,
+    from the very values the case's timers run with."""
+    case_id = await cases.open(Situation.RQTH)
+    state = await cases.walk_to(case_id, Phase.JOB_SEARCH)
+    promised = rules.follow_up(state.settings)
+    assert state.intensity is Intensity.INTENSIVE
+    assert state.review.next_due is not None and state.review.next_due - state.phase_since == promised["job_search"]["intensive"]
+
+    async def convention() -> Document | None:
+        return next((d for d in Documents(registry.engine).list(case_id) if d.template == "convention"), None)
+
+    text = flat((await eventually(convention)).markdown)
+    for phase, during in (("job_search", "pendant la recherche d'emploi"), ("in_job_support", "pendant l'accompagnement dans l'emploi")):
+        intensive, light = (french_duration(promised[phase][level]) for level in ("intensive", "light"))
+        assert f"tous les {intensive} {during} tant" in text and f"puis tous les {light} lorsqu'il est allégé" in text
+    assert promised["job_search"]["intensive"] != promised["job_search"]["light"], "the test would not tell them apart"
 
 
 async def test_reports_and_letters_say_what_happened(journey) -> None:  # type: ignore[no-untyped-def]

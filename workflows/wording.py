@@ -6,7 +6,7 @@ and the documents for what they print.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from workflows.case.model import CaseState, Phase
 
@@ -31,6 +31,16 @@ def french_date(day: date) -> str:
     """« 3 mars 2027 », « 1er mai 2027 »: the way a French letter writes a date."""
     number = "1er" if day.day == 1 else str(day.day)
     return f"{number} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def french_duration(value: timedelta) -> str:
+    """« 30 jours », « 36 heures », « 45 secondes »: the largest unit that divides it."""
+    seconds = max(int(value.total_seconds()), 1)
+    for unit, size in (("jour", 86400), ("heure", 3600), ("minute", 60), ("seconde", 1)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count > 1 else ''}"
+    raise AssertionError("a whole number of seconds is divisible by 1")
 
 
 def case_summary(state: CaseState) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.registry.schema import Beneficiary, Document, Organisation, Referent, Structure
+from workflows.case import rules
 from workflows.case.events import DocumentRequest
 from workflows.case.model import CaseSnapshot, Party, SupportRequest
-from workflows.wording import LABELS_FR, french_date
+from workflows.wording import LABELS_FR, french_date, french_duration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PDF_TEMPLATES = frozenset({"convention", "amendment"})
@@ -37,16 +38,6 @@ _SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2
 def _date_fr(value: date | datetime) -> str:
     """Dates from the registry, the case, or an event's fields."""
     return french_date(value.date() if isinstance(value, datetime) else value)
-
-
-def _duration_fr(value: timedelta) -> str:
-    """« 30 jours », « 36 heures », « 45 secondes »: the largest unit that divides it."""
-    seconds = max(int(value.total_seconds()), 1)
-    for unit, size in (("jour", 86400), ("heure", 3600), ("minute", 60), ("seconde", 1)):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count > 1 else ''}"
-    raise AssertionError("a whole number of seconds is divisible by 1")
 
 
 def _hours(value: float) -> str:
@@ -65,7 +56,7 @@ def jinja_environment(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(date_fr=_date_fr, duration_fr=_duration_fr, hours=_hours, request_line=_request_line)
+    environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line)
     return environment
 
 
@@ -208,6 +199,7 @@ class Documents:
             "employer": employer,
             "request": state.request(getattr(entry.event, "request_id", "")),
             "amendment_number": getattr(entry.event, "amendment", None),
+            "follow_up": rules.follow_up(state.settings),
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
             "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
         }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from workflows.case.refusals import Refusal, RefusalCode, refusal
-from workflows.case.model import AlertKind, CaseState, Intensity, Party, Phase, RequestStatus, Situation, Step
+from workflows.case.model import AlertKind, CaseSettings, CaseState, Intensity, Party, Phase, RequestStatus, Situation, Step
 
 OPEN_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p is not Phase.CLOSED)
 PENDING_PHASES: tuple[Phase, ...] = (
@@ -136,13 +136,22 @@ CADENCE_FIELDS: dict[tuple[Phase, Intensity], str] = {
 """Which setting holds the cadence of reviews in each reviewed phase at each intensity."""
 
 
+def cadence(settings: CaseSettings, phase: Phase, level: Intensity) -> timedelta | None:
+    """Reviews' cadence in a phase at a level of intensity; None when dormant or not reviewed."""
+    field = CADENCE_FIELDS.get((phase, level))
+    return getattr(settings, field) if field else None
+
+
+def follow_up(settings: CaseSettings) -> dict[str, dict[str, timedelta | None]]:
+    """Every cadence the case runs with, by phase and level: what the convention promises."""
+    return {phase.value: {level.value: cadence(settings, phase, level) for level in Intensity} for phase in REVIEWED_PHASES}
+
+
 def review_interval(state: CaseState, phase: Phase) -> timedelta | None:
     """The cadence of reviews at the case's intensity; None when dormant or not reviewed.
 
     A case without an intensity (opened before intensities existed) keeps the light cadence."""
-    level = state.intensity or Intensity.LIGHT
-    field = CADENCE_FIELDS.get((phase, level))
-    return getattr(state.settings, field) if field else None
+    return cadence(state.settings, phase, state.intensity or Intensity.LIGHT)
 
 
 def deadlines(state: CaseState) -> list[Deadline]:
