@@ -20,7 +20,7 @@ from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
 from tests.builders import eventually
 from workflows.case import decisions, rules, steps
 from workflows.case.events import DocumentRequest, Hired
-from workflows.case.model import AlertKind, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, ResponseOutcome, Situation, Step
+from workflows.case.model import AlertKind, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
 from workflows.wording import french_date, french_duration
 
 TODAY_FR = french_date(TODAY)
@@ -142,6 +142,36 @@ async def test_a_referent_missing_from_the_directory_becomes_an_alert(cases: Cas
     assert [a.template for a in final.alerts if a.kind is AlertKind.DOCUMENT_FAILED] == ["closure_letter"]
     failed = [e for e in registry.journal(case_id) if e.kind == "document_failed"]
     assert failed[0].event.reason.startswith("référent ref-unknown-9 is not in the registry (ea assign, then ea directory referent")
+
+
+async def test_the_answer_to_the_persons_own_request_is_a_letter_to_the_person(cases: Cases, registry: Registry) -> None:
+    """What the person chose to raise is answered to them, never to the employer; with no employer
+    at all the letter is still written."""
+    for employer_id in (None, "emp-not-told"):
+        case_id = await cases.open(Situation.EMPLOYEE if employer_id else Situation.RQTH, employer_id=employer_id)
+        await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT if employer_id else Phase.JOB_SEARCH)
+        ack = await apply_step(cases.client, case_id, RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=await cases.person(case_id)))
+        assert isinstance(ack, RequestAcknowledgement)
+        await cases.step(case_id, Step.RESPOND_TO_REQUEST, request_id=ack.request_id, outcome=ResponseOutcome.MEETING_SCHEDULED)
+        await cases.step(case_id, Step.CLOSE, reason="goals_reached")
+        final = await cases.final_state(case_id)
+        assert not [a for a in final.alerts if a.kind is AlertKind.DOCUMENT_FAILED]
+        letter = flat(next(d for d in Documents(registry.engine).list(case_id) if d.template == "request_response").markdown)
+        assert "Camille Martin" in letter.split("## Accusé de réception")[0], "addressed to the person"
+        assert "À l'attention de" not in letter
+        assert "votre employeur n'en est informé qu'avec votre accord" in letter and "l'employeur décide" not in letter
+
+
+async def test_a_failed_answer_letter_names_its_request(cases: Cases, registry: Registry) -> None:
+    case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-letter")
+    await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT)
+    ack = await cases.request(case_id, "emp-letter")
+    await apply_step(cases.client, case_id, AssignReferent(referent_id="ref-unknown-10", actor=COORDINATOR))
+    await cases.step(case_id, Step.RESPOND_TO_REQUEST, request_id=ack.request_id, outcome=ResponseOutcome.MEETING_SCHEDULED)
+    await cases.step(case_id, Step.CLOSE, reason="other")
+    final = await cases.final_state(case_id)
+    failed = [a for a in final.alerts if a.kind is AlertKind.DOCUMENT_FAILED and a.template == "request_response"]
+    assert [a.request_id for a in failed] == [ack.request_id]
 
 
 async def test_rendering_twice_for_the_same_event_stores_it_once(journey, registry: Registry, cases_module: Cases) -> None:  # type: ignore[no-untyped-def]
