@@ -39,6 +39,10 @@ MESSAGES: dict[RefusalCode, str] = {
     RefusalCode.CASELOAD_FULL: "{detail}",
     RefusalCode.REGISTRY_UNAVAILABLE: "the registry did not answer, the référent is unchanged: try again",
     RefusalCode.CLOSED_MEANWHILE: "the case closed while the référent was being assigned",
+    RefusalCode.EMPLOYEE_WITHOUT_EMPLOYER: "situation employee needs the current employer, and this case has none: "
+                                           "record the person's real situation (rqth or esat)",
+    RefusalCode.NO_CONSENT_YET: "the person has not consented yet, and nothing is done for anyone before they do: "
+                                "the employer may ask again once `ea consent` is recorded",
 }
 
 

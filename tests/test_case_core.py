@@ -131,6 +131,8 @@ def employed_case(phase: Phase) -> CaseState:
     state, _ = decisions.open_case(opening, NOW - timedelta(days=30))
     steps.apply(state, SubmitEmployerRequest(employer_id="emp-1", kind=RequestKind.MEDIATION, actor=COORDINATOR), NOW)
     state.phase = phase
+    if phase is not Phase.CONSENT:
+        state.consent_given_on = TODAY - timedelta(days=20)
     if phase in rules.REVIEWED_PHASES:
         state.intensity = Intensity.INTENSIVE
     return state
@@ -143,7 +145,7 @@ def test_the_declarations_give_each_step_the_roles_of_the_permission_table() -> 
 @pytest.mark.parametrize("role", list(ActorRole))
 @pytest.mark.parametrize("declaration", steps.STEPS, ids=lambda declaration: declaration.verb)
 def test_every_step_is_refused_to_every_role_it_does_not_name(declaration: steps.StepDeclaration, role: ActorRole) -> None:
-    state = employed_case(declaration.allowed_in[0])
+    state = employed_case(next((p for p in declaration.allowed_in if p is not Phase.CONSENT), Phase.CONSENT))
     data = SAMPLES[declaration.step](Actor(role=role, id=OWN[role]))
     reason = steps.refuse(state, data, TODAY)
     if role in PERMISSIONS[declaration.step]:

@@ -53,6 +53,7 @@ async def test_hiring_during_the_project_goes_straight_to_support(cases: Cases) 
 
 async def test_closing_cancels_open_requests(cases: Cases) -> None:
     case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme")
+    await cases.walk_to(case_id, Phase.PRESCRIPTION)
     await cases.request(case_id, "emp-acme")
     state = await cases.step(case_id, Step.CLOSE, reason=ClosureReason.PERSONS_CHOICE)
     assert [r.status for r in state.requests] == [RequestStatus.CANCELLED]

@@ -12,7 +12,7 @@ from workflows.case.model import Actor, ActorRole
 from tests.builders import born_years_ago, spe
 from starter.scripted import COORDINATOR, TODAY, Cases, cdaph
 from workflows.case.steps import BY_STEP
-from workflows.case.model import ContactKind, ContractType, Intensity, IntensityReason, Model, Party, Phase, RequestKind, ResponseOutcome, Situation, Step
+from workflows.case.model import ContactKind, ContractType, Intensity, IntensityReason, Model, Party, Phase, RequestKind, ResponseOutcome, Situation, Step, TrainingKind
 from workflows.case.rules import OPEN_PHASES, TRANSITIONS
 
 REPRESENTATIVE = Actor(role=ActorRole.LEGAL_REPRESENTATIVE, id="rep-1")
@@ -39,6 +39,7 @@ VALID_INPUTS: dict[Step, Model] = {
         Step.REQUEST_SUPPORT: {"kind": RequestKind.DIFFICULTY_ALERT},
         Step.SUBMIT_EMPLOYER_REQUEST: {"employer_id": "emp-acme", "kind": RequestKind.MEDIATION},
         Step.RESPOND_TO_REQUEST: {"request_id": "req-1", "outcome": ResponseOutcome.MEETING_SCHEDULED},
+        Step.RECORD_TRAINING: {"kind": TrainingKind.TRAINING, "title": "CACES R489", "on": TODAY},
         Step.CLOSE: {"reason": "goals_reached"},
     }.items()
 }
@@ -111,10 +112,13 @@ async def test_employer_requests_need_the_case_employer(cases: Cases) -> None:
     await assert_refused(cases.client, seeker, Step.SUBMIT_EMPLOYER_REQUEST, request, "no employer yet")
     employee = await cases.open(Situation.EMPLOYEE, employer_id="emp-other")
     await assert_refused(cases.client, employee, Step.SUBMIT_EMPLOYER_REQUEST, request, "emp-acme is not a party")
+    not_yet = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme")
+    await assert_refused(cases.client, not_yet, Step.SUBMIT_EMPLOYER_REQUEST, request, "has not consented yet")
 
 
 async def test_unknown_request_and_double_answer_are_refused(cases: Cases) -> None:
     case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme")
+    await cases.walk_to(case_id, Phase.PRESCRIPTION)
     answer = VALID_INPUTS[Step.RESPOND_TO_REQUEST]
     await assert_refused(cases.client, case_id, Step.RESPOND_TO_REQUEST, answer, "no request req-1", "open requests: none")
     await cases.request(case_id, "emp-acme")

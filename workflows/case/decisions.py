@@ -75,6 +75,7 @@ from workflows.case.model import (
     RequestSupport,
     RespondToRequest,
     ReviewSchedule,
+    Situation,
     SetIntensity,
     SetReviewCadence,
     SignConvention,
@@ -248,8 +249,11 @@ def withdraw_consent(decision: Decision, data: WithdrawConsent) -> None:
 
 def check_record_prescription(state: CaseState, data: RecordPrescription, today: date) -> Refusal | None:
     prescribed_on = data.prescription.dated
+    situation = data.situation or state.situation
+    if situation is Situation.EMPLOYEE and state.employer_id is None:
+        return refusal(RefusalCode.EMPLOYEE_WITHOUT_EMPLOYER)
     return not_in_future(prescribed_on, today, "the prescription date") or rules.eligibility_refusal(
-        state.birth_date, data.situation or state.situation, prescribed_on
+        state.birth_date, situation, prescribed_on
     )
 
 
@@ -334,7 +338,8 @@ def record_job_loss(decision: Decision, data: RecordJobLoss) -> None:
     if current is not None:
         current.ended_on = data.ended_on
     state.employer_id = None
-    decision.advance(Step.RECORD_JOB_LOSS, JobLost(ended_on=data.ended_on))
+    unsigned = set(rules.required_parties(state)) - set(state.signatures)
+    decision.advance(Step.RECORD_JOB_LOSS, JobLost(ended_on=data.ended_on), moves=not unsigned or state.phase is not Phase.CONVENTION)
 
 
 def check_record_change_of_post(state: CaseState, data: RecordChangeOfPost, today: date) -> Refusal | None:
@@ -429,6 +434,8 @@ def check_submit_employer_request(state: CaseState, data: SubmitEmployerRequest,
         return refusal(RefusalCode.NO_EMPLOYER)
     if data.employer_id != state.employer_id:
         return refusal(RefusalCode.EMPLOYER_NOT_PARTY, employer=data.employer_id)
+    if state.consent_given_on is None:
+        return refusal(RefusalCode.NO_CONSENT_YET)
     return None
 
 

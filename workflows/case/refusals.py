@@ -41,6 +41,8 @@ class RefusalCode(StrEnum):
     CASELOAD_FULL = "caseload_full"
     REGISTRY_UNAVAILABLE = "registry_unavailable"
     CLOSED_MEANWHILE = "closed_meanwhile"
+    EMPLOYEE_WITHOUT_EMPLOYER = "employee_without_employer"
+    NO_CONSENT_YET = "no_consent_yet"
 
 
 class Refusal(BaseModel):

@@ -45,6 +45,11 @@ TRANSITIONS: dict[tuple[Phase, Step], Phase] = {
     (Phase.PROJECT, Step.RECORD_HIRING): Phase.IN_JOB_SUPPORT,
     (Phase.JOB_SEARCH, Step.RECORD_HIRING): Phase.IN_JOB_SUPPORT,
     (Phase.IN_JOB_SUPPORT, Step.RECORD_HIRING): Phase.IN_JOB_SUPPORT,
+    # A job may end before the convention is signed (an employee, a re-entry after closure): the
+    # former employer stops being a party, and the convention moves on once the others have signed.
+    (Phase.CONSENT, Step.RECORD_JOB_LOSS): Phase.CONSENT,
+    (Phase.PRESCRIPTION, Step.RECORD_JOB_LOSS): Phase.PRESCRIPTION,
+    (Phase.CONVENTION, Step.RECORD_JOB_LOSS): Phase.EVALUATION,
     (Phase.EVALUATION, Step.RECORD_JOB_LOSS): Phase.EVALUATION,
     (Phase.PROJECT, Step.RECORD_JOB_LOSS): Phase.PROJECT,
     (Phase.IN_JOB_SUPPORT, Step.RECORD_JOB_LOSS): Phase.JOB_SEARCH,
