@@ -22,7 +22,7 @@ from workflows.accompaniment import REFUSED, AccompanimentWorkflow
 from workflows.case import decisions, steps
 from workflows.case.refusals import Refusal
 from workflows.accompaniment import CaseInput
-from workflows.case.model import Actor, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, Step
+from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, Model, OpenCase, Phase, RequestAcknowledgement, Step
 from workflows.contracts import SeatRequest
 
 
@@ -144,6 +144,15 @@ async def apply_step(client: Client, case_id: str, data: StepInput, *, request_i
         raise StepRefused(refusal_message(failed.cause)) from None
     except RPCError as error:
         raise _translated(error, case_id) from None
+
+
+async def close_for_erasure(client: Client, case_ids: list[str], actor: Actor) -> None:
+    """Close each case still running as any closure is closed (journal, seat released, closing date),
+    then wait for its run to finish writing, so that erasure finds nothing open."""
+    for case_id in case_ids:
+        if (await case_status(client, case_id)).phase is not Phase.CLOSED:
+            await apply_step(client, case_id, CloseCase(reason=ClosureReason.ERASURE_REQUESTED, actor=actor))
+        await client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id)).result()
 
 
 def refusal_message(cause: BaseException | None) -> str:

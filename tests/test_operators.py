@@ -49,6 +49,7 @@ async def test_operators_find_cases_with_the_temporal_cli(env: WorkflowEnvironme
 async def test_ea_list_filters_like_the_ui(env: WorkflowEnvironment, cases: Cases, cli: Ea) -> None:
     structure = f"struct-list-{new_case_id()}"
     waiting = await cases.open(Situation.EMPLOYEE, employer_id="emp-l", structure_id=structure, referent_id="ref-l1")
+    await cases.walk_to(waiting, Phase.PRESCRIPTION)
     await cases.request(waiting, "emp-l", kind="mediation")
     other = await cases.open(Situation.RQTH, structure_id=structure, referent_id="ref-l2")
 
@@ -60,7 +61,7 @@ async def test_ea_list_filters_like_the_ui(env: WorkflowEnvironment, cases: Case
 
     await eventually(listed, seconds=20)
     table = await cli.ok("list", "--structure", structure, "--phase", "consent")
-    assert waiting in table and other in table
+    assert other in table and waiting not in table
     refused = await cli("list", "--structure", "x' OR '1'='1")
     assert refused.exit_code == EXIT_USAGE, "ids are validated: nothing is injected into the query"
 

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry.database import Base
 from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry.journal import Registry
-from activities.registry.schema import Beneficiary, Case, Document
+from activities.registry.schema import Beneficiary, Case, Document, Seat
 from starter.cases import workflow_id
 from starter.operators import ensure_schedule, retention_schedule
 from activities.registry.retention import anonymise
@@ -101,6 +101,24 @@ async def test_erasure_leaves_statistics_and_no_identity(platform: Platform) -> 
     assert [(str(e.actor), e.event.reason) for e in audit] == [("coordinator:coord-test", "request")]
     # The server deletes asynchronously (about half a minute on the dev server).
     await eventually(lambda: execution_gone(platform, case_id), seconds=90)
+
+
+async def test_erasing_a_person_with_an_open_case_closes_it_first(platform: Platform) -> None:
+    person = BeneficiaryIdentity(structure_id="struct-75", situation="rqth", **{**IDENTITY, "last_name": "Ouverte"})
+    beneficiary_id = register_beneficiary(platform.registry.engine, person)
+    case_id = await platform.cases.open(Situation.RQTH, beneficiary_id=beneficiary_id, referent_id="ref-erase")
+    await platform.cases.walk_to(case_id, Phase.JOB_SEARCH)
+
+    erased = await platform.cli.json("erase", beneficiary_id, "--yes")
+
+    assert erased["cases"] == [case_id] and erased["closed_first"] == [case_id]
+    with Session(platform.registry.engine) as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.closed_at is not None
+        assert (case.phase, case.closure_reason) == ("closed", "erasure_requested")
+        assert session.get(Seat, case_id) is None, "the référent's place is freed"
+    kinds = [(e.seq > 0, e.kind) for e in platform.registry.journal(case_id)]
+    assert (True, "close") in kinds and kinds[-1] == (False, "identity_erased"), "closed by the workflow, then erased"
 
 
 async def test_erasure_refuses_without_confirmation_and_names_an_unknown_person(platform: Platform) -> None:

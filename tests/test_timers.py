@@ -64,6 +64,7 @@ async def test_a_review_not_held_in_time_is_escalated(cases: Cases) -> None:
 async def test_an_employer_request_answered_in_time_is_not_escalated(cases: Cases) -> None:
     settings = SECONDS.model_copy(update={"request_response_within": timedelta(seconds=2)})
     case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme", settings=settings)
+    await cases.walk_to(case_id, Phase.PRESCRIPTION)
     answered = await cases.request(case_id, "emp-acme", kind="workstation_adaptation")
     late = await cases.request(case_id, "emp-acme", kind="difficulty_alert")
     assert late.deadline - answered.deadline < timedelta(seconds=2)

@@ -98,6 +98,7 @@ LABELS_FR: dict[str, dict[str, str]] = {
         "goals_reached": "l'atteinte des objectifs fixés dans la convention",
         "persons_choice": "votre choix de mettre fin à l'accompagnement",
         "moved_away": "votre déménagement hors du territoire de la plateforme",
+        "erasure_requested": "votre demande d'effacement de vos données",
         "other": "une autre raison, dont votre référent vous a fait part",
     },
     "phase": {

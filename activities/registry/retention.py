@@ -43,6 +43,14 @@ def _journal(session: Session, case: Case, event: IdentityErased | RetentionWarn
                            detail=stored_detail(event)))  # fmt: skip
 
 
+def open_cases(engine: Engine, beneficiary_id: str) -> list[str]:
+    """The person's cases not closed yet (erasure closes them first)."""
+    with Session(engine) as session:
+        if session.get(Beneficiary, beneficiary_id) is None:
+            raise PersonUnknown(f"no person {beneficiary_id} in the registry")
+        return list(session.scalars(select(Case.id).where(Case.beneficiary_id == beneficiary_id, Case.closed_at.is_(None))))
+
+
 def anonymise(engine: Engine, request: Anonymisation) -> list[str]:
     """Erase the person's identity and their cases' documents; returns their case ids. Idempotent."""
     with Session(engine) as session, session.begin():

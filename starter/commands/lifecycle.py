@@ -330,8 +330,8 @@ def respond(request_id: str, outcome: str) -> dict[str, Any]:
 
 
 @step_command(Step.CLOSE)
-@click.option("--reason", required=True, type=click.Choice([r.value for r in ClosureReason if r != "consent_withdrawn"]),
-              help="Why the case closes (a withdrawal of consent is `ea withdraw`).")  # fmt: skip
+@click.option("--reason", required=True, help="Why the case closes (a withdrawal of consent is `ea withdraw`, an erasure `ea erase`).",
+              type=click.Choice([r.value for r in ClosureReason if r not in (ClosureReason.CONSENT_WITHDRAWN, ClosureReason.ERASURE_REQUESTED)]))  # fmt: skip
 def close(reason: str) -> dict[str, Any]:
     return {"reason": reason}
 

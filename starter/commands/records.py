@@ -17,8 +17,8 @@ from activities.registry.caseload import capacity_from_env, referent_loads
 from activities.documents.rendering import Documents, Renderer
 from activities.registry.migrate import migrated_engine
 from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
-from activities.registry.retention import PersonUnknown, anonymise, delete_executions
-from starter import bulk, output
+from activities.registry.retention import PersonUnknown, anonymise, delete_executions, open_cases
+from starter import bulk, cases, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
 from starter.options import (
     case_argument,
@@ -306,8 +306,10 @@ def import_command(connection: Connection, csv_file: Path, as_json: bool) -> Non
 def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool) -> None:
     """Erase a person's identity on their request, and delete their cases from Temporal.
 
-    Anonymised statistics stay (year of birth, situation, dates, outcomes); documents are deleted;
-    the audit journal records who erased, when and why, not what.
+    A case still open is closed first (reason erasure_requested), as any closure: its journal
+    entry, its référent's place freed, its closing date. Anonymised statistics stay (year of birth,
+    situation, dates, outcomes); documents are deleted; the audit journal records who erased, when
+    and why, not what.
 
     \b
     Example:
@@ -318,20 +320,20 @@ def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool)
         fail("erasure cannot be undone: add --yes to confirm", EXIT_USAGE)
     engine = migrated_engine()
     try:
+        still_open = open_cases(engine, beneficiary_id)
+        run_async(with_client(connection, lambda c: cases.close_for_erasure(c, still_open, actor)))
         case_ids = anonymise(engine, Anonymisation(beneficiary_id=beneficiary_id, actor=actor, reason="request"))
     except PersonUnknown as unknown:
-        message = str(unknown)
-    else:
-        message = ""
+        fail(str(unknown), EXIT_NOT_FOUND)
     finally:
         engine.dispose()
-    if message:
-        fail(message, EXIT_NOT_FOUND)
     deleted = run_async(with_client(connection, lambda c: delete_executions(c, case_ids)))
     if as_json:
-        output.emit_json({"beneficiary_id": beneficiary_id, "cases": case_ids, "executions_deleted": deleted})
+        output.emit_json({"beneficiary_id": beneficiary_id, "cases": case_ids, "closed_first": still_open,
+                          "executions_deleted": deleted})  # fmt: skip
     else:
-        click.echo(f"{beneficiary_id}: identity erased; {len(case_ids)} case(s), {deleted} workflow run(s) deleted")
+        closed = f" ({len(still_open)} closed first)" if still_open else ""
+        click.echo(f"{beneficiary_id}: identity erased; {len(case_ids)} case(s){closed}, {deleted} workflow run(s) deleted")
 
 
 COMMANDS: list[click.Command] = [due, directory, referent, documents, migrate_command, import_command, erase]

@@ -261,6 +261,8 @@ class ClosureReason(StrEnum):
     GOALS_REACHED = "goals_reached"
     PERSONS_CHOICE = "persons_choice"
     MOVED_AWAY = "moved_away"
+    ERASURE_REQUESTED = "erasure_requested"
+    """Closed by `ea erase` before the person's identity is erased."""
     OTHER = "other"
 
 
