@@ -12,6 +12,7 @@ from workflows.case.events import JournalBatch, JournalEntry
 from workflows.case.model import (
     Actor,
     ActorRole,
+    AskedBy,
     CaseSnapshot,
     CdaphDecision,
     ClosureReason,
@@ -35,7 +36,7 @@ class Story:
     """One case's life as journal entries with their snapshots; each method is one event."""
 
     def __init__(self, case_id: str, structure_id: str, opened_at: datetime, birth_year: int, situation: str,
-                 referent_id: str | None = None, employer_id: str | None = None) -> None:  # fmt: skip
+                 referent_id: str | None = None, employer_id: str | None = None, asked_by: AskedBy = AskedBy.PERSON) -> None:  # fmt: skip
         self.case_id, self.structure_id, self.situation = case_id, structure_id, situation
         self.referent_id, self.employer_id = referent_id, employer_id
         self.phase, self.route, self.intensity = Phase.CONSENT, None, None
@@ -43,7 +44,8 @@ class Story:
         self.requests = 0
         self.entries: list[JournalEntry] = []
         self._emit(opened_at, e.CaseOpened(case_id=case_id, structure_id=structure_id, birth_date=date(birth_year, 6, 15),
-                                           situation=situation, employer_id=employer_id, referent_id=referent_id))  # fmt: skip
+                                           situation=situation, employer_id=employer_id, referent_id=referent_id,
+                                           asked_by=asked_by))  # fmt: skip
 
     def _emit(self, at: datetime, event: e.Event, to: Phase | None = None) -> None:
         before = self.phase

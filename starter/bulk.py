@@ -25,7 +25,7 @@ from starter.cases import CaseExists, open_case_with_seat
 from workflows.case.model import Actor, OpenCase
 
 REQUIRED_COLUMNS = ("case_id", "structure_id", "birth_date", "first_name", "last_name")
-OPTIONAL_COLUMNS = ("situation", "employer_id", "referent_id", "email", "phone", "address", "rqth_reference", "esat_reference")
+OPTIONAL_COLUMNS = ("situation", "employer_id", "referent_id", "asked_by", "email", "phone", "address", "rqth_reference", "esat_reference")
 IDENTITY = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
 CONCURRENCY = 8
 

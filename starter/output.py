@@ -43,6 +43,7 @@ def status_table(state: CaseState) -> Table:
         "structure": state.structure_id,
         "référent": state.referent_id or "— (assign one: ea assign)",
         "situation": state.situation or "—",
+        "asked by": state.asked_by or "not recorded",
         "prescription": _prescription(state),
         "employer": state.employer_id or "—",
         "signatures": ", ".join(f"{party} {day.isoformat()}" for party, day in state.signatures.items()) or "—",

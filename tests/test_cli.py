@@ -184,3 +184,16 @@ async def test_documents_are_listed_and_exported(cli: Ea, cases: Cases, tmp_path
     assert missing.exit_code == EXIT_NOT_FOUND and "ea documents list" in missing.stderr
     to_terminal = await cli("documents", "export", case, str(convention["id"]), "--format", "pdf")
     assert to_terminal.exit_code == EXIT_USAGE and "--output" in to_terminal.stderr
+
+
+async def test_who_asked_for_the_support_is_recorded_at_opening(cli: Ea) -> None:
+    case = new_case_id()
+    opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1984-06-01",
+                            "--situation", "employee", "--employer", "emp-asks", "--asked-by", "employer")  # fmt: skip
+    assert opened["asked_by"] == "employer"
+    assert [line.split()[-2] for line in (await cli.ok("status", case)).splitlines() if "asked by" in line] == ["employer"]
+    default = await cli.json("open", "--structure", "struct-13", "--birth-date", "1984-06-01", "--situation", "rqth")
+    assert default["asked_by"] == "person"
+    no_employer = await cli("open", "--structure", "struct-13", "--birth-date", "1984-06-01", "--situation", "rqth",
+                            "--asked-by", "employer")  # fmt: skip
+    assert no_employer.exit_code == 2 and "an employer asks for the support of a worker in a job" in no_employer.stderr

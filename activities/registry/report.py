@@ -77,6 +77,7 @@ class ActivityReport(Model):
     entries: int = Field(description="Cases opened during the period.")
     entries_by_route: dict[str, int] = Field(description="Entries by prescriber: the CDAPH or the service public de l'emploi.")
     entries_by_situation: dict[str, int]
+    entries_by_asker: dict[str, int] = Field(default_factory=dict, description="Entries by who asked for the support: the person, the employer, a prescriber, other.")
     exits: int = Field(description="Cases closed during the period.")
     exits_by_reason: dict[str, int]
     support_of_exits: DurationStats = Field(description="Effective duration of the support of the exits: from opening to closure, dormant time left out.")
@@ -105,6 +106,7 @@ class _Case:
     situation: str | None
     birth_year: int | None
     employed_at_entry: bool = False
+    asked_by: str | None = None
     prescriber: str | None = None
     phases: list[tuple[datetime, str]] = field(default_factory=list)
     """Each change of phase, in order, from the opening."""
@@ -157,6 +159,7 @@ def activity_report(session: Session, period: Period, structure_id: str | None =
         entries=len(entries),
         entries_by_route=_count(c.prescriber or "awaiting_prescription" for c in entries),
         entries_by_situation=_count(c.situation or "unknown" for c in entries),
+        entries_by_asker=_count(c.asked_by or "not_recorded" for c in entries),
         exits=len(exits),
         exits_by_reason=_count(c.closure_reason or "other" for c in exits),
         support_of_exits=DurationStats.of([c.effective_days(until) for c in exits]),
@@ -183,6 +186,7 @@ def _gather(session: Session, structure_id: str | None, until: datetime) -> dict
                            row.situation, row.birth_year) for row in session.execute(query.where(Case.opened_at < until))}  # fmt: skip
     for case_id, detail in _rows(session, select(JournalRow.case_id, JournalRow.detail).where(JournalRow.kind == "case_opened"), cases):
         cases[case_id].employed_at_entry = bool((detail or {}).get("employer_id"))
+        cases[case_id].asked_by = (detail or {}).get("asked_by")
         cases[case_id].phases.append((cases[case_id].opened_at, "consent"))
     changes = select(JournalRow.case_id, JournalRow.at, JournalRow.phase_after).where(
         JournalRow.phase_before != JournalRow.phase_after).order_by(JournalRow.case_id, JournalRow.seq)  # fmt: skip

@@ -38,7 +38,7 @@ from starter.options import (
 )
 from starter.settings import Connection
 from workflows.case import steps
-from workflows.case.model import Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
+from workflows.case.model import AskedBy, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
 
 # --- Opening and reading cases ----------------------------------------------------------------
@@ -51,6 +51,7 @@ from workflows.case.model import Phase, ClosureReason, ContactKind, ContractType
 @click.option("--situation", type=choice(Situation), help="rqth, esat or employee (D5213-89).")
 @click.option("--employer", "employer_id", help="Id of the current employer (required for an employee).")
 @click.option("--referent", "referent_id", help="Id of the référent emploi accompagné.")
+@click.option("--asked-by", type=choice(AskedBy), help="Who asked for the support (default: person; employer for a worker in a job).")
 @click.option("--beneficiary", "beneficiary_id", help="Id of a person already in the registry.")
 @click.option("--first-name", help="The person's first name (kept in the registry only).")
 @click.option("--last-name", help="The person's last name (kept in the registry only).")

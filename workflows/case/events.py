@@ -16,6 +16,7 @@ from pydantic import Field, TypeAdapter, model_validator
 
 from workflows.case.model import (
     Actor,
+    AskedBy,
     CaseSnapshot,
     CaseState,
     ClosureReason,
@@ -43,6 +44,7 @@ class CaseOpened(Model):
     situation: Situation | None = None
     employer_id: str | None = None
     referent_id: str | None = None
+    asked_by: AskedBy | None = None
 
 
 class ConsentGiven(Model):

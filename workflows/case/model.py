@@ -189,6 +189,16 @@ class RequestOrigin(StrEnum):
     BENEFICIARY = "beneficiary"
 
 
+class AskedBy(StrEnum):
+    """Who asked for the support (L5213-2-1): the worker, or for a worker in a job the employer;
+    a prescriber's initiative or another way in are recorded as such."""
+
+    PERSON = "person"
+    EMPLOYER = "employer"
+    PRESCRIBER = "prescriber"
+    OTHER = "other"
+
+
 class Intensity(StrEnum):
     """How closely a person is followed in job search and in-job support: intensive first, then
     lighter, and dormant (no scheduled review) until a request or a decision reactivates it."""
@@ -310,12 +320,16 @@ class OpenCase(StepInput):
     situation: Situation | None = None
     employer_id: OpaqueId | None = None
     referent_id: OpaqueId | None = None
+    asked_by: AskedBy = AskedBy.PERSON
+    """Who asked for the support: person, employer (for a worker in a job), prescriber or other."""
     settings: CaseSettings = CaseSettings()
 
     @model_validator(mode="after")
     def _employee_has_employer(self) -> OpenCase:
         if self.situation is Situation.EMPLOYEE and self.employer_id is None:
             raise ValueError("a case in situation 'employee' needs the employer_id of the current employer")
+        if self.asked_by is AskedBy.EMPLOYER and self.employer_id is None:
+            raise ValueError("an employer asks for the support of a worker in a job: give the employer_id")
         return self
 
 
@@ -532,6 +546,8 @@ class CaseState(Model):
     referent_id: OpaqueId | None
     employer_id: OpaqueId | None
     """The employer currently party to the case, if any."""
+    asked_by: AskedBy | None = None
+    """Who asked for the support (None: a case opened before it was recorded)."""
     settings: CaseSettings
     opened_at: datetime
     phase: Phase = Phase.CONSENT
