@@ -23,8 +23,9 @@ from workflows.case.steps import BY_STEP
 async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     case = new_case_id()
     opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1999-02-28",
-                            "--situation", "rqth", "--referent", "ref-7")  # fmt: skip
+                            "--situation", "rqth", "--referent", "ref-7", "--first-name", "Noé", "--last-name", case)  # fmt: skip
     assert opened["phase"] == "consent"
+    await cli.ok("representative", "rep-7", "--case", case, "--first-name", "Jeanne", "--last-name", "Morel", "--measure", "tutelle")
     assert "awaiting prescription" in await cli.ok("--actor", "legal_representative:rep-7", "consent", case)
     await cli.ok("prescribe", case, "--by", "mission_locale", "--reference", "ML-33-0042")
     await cli.ok("--actor", "legal_representative:rep-7", "sign", case, "--party", "beneficiary")
@@ -197,3 +198,20 @@ async def test_who_asked_for_the_support_is_recorded_at_opening(cli: Ea) -> None
     no_employer = await cli("open", "--structure", "struct-13", "--birth-date", "1984-06-01", "--situation", "rqth",
                             "--asked-by", "employer")  # fmt: skip
     assert no_employer.exit_code == 2 and "an employer asks for the support of a worker in a job" in no_employer.stderr
+
+
+async def test_a_legal_representative_acts_only_once_recorded_and_only_for_the_person_they_represent(cli: Ea) -> None:
+    ours, theirs = new_case_id(), new_case_id()
+    for case in (ours, theirs):
+        await cli.ok("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1979-09-09", "--situation", "rqth",
+                     "--first-name", "Ida", "--last-name", case)  # fmt: skip
+    unknown = await cli("--actor", "legal_representative:rep-nobody", "consent", ours)
+    assert unknown.exit_code == 4 and "rep-nobody is not a legal representative in the registry" in unknown.stderr
+    recorded = await cli.ok("representative", "rep-ida", "--case", theirs, "--first-name", "Luc", "--last-name", "Arnaud",
+                            "--measure", "habilitation_familiale")  # fmt: skip
+    assert "rep-ida: legal representative of B" in recorded
+    other = await cli("--actor", "legal_representative:rep-ida", "consent", ours)
+    assert other.exit_code == 4 and "not the legal representative of the person this case is about" in other.stderr
+    assert "awaiting prescription" in await cli.ok("--actor", "legal_representative:rep-ida", "consent", theirs)
+    whom = await cli("representative", "rep-x", "--first-name", "A", "--last-name", "B", "--measure", "tutelle")
+    assert whom.exit_code == 2 and "--person ID or --case ID" in whom.stderr

@@ -12,7 +12,7 @@ from jinja2 import UndefinedError
 from temporalio.testing import ActivityEnvironment
 
 from activities.documents.rendering import Documents, Renderer
-from activities.registry.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry.people import BeneficiaryIdentity, ProtectiveMeasure, RepresentativeIdentity, register_beneficiary, register_representative
 from activities.registry.journal import Registry
 from activities.registry.schema import Document
 from starter.cases import apply_step
@@ -20,7 +20,7 @@ from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
 from tests.builders import eventually
 from workflows.case import decisions, rules, steps
 from workflows.case.events import DocumentRequest, Hired
-from workflows.case.model import AlertKind, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
+from workflows.case.model import Actor, ActorRole, AlertKind, Party, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
 from workflows.wording import french_date, french_duration
 
 TODAY_FR = french_date(TODAY)
@@ -172,6 +172,31 @@ async def test_a_failed_answer_letter_names_its_request(cases: Cases, registry: 
     final = await cases.final_state(case_id)
     failed = [a for a in final.alerts if a.kind is AlertKind.DOCUMENT_FAILED and a.template == "request_response"]
     assert [a.request_id for a in failed] == [ack.request_id]
+
+
+async def test_consent_and_signature_by_a_legal_representative_are_named_in_every_document(cases: Cases, registry: Registry) -> None:
+    person = BeneficiaryIdentity(structure_id="struct-75", first_name="Paul", last_name="Sous-Curatelle", birth_date=date(1980, 3, 3))
+    beneficiary_id = register_beneficiary(registry.engine, person)
+    representative = RepresentativeIdentity(id=f"rep-{new_case_id()}", beneficiary_id=beneficiary_id, first_name="Jeanne",
+                                            last_name="Morel", measure=ProtectiveMeasure.CURATELLE_RENFORCEE)  # fmt: skip
+    register_representative(registry.engine, representative)
+    acting = Actor(role=ActorRole.LEGAL_REPRESENTATIVE, id=representative.id)
+    case_id = await cases.open(Situation.RQTH, beneficiary_id=beneficiary_id)
+    await cases.step(case_id, Step.GIVE_CONSENT, given_on=TODAY, actor=acting)
+    await cases.step(case_id, Step.RECORD_PRESCRIPTION, prescription=cdaph())
+    await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.BENEFICIARY, signed_on=TODAY, actor=acting)
+    await cases.walk_to(case_id, Phase.JOB_SEARCH)
+    await cases.step(case_id, Step.CLOSE, reason="goals_reached")
+    await cases.final_state(case_id)
+
+    texts = {d.template: flat(d.markdown) for d in Documents(registry.engine).list(case_id)}
+    named = "son représentant légal, Jeanne Morel (curatelle renforcée)"
+    assert set(texts) == {"convention", "evaluation_report", "project", "closure_letter"}
+    for template, text in texts.items():
+        assert f"Consentement donné le {TODAY_FR} par {named}." in text, template
+    assert "Paul Sous-Curatelle, représenté(e) par Jeanne Morel (curatelle renforcée)" in texts["convention"], "the signature block"
+    assert f"Convention signée pour la personne accompagnée le {TODAY_FR} par {named}." in texts["evaluation_report"]
+    assert f"Convention signée pour la structure gestionnaire le {TODAY_FR}." in texts["evaluation_report"]
 
 
 async def test_rendering_twice_for_the_same_event_stores_it_once(journey, registry: Registry, cases_module: Cases) -> None:  # type: ignore[no-untyped-def]

@@ -64,7 +64,8 @@ def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
             assert status == expected, url.replace(token, "<token>")
         opened = ea(address, "open", "--case-id", "PERSIST1", "--structure", "s-1", "--birth-date", "1990-01-01", var=tmp_path)
         assert opened.returncode == 0, opened.stderr
-        assert ea(address, "--actor", "legal_representative:rep-1", "consent", "PERSIST1", var=tmp_path).returncode == 0
+        assert ea(address, "consent", "PERSIST1", var=tmp_path).returncode == 4, "a coordinator does not consent for the person"
+        assert ea(address, "--actor", "beneficiary:someone", "consent", "PERSIST1", var=tmp_path).returncode == 0
     finally:
         interrupt(first)
     assert ea(address, "status", "PERSIST1", var=tmp_path).returncode == 5, "the server stopped with ea run"

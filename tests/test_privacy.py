@@ -18,7 +18,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.database import Base
-from activities.registry.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry.people import BeneficiaryIdentity, RepresentativeIdentity, register_beneficiary, register_representative
 from activities.registry.journal import Registry
 from activities.registry.schema import Beneficiary, Case, Document, Seat
 from starter.cases import workflow_id
@@ -82,13 +82,15 @@ async def execution_gone(platform: Platform, case_id: str) -> bool:
 
 async def test_erasure_leaves_statistics_and_no_identity(platform: Platform) -> None:
     beneficiary_id, case_id = await closed_case_of_a_person(platform)
-    assert all(trace in everything_in(platform.registry) for trace in ("Gaëlle", "RQTH-33-445566"))
+    register_representative(platform.registry.engine, RepresentativeIdentity(
+        id=f"rep-{case_id}", beneficiary_id=beneficiary_id, first_name="Armelle", last_name="Tutrice-Effacée", measure="tutelle"))  # fmt: skip
+    assert all(trace in everything_in(platform.registry) for trace in ("Gaëlle", "RQTH-33-445566", "Tutrice-Effacée"))
 
     erased = await platform.cli.json("erase", beneficiary_id, "--yes")
 
     assert erased["cases"] == [case_id] and erased["executions_deleted"] == 1
     registry_text = everything_in(platform.registry)
-    for trace in TRACES:
+    for trace in (*TRACES, "Tutrice-Effacée"):
         assert trace not in registry_text, trace
     with Session(platform.registry.engine) as session:
         person = session.get(Beneficiary, beneficiary_id)

@@ -112,5 +112,13 @@ LABELS_FR: dict[str, dict[str, str]] = {
         "closed": "accompagnement terminé",
     },
     "party": {"beneficiary": "la personne accompagnée", "structure": "la structure gestionnaire", "employer": "l'employeur"},
+    "measure": {
+        "tutelle": "tutelle",
+        "curatelle": "curatelle",
+        "curatelle_renforcee": "curatelle renforcée",
+        "habilitation_familiale": "habilitation familiale",
+        "mandat_de_protection_future": "mandat de protection future",
+        "sauvegarde_de_justice": "sauvegarde de justice",
+    },
 }
 """The French a document prints for each code of the domain."""

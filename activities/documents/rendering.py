@@ -23,16 +23,16 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.registry.schema import Beneficiary, Document, Organisation, Referent, Structure
+from activities.registry.schema import Beneficiary, Document, LegalRepresentative, Organisation, Referent, Structure
 from workflows.case import rules
 from workflows.case.events import DocumentRequest
-from workflows.case.model import CaseSnapshot, Party, SupportRequest
+from workflows.case.model import Actor, ActorRole, CaseSnapshot, Party, SupportRequest
 from workflows.wording import LABELS_FR, french_date, french_duration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PDF_TEMPLATES = frozenset({"convention", "amendment"})
 """Documents that are signed on paper get a PDF too."""
-_SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2")
+_SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2", "_acts.html.j2", "_acts.md.j2")
 
 
 def _date_fr(value: date | datetime) -> str:
@@ -120,6 +120,18 @@ def _required(row: Any, what: str, fix: str) -> Any:
 _DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
+def _representative(row: LegalRepresentative) -> str:
+    return f"{row.first_name} {row.last_name} ({LABELS_FR['measure'][row.measure]})"
+
+
+def _who(actor: Actor | None, representatives: dict[str, LegalRepresentative]) -> str | None:
+    """Who acted, as a document names them when it matters: the person's representative."""
+    if actor is None or actor.role is not ActorRole.LEGAL_REPRESENTATIVE:
+        return None
+    known = representatives.get(actor.id)
+    return "son représentant légal" + (f", {_representative(known)}" if known else "")
+
+
 class Documents:
     """The document activity and the reads the CLI needs, bound to one registry engine."""
 
@@ -184,7 +196,12 @@ class Documents:
         if employer_id is not None:
             employer = _required(session.get(Organisation, employer_id), f"employer {employer_id}",
                                  f"ea directory employer {employer_id} --name ... --siret ...")  # fmt: skip
-        names = {Party.BENEFICIARY: f"{beneficiary.first_name} {beneficiary.last_name}", Party.STRUCTURE: structure.name}
+        representatives = {r.id: r for r in session.scalars(select(LegalRepresentative).where(
+            LegalRepresentative.beneficiary_id == beneficiary.id).order_by(LegalRepresentative.registered_at))}  # fmt: skip
+        person = f"{beneficiary.first_name} {beneficiary.last_name}"
+        if representatives:
+            person += ", représenté(e) par " + " et ".join(map(_representative, representatives.values()))
+        names = {Party.BENEFICIARY: person, Party.STRUCTURE: structure.name}
         if employer is not None:
             names[Party.EMPLOYER] = employer.name
         return {
@@ -200,6 +217,9 @@ class Documents:
             "request": state.request(getattr(entry.event, "request_id", "")),
             "amendment_number": getattr(entry.event, "amendment", None),
             "follow_up": rules.follow_up(state.settings),
+            "consent_by": _who(state.consent_by, representatives) if state.consent_by else None,
+            "signed": [(LABELS_FR["party"][party], day, _who(state.signed_by.get(party), representatives))
+                       for party, day in state.signatures.items()],  # fmt: skip
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
             "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
         }

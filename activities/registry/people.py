@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from datetime import date, datetime, timezone
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -16,7 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from activities.registry.schema import Beneficiary, Case
+from activities.registry.schema import Beneficiary, Case, LegalRepresentative
 from workflows.case.model import OpaqueId, Situation
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -37,6 +38,32 @@ class BeneficiaryIdentity(BaseModel):
     situation: Situation | None = None
     rqth_reference: Annotated[str, Field(max_length=64)] | None = None
     esat_reference: Annotated[str, Field(max_length=64)] | None = None
+
+
+class ProtectiveMeasure(StrEnum):
+    """The measures of the Code civil under which someone else consents and signs for the person."""
+
+    TUTELLE = "tutelle"
+    CURATELLE = "curatelle"
+    CURATELLE_RENFORCEE = "curatelle_renforcee"
+    HABILITATION_FAMILIALE = "habilitation_familiale"
+    MANDAT_DE_PROTECTION_FUTURE = "mandat_de_protection_future"
+    SAUVEGARDE_DE_JUSTICE = "sauvegarde_de_justice"
+
+
+class RepresentativeIdentity(BaseModel):
+    """The person's legal representative, as the coordinator records them from the court's decision."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: OpaqueId
+    beneficiary_id: OpaqueId
+    first_name: Name
+    last_name: Name
+    measure: ProtectiveMeasure
+    email: EmailStr | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 .()-]{6,30}$")] | None = None
+    address: Annotated[str, Field(max_length=500)] | None = None
 
 
 class DuplicateBeneficiary(Exception):
@@ -96,3 +123,42 @@ def _find(session: Session, structure_id: str, key: str, birth_date: date) -> st
 
 def _cases_of(session: Session, beneficiary_id: str) -> list[str]:
     return list(session.scalars(select(Case.id).where(Case.beneficiary_id == beneficiary_id).order_by(Case.opened_at)))
+
+
+class PersonUnknown(Exception):
+    pass
+
+
+def person_of_case(engine: Engine, case_id: str) -> str:
+    with Session(engine) as session:
+        case = session.get(Case, case_id)
+    if case is None or case.beneficiary_id is None:
+        raise PersonUnknown(f"case {case_id} has no person in the registry (open it with their identity, or --beneficiary)")
+    return case.beneficiary_id
+
+
+def register_representative(engine: Engine, identity: RepresentativeIdentity) -> None:
+    """Record (or correct) the representative of a registered person."""
+    with Session(engine) as session, session.begin():
+        if session.get(Beneficiary, identity.beneficiary_id) is None:
+            raise PersonUnknown(f"no person {identity.beneficiary_id} in the registry")
+        row = session.get(LegalRepresentative, identity.id)
+        fields = identity.model_dump(mode="python")
+        if row is None:
+            session.add(LegalRepresentative(**fields, registered_at=datetime.now(timezone.utc)))
+        else:
+            for name, value in fields.items():
+                setattr(row, name, value)
+
+
+def representative_refusal(engine: Engine, representative_id: str, case_id: str) -> str | None:
+    """Why this id may not act as the legal representative of the person this case is about, or None."""
+    with Session(engine) as session:
+        representative = session.get(LegalRepresentative, representative_id)
+        case = session.get(Case, case_id)
+    if representative is None:
+        return (f"{representative_id} is not a legal representative in the registry: "
+                f"`ea representative {representative_id} --person ID --first-name ... --last-name ... --measure ...` records one")  # fmt: skip
+    if case is not None and case.beneficiary_id != representative.beneficiary_id:
+        return f"{representative_id} is not the legal representative of the person this case is about"
+    return None

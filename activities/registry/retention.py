@@ -18,16 +18,13 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.registry.database import utc
-from activities.registry.schema import Beneficiary, Case, Document, JournalRow
+from activities.registry.people import PersonUnknown
+from activities.registry.schema import Beneficiary, Case, Document, JournalRow, LegalRepresentative
 from workflows.case.model import Actor, ActorRole
 from workflows.case.events import IdentityErased, RetentionWarning, stored_detail
 from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings
 
 RETENTION_ACTOR = Actor(role=ActorRole.SYSTEM, id="ea-retention")
-
-
-class PersonUnknown(Exception):
-    pass
 
 
 def _now() -> datetime:
@@ -67,6 +64,7 @@ def anonymise(engine: Engine, request: Anonymisation) -> list[str]:
         person.anonymised_at = _now()
         case_ids = [case.id for case in cases]
         session.execute(delete(Document).where(Document.case_id.in_(case_ids)))
+        session.execute(delete(LegalRepresentative).where(LegalRepresentative.beneficiary_id == person.id))
         for row in session.scalars(select(JournalRow).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "case_opened")):
             row.detail = {**row.detail, "birth_date": person.birth_date.isoformat()}  # 1 January of the year
         for case in cases:

@@ -99,6 +99,23 @@ class Beneficiary(Base):
     """Set when the identity was erased (on request, or by retention): only statistics remain."""
 
 
+class LegalRepresentative(Base):
+    """The person's legal representative (L5213-2-1): who may consent and sign for them, and under
+    which protective measure. Personal data of a third party: deleted with the person's identity."""
+
+    __tablename__ = "legal_representatives"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    """The id a representative acts under (`--actor legal_representative:ID`)."""
+    beneficiary_id: Mapped[str] = mapped_column(ID, index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    measure: Mapped[str] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Case(Base):
     """One row per case, kept current from the workflow's events (the read model for lists)."""
 

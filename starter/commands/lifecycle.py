@@ -18,7 +18,7 @@ from pydantic.fields import FieldInfo
 from sqlalchemy import Engine
 
 from activities.registry.migrate import migrated_engine
-from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
+from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary, representative_refusal
 from activities.registry.caseload import capacity_from_env
 from starter import cases, output
 from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async
@@ -38,7 +38,7 @@ from starter.options import (
 )
 from starter.settings import Connection
 from workflows.case import steps
-from workflows.case.model import AskedBy, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
+from workflows.case.model import ActorRole, AskedBy, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
 
 # --- Opening and reading cases ----------------------------------------------------------------
@@ -220,6 +220,15 @@ request_id_option = click.option(
     "--request-id", "update_id", help="An id for this step: sent again with the same id (a retry), it is recorded once.")
 
 
+def _require_representative(representative_id: str, case_id: str) -> None:
+    """A representative acts only once recorded in the registry, and only for the person they represent."""
+    registry = migrated_engine()
+    reason = representative_refusal(registry, representative_id, case_id)
+    registry.dispose()
+    if reason is not None:
+        fail(f"refused: {reason}", EXIT_REFUSED)
+
+
 def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.Command]:
     """Make the CLI command of a step from its declaration (verb, help, example) and a function
     that maps the command's options to the step's fields."""
@@ -228,7 +237,10 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
     def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
         @functools.wraps(to_fields)
         def command(connection: Connection, case_id: str, as_json: bool, update_id: str | None, **options: Any) -> None:
-            data = build(declaration.input, **to_fields(**options), actor=require_actor())
+            actor = require_actor()
+            if actor.role is ActorRole.LEGAL_REPRESENTATIVE:
+                _require_representative(actor.id, case_id)
+            data = build(declaration.input, **to_fields(**options), actor=actor)
             result = run_async(with_client(connection, lambda c: cases.apply_step(c, case_id, data, request_id=update_id)))
             show(result, as_json)
 
@@ -238,13 +250,6 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
         return made
 
     return decorate
-
-
-@step_command(Step.GIVE_CONSENT)
-@day_option()
-@click.option("--legal-representative", is_flag=True, help="Given by the person's legal representative.")
-def consent(day: date, legal_representative: bool) -> dict[str, Any]:
-    return {"given_on": day, "by_legal_representative": legal_representative}
 
 
 @step_command(Step.RECORD_PRESCRIPTION)
@@ -340,7 +345,7 @@ def close(reason: str) -> dict[str, Any]:
 def _generated_step(declaration: steps.StepDeclaration) -> None:
     """The command of a step nobody wrote a mapper for: one option per field of its input model,
     named after the field, typed and documented from it (a single date is `--on`, today by default)."""
-    fields = {name: field for name, field in declaration.input.model_fields.items() if name != "actor"}
+    fields = {name: field for name, field in declaration.input.model_fields.items() if name != "actor" and not field.deprecated}
     dates = [name for name, field in fields.items() if _plain(field.annotation) is date]
     options = [_option(name, field, single_date=dates == [name]) for name, field in fields.items()]
 

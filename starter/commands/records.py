@@ -17,11 +17,13 @@ from activities.registry.caseload import capacity_from_env, referent_loads
 from activities.documents.rendering import Documents, Renderer
 from activities.registry.migrate import migrated_engine
 from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
-from activities.registry.retention import PersonUnknown, anonymise, delete_executions, open_cases
+from activities.registry.people import PersonUnknown, ProtectiveMeasure, RepresentativeIdentity, person_of_case, register_representative
+from activities.registry.retention import anonymise, delete_executions, open_cases
 from starter import bulk, cases, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
 from starter.options import (
     case_argument,
+    choice,
     deliver,
     json_option,
     pass_connection,
@@ -136,6 +138,40 @@ def referent_list(structure_id: str | None, as_json: bool) -> None:
                       else f"{load.active}/{load.capacity}", str(load.forced or ""), str(load.intensive), str(load.light),
                       str(load.dormant), str(load.reviews_due or ""), str(load.overdue or ""))  # fmt: skip
     output.console.print(table)
+
+
+@click.command()
+@click.argument("representative_id")
+@click.option("--person", "beneficiary_id", help="The person they represent (their id in the registry).")
+@click.option("--case", "case_id", help="Or: a case of the person they represent.")
+@click.option("--first-name", required=True, help="The representative's first name.")
+@click.option("--last-name", required=True, help="The representative's last name (or the association's name).")
+@click.option("--measure", required=True, type=choice(ProtectiveMeasure), help="The protective measure the court decided.")
+@click.option("--email", help="E-mail address.")
+@click.option("--phone", help="Phone number.")
+@click.option("--address", help="Postal address.")
+def representative(**fields: Any) -> None:
+    """Record a person's legal representative: they then consent and sign for the person
+    (`--actor legal_representative:ID`), and documents name them.
+
+    \b
+    Example:
+      ea representative rep-7 --case C1A2B3 --first-name Jeanne --last-name Morel --measure tutelle
+    """
+    if not (fields["beneficiary_id"] or fields["case_id"]):
+        fail("whom do they represent? --person ID or --case ID", EXIT_USAGE)
+    engine = migrated_engine()
+    try:
+        if fields["case_id"]:
+            fields["beneficiary_id"] = person_of_case(engine, fields["case_id"])
+        fields.pop("case_id")
+        identity = build(RepresentativeIdentity, id=fields.pop("representative_id"), **{k: v for k, v in fields.items() if v is not None})
+        register_representative(engine, identity)
+    except PersonUnknown as unknown:
+        fail(str(unknown), EXIT_NOT_FOUND)
+    finally:
+        engine.dispose()
+    click.echo(f"{identity.id}: legal representative of {identity.beneficiary_id} ({identity.measure})")
 
 
 @click.command("due")
@@ -336,4 +372,4 @@ def erase(connection: Connection, beneficiary_id: str, yes: bool, as_json: bool)
         click.echo(f"{beneficiary_id}: identity erased; {len(case_ids)} case(s){closed}, {deleted} workflow run(s) deleted")
 
 
-COMMANDS: list[click.Command] = [due, directory, referent, documents, migrate_command, import_command, erase]
+COMMANDS: list[click.Command] = [due, directory, representative, referent, documents, migrate_command, import_command, erase]

@@ -222,8 +222,10 @@ def reopen_case(decision: Decision) -> None:
     state = decision.state
     state.closure = None
     state.consent_given_on = None
+    state.consent_by = None
     state.prescription = None
     state.signatures = {}
+    state.signed_by = {}
     decision.advance(Step.REOPEN, CaseReopened())
 
 
@@ -236,7 +238,9 @@ def check_give_consent(state: CaseState, data: GiveConsent, today: date) -> Refu
 
 def give_consent(decision: Decision, data: GiveConsent) -> None:
     decision.state.consent_given_on = data.given_on
-    decision.advance(Step.GIVE_CONSENT, ConsentGiven(given_on=data.given_on, by_legal_representative=data.by_legal_representative))
+    decision.state.consent_by = data.actor
+    by_representative = data.actor is not None and data.actor.role is ActorRole.LEGAL_REPRESENTATIVE
+    decision.advance(Step.GIVE_CONSENT, ConsentGiven(given_on=data.given_on, by_legal_representative=by_representative))
 
 
 def check_withdraw_consent(state: CaseState, data: WithdrawConsent, today: date) -> Refusal | None:
@@ -279,6 +283,8 @@ def check_sign_convention(state: CaseState, data: SignConvention, today: date) -
 def sign_convention(decision: Decision, data: SignConvention) -> None:
     state = decision.state
     state.signatures[data.party] = data.signed_on
+    if data.actor is not None:
+        state.signed_by[data.party] = data.actor
     unsigned = set(rules.required_parties(state)) - set(state.signatures)
     decision.advance(Step.SIGN_CONVENTION, ConventionSigned(party=data.party, signed_on=data.signed_on), moves=not unsigned)
 

@@ -335,7 +335,9 @@ class OpenCase(StepInput):
 
 class GiveConsent(StepInput):
     given_on: date
-    by_legal_representative: bool = False
+    """The day the person, or their legal representative, consented (YYYY-MM-DD)."""
+    by_legal_representative: bool = Field(default=False, deprecated="the actor's role says who consented")
+    """Kept so that updates sent by older versions still decode."""
 
 
 class WithdrawConsent(StepInput):
@@ -555,8 +557,12 @@ class CaseState(Model):
     reminders_sent: int = 0
     """Reminders sent since the current phase began."""
     consent_given_on: date | None = None
+    consent_by: Actor | None = None
+    """Who gave consent: the person, or their legal representative (L5213-2-1)."""
     prescription: Prescription | None = None
     signatures: dict[Party, date] = {}
+    signed_by: dict[Party, Actor] = {}
+    """Who signed for each party: documents name the person's representative when they signed."""
     amendments: list[Amendment] = []
     evaluated_on: date | None = None
     project_agreed_on: date | None = None
