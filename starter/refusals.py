@@ -41,6 +41,8 @@ MESSAGES: dict[RefusalCode, str] = {
     RefusalCode.CLOSED_MEANWHILE: "the case closed while the référent was being assigned",
     RefusalCode.EMPLOYEE_WITHOUT_EMPLOYER: "situation employee needs the current employer, and this case has none: "
                                            "record the person's real situation (rqth or esat)",
+    RefusalCode.NO_JOB_WITH_EMPLOYER: "the person holds no job with {employer}; their employers: {employers}",
+    RefusalCode.WHICH_JOB: "the person holds several jobs: say which one ended with --employer ({employers})",
     RefusalCode.NO_CONSENT_YET: "the person has not consented yet, and nothing is done for anyone before they do: "
                                 "the employer may ask again once `ea consent` is recorded",
 }

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from workflows.case import decisions, steps
+from activities.registry.report import _Case, _outcomes
+from workflows.case import decisions, rules, steps
+from workflows.contracts import Period
 from workflows.case.model import (
     Actor,
     ActorRole,
     CaseState,
     CdaphDecision,
+    ContractType,
     GiveConsent,
     OpenCase,
     Party,
     Phase,
+    RecordHiring,
     RecordJobLoss,
     RecordPrescription,
     RequestKind,
     SignConvention,
     Situation,
     SubmitEmployerRequest,
+    SubmitEvaluation,
+    SubmitProject,
 )
 from workflows.case.refusals import RefusalCode
 
@@ -27,6 +33,7 @@ NOW = datetime(2027, 3, 1, 9, tzinfo=timezone.utc)
 TODAY = NOW.date()
 COORDINATOR = Actor(role=ActorRole.COORDINATOR, id="coord-1")
 PERSON = Actor(role=ActorRole.BENEFICIARY, id="B1")
+EMPLOYER = Actor(role=ActorRole.EMPLOYER, id="emp-1")
 
 
 def opened(situation: Situation, employer_id: str | None = None) -> CaseState:
@@ -92,3 +99,56 @@ def test_an_employer_request_before_the_persons_consent_is_refused_until_they_co
     assert reason is not None and reason.code is RefusalCode.NO_CONSENT_YET and state.requests == []
     take(state, GiveConsent(given_on=TODAY, actor=PERSON))
     assert steps.refuse(state, request, TODAY) is None
+
+
+def in_job_support(state: CaseState) -> CaseState:
+    to_convention(state)
+    for party, actor in ((Party.BENEFICIARY, PERSON), (Party.STRUCTURE, COORDINATOR), (Party.EMPLOYER, EMPLOYER)):
+        if party in rules.required_parties(state):
+            take(state, SignConvention(party=party, signed_on=TODAY, actor=actor))
+    take(state, SubmitEvaluation(completed_on=TODAY, actor=COORDINATOR))
+    take(state, SubmitProject(agreed_on=TODAY, actor=COORDINATOR))
+    return state
+
+
+def hire(employer_id: str, *, alongside: bool, hours: float = 17.5) -> RecordHiring:
+    return RecordHiring(employer_id=employer_id, contract_type=ContractType.CDI, start_date=TODAY, weekly_hours=hours,
+                        alongside=alongside, actor=COORDINATOR)  # fmt: skip
+
+
+def test_an_employee_opened_with_an_employer_has_that_job_on_record() -> None:
+    state = opened(Situation.EMPLOYEE, employer_id="emp-1")
+    assert [(job.employer_id, job.start_date, job.ended_on) for job in state.employments] == [("emp-1", None, None)]
+
+
+def test_two_part_time_jobs_are_held_at_once_and_end_one_by_one() -> None:
+    state = in_job_support(opened(Situation.EMPLOYEE, employer_id="emp-1"))
+    take(state, hire("emp-2", alongside=True))
+    assert state.employers == ["emp-1", "emp-2"] and state.phase is Phase.IN_JOB_SUPPORT
+    for employer in ("emp-1", "emp-2"):
+        asking = SubmitEmployerRequest(employer_id=employer, kind=RequestKind.MEDIATION, actor=Actor(role=ActorRole.EMPLOYER, id=employer))
+        assert steps.refuse(state, asking, TODAY) is None, f"{employer} is a party while the person works there"
+    unnamed = steps.refuse(state, RecordJobLoss(ended_on=TODAY, actor=COORDINATOR), TODAY)
+    assert unnamed is not None and unnamed.code is RefusalCode.WHICH_JOB
+    take(state, RecordJobLoss(ended_on=TODAY, employer_id="emp-1", actor=COORDINATOR))
+    assert state.phase is Phase.IN_JOB_SUPPORT and state.employers == ["emp-2"] and state.employer_id == "emp-2"
+    take(state, RecordJobLoss(ended_on=TODAY, actor=COORDINATOR))
+    assert state.phase is Phase.JOB_SEARCH and state.employers == []
+
+
+def test_an_esat_worker_takes_a_part_time_ordinary_job_and_a_change_of_job_replaces_it() -> None:
+    state = in_job_support(opened(Situation.ESAT))
+    assert state.phase is Phase.JOB_SEARCH
+    take(state, hire("emp-ordinary", alongside=False))
+    take(state, hire("emp-next", alongside=False))
+    assert state.employers == ["emp-next"], "without --alongside a new job replaces the one held"
+    assert [job.ended_on for job in state.employments] == [TODAY, None]
+
+
+def test_weeks_worked_count_two_jobs_at_once_once_and_their_hours_add_up() -> None:
+    seeker = _Case("C1", opened_at=datetime(2026, 1, 1, tzinfo=timezone.utc), closed_at=None, closure_reason=None,
+                   situation="rqth", birth_year=1990)  # fmt: skip
+    seeker.jobs = [(date(2026, 2, 2), None, 20.0), (date(2026, 2, 2), date(2026, 3, 1), 15.0)]
+    outcomes = _outcomes([seeker], Period(start=date(2026, 2, 1), end=date(2026, 3, 1)))
+    assert outcomes.weeks_worked == round(28 / 7, 1), "28 days in a job, not 56"
+    assert outcomes.mean_weekly_hours == 35.0

@@ -62,11 +62,13 @@ def _consent(session: Session, entry: JournalEntry, _case: schema.Case | None, c
     session.add(schema.Consent(**common, given_on=event.given_on, by_legal_representative=event.by_legal_representative))
 
 
-def _opened(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+def _opened(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.CaseOpened)
     if event.referent_id:
         caseload.place(session, entry.case_id, event.referent_id, entry.at)
+    if event.employer_id:
+        session.add(schema.Employment(**common, employer_id=event.employer_id))  # the job held at opening
 
 
 def _assigned(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
@@ -129,17 +131,17 @@ def _project(session: Session, entry: JournalEntry, _case: schema.Case | None, c
     session.add(schema.ProfessionalProject(**common, agreed_on=event.agreed_on))
 
 
-def _current_employment(session: Session, case_id: str) -> schema.Employment | None:
+def _current_jobs(session: Session, case_id: str) -> list[schema.Employment]:
     query = select(schema.Employment).where(schema.Employment.case_id == case_id, schema.Employment.ended_on.is_(None))
-    return session.scalars(query.order_by(schema.Employment.seq.desc())).first()
+    return list(session.scalars(query.order_by(schema.Employment.seq.desc())))
 
 
 def _hiring(session: Session, entry: JournalEntry, case: schema.Case | None, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.Hired)
-    previous = _current_employment(session, entry.case_id)
-    if previous is not None and event.previous_job_ended_on is not None:
-        previous.ended_on = event.previous_job_ended_on
+    if event.previous_job_ended_on is not None:
+        for job in _current_jobs(session, entry.case_id):
+            job.ended_on = event.previous_job_ended_on
     session.add(schema.Employment(**common, employer_id=event.employer_id, contract_type=event.contract_type.value,
                                   start_date=event.start_date, weekly_hours=event.weekly_hours))  # fmt: skip
     if event.amendment is not None:
@@ -149,9 +151,9 @@ def _hiring(session: Session, entry: JournalEntry, case: schema.Case | None, com
 def _job_loss(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.JobLost)
-    current = _current_employment(session, entry.case_id)
-    if current is not None:
-        current.ended_on = event.ended_on
+    jobs = [job for job in _current_jobs(session, entry.case_id) if event.employer_id in (None, job.employer_id)]
+    if jobs:
+        jobs[0].ended_on = event.ended_on  # the most recent, for rows written before jobs named their employer
 
 
 def _pending_review(session: Session, case_id: str) -> schema.Review | None:

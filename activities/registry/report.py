@@ -62,8 +62,8 @@ class Outcomes(Model):
     employed_rate: float | None = Field(description="Employed at any time, as a share of job seekers.")
     days_to_first_job: DurationStats = Field(description="From the opening of the case to the first day of the first job.")
     longest_tenure: DurationStats = Field(description="Days in the longest-held job, counted up to the end of the period.")
-    mean_weekly_hours: float | None = Field(description="Mean contractual hours per week of the jobs held during the period.")
-    weeks_worked: float = Field(description="Weeks in a job during the period, all job seekers together.")
+    mean_weekly_hours: float | None = Field(description="Mean, over the people in a job during the period, of their contractual hours per week: jobs held at the same time add up (at the highest).")
+    weeks_worked: float = Field(description="Weeks in a job during the period, all job seekers together (two jobs at once count once).")
     first_employer_contact_eligible: int = Field(description="Job seekers whose first month ended within the period.")
     first_employer_contact_in_month: int = Field(description="Of those, people for whom an employer was contacted (prospection) within 30 days of entry.")
 
@@ -195,7 +195,7 @@ def _gather(session: Session, structure_id: str | None, until: datetime) -> dict
     for case_id, prescriber in _rows(session, select(Prescription.case_id, Prescription.prescriber).order_by(Prescription.seq), cases):
         cases[case_id].prescriber = cases[case_id].prescriber or prescriber
     jobs = select(Employment.case_id, Employment.start_date, Employment.ended_on, Employment.weekly_hours)
-    for case_id, start, ended, hours in _rows(session, jobs, cases):
+    for case_id, start, ended, hours in _rows(session, jobs.where(Employment.start_date.is_not(None)), cases):
         cases[case_id].jobs.append((start, ended, hours))
     levels = select(IntensityChange.case_id, IntensityChange.at, IntensityChange.level).order_by(IntensityChange.case_id, IntensityChange.seq)
     for case_id, at, level in _rows(session, levels, cases):
@@ -276,6 +276,17 @@ def _days_to_first_job(case: _Case, last_day: date) -> int | None:
     return max((min(starts) - case.opened_at.date()).days, 0) if starts else None
 
 
+def _days_covered(intervals: list[tuple[date, date]]) -> int:
+    """Days inside at least one interval (both ends included): overlapping jobs count once."""
+    days, reached = 0, date.min
+    for start, stop in sorted(intervals):
+        start = max(start, reached)
+        if stop >= start:
+            days += (stop - start).days + 1
+            reached = stop + timedelta(days=1)
+    return days
+
+
 def _outcomes(seekers: list[_Case], period: Period) -> Outcomes:
     last_day = period.end
     employed, tenures, hours, days_worked = 0, [], [], 0
@@ -285,8 +296,10 @@ def _outcomes(seekers: list[_Case], period: Period) -> Outcomes:
         employed += bool(during)
         if held:
             tenures.append(float(max((stop - start).days for start, stop in held)))
-        days_worked += sum((stop - start).days + 1 for start, stop in during)
-        hours += [h for start, ended, h in case.jobs if h and start <= last_day and (ended is None or ended >= period.start)]
+        days_worked += _days_covered(during)
+        jobs = [(start, ended or last_day, h) for start, ended, h in case.jobs if h and start <= last_day and (ended is None or ended >= period.start)]
+        if jobs:
+            hours.append(max(sum(h for start, stop, h in jobs if start <= day <= stop) for day, _stop, _h in jobs))
     eligible = [c for c in seekers if c.opened_at + FIRST_CONTACT_WITHIN <= period.until]
     in_month = [c for c in eligible if c.first_prospection and c.first_prospection <= (c.opened_at + FIRST_CONTACT_WITHIN).date()]
     firsts = [float(d) for c in seekers if (d := _days_to_first_job(c, last_day)) is not None]

@@ -205,13 +205,15 @@ class ProfessionalProject(CaseEvent, Base):
 
 
 class Employment(CaseEvent, Base):
-    """A hiring, closed by a job loss or the next hiring."""
+    """A job: the one held when the case opened, or a hiring; closed by a job loss or a hiring that
+    replaces it. Several may be open at once (two part-time jobs, work beside the ESAT)."""
 
     __tablename__ = "employments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     employer_id: Mapped[str] = mapped_column(ID)
-    contract_type: Mapped[str] = mapped_column(String(20))
-    start_date: Mapped[date] = mapped_column(Date)
+    contract_type: Mapped[str | None] = mapped_column(String(20))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    """None for the job held at opening when its first day was not recorded."""
     weekly_hours: Mapped[float | None] = mapped_column(Float)
     ended_on: Mapped[date | None] = mapped_column(Date)
 

@@ -278,8 +278,10 @@ def sign(party: str, day: date) -> dict[str, Any]:
 @click.option("--contract", "contract_type", required=True, type=choice(ContractType), help="Type of contract.")
 @day_option("--start", help="First day of the job.")
 @click.option("--hours", "weekly_hours", type=float, help="Hours per week.")
-def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | None) -> dict[str, Any]:
-    return {"employer_id": employer_id, "contract_type": contract_type, "start_date": day, "weekly_hours": weekly_hours}
+@click.option("--alongside", is_flag=True, help="The person keeps their current job(s): a second part-time job, or work beside the ESAT.")
+def hire(employer_id: str, contract_type: str, day: date, weekly_hours: float | None, alongside: bool) -> dict[str, Any]:
+    return {"employer_id": employer_id, "contract_type": contract_type, "start_date": day, "weekly_hours": weekly_hours,
+            "alongside": alongside}  # fmt: skip
 
 
 @step_command(Step.ASSIGN_REFERENT)
@@ -357,14 +359,17 @@ def _generated_step(declaration: steps.StepDeclaration) -> None:
 
 
 def _plain(annotation: Any) -> Any:
-    """`X | None` → X; anything else unchanged."""
-    members = [member for member in typing.get_args(annotation) if member is not type(None)]
-    return members[0] if isinstance(annotation, types.UnionType) and len(members) == 1 else annotation
+    """`X | None` → X, `Annotated[X, ...]` → X; anything else unchanged."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [member for member in typing.get_args(annotation) if member is not type(None)]
+        annotation = members[0] if len(members) == 1 else annotation
+    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
 
 
 def _option(name: str, field: FieldInfo, *, single_date: bool) -> Callable[[Any], Any]:
     kind, required = _plain(field.annotation), field.is_required()
-    flag, help = "--" + name.replace("_", "-"), field.description or name.replace("_", " ").capitalize() + "."
+    flag = "--" + name.removesuffix("_id").replace("_", "-")  # --employer, as the hand-written commands say
+    help = field.description or name.replace("_", " ").capitalize() + "."
     if kind is date:
         return click.option("--on" if single_date else flag, name, type=ISO_DATE, callback=as_date, help=help,
                             default=str(date.today()) if required else None, show_default="today" if required else None)  # fmt: skip

@@ -199,7 +199,7 @@ def actor_refusal(state: CaseState, actor: Actor, roles: frozenset[ActorRole]) -
         return refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, allowed=", ".join(sorted(roles)))
     if actor.role is ActorRole.REFERENT and actor.id != state.referent_id:
         return refusal(RefusalCode.NOT_THE_CASES_REFERENT, actor=actor.id, referent=state.referent_id or "none")
-    if actor.role is ActorRole.EMPLOYER and actor.id != state.employer_id:
+    if actor.role is ActorRole.EMPLOYER and actor.id not in state.employers:
         return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=actor.id)
     if actor.role is ActorRole.BENEFICIARY and state.beneficiary_id is not None and actor.id != state.beneficiary_id:
         return refusal(RefusalCode.NOT_THE_PERSON, actor=actor.id)
@@ -212,6 +212,8 @@ def actor_refusal(state: CaseState, actor: Actor, roles: frozenset[ActorRole]) -
 def open_case(opening: OpenCase, now: datetime) -> tuple[CaseState, list[JournalEntry]]:
     case_fields = {name: value for name, value in opening if name != "actor"}
     state = CaseState(**case_fields, opened_at=now, phase_since=now)
+    if opening.employer_id is not None:
+        state.employments.append(Employment(employer_id=opening.employer_id))  # the job held at opening
     decision = Decision(state, now, opening.actor)
     decision.record(CaseOpened(**{name: value for name, value in case_fields.items() if name != "settings"}))
     return state, decision.entries
@@ -308,44 +310,66 @@ def submit_project(decision: Decision, data: SubmitProject) -> None:
 
 
 def check_record_hiring(state: CaseState, data: RecordHiring, today: date) -> Refusal | None:
-    if data.employer_id == state.employer_id:
+    if data.employer_id in state.employers:
         return refusal(RefusalCode.ALREADY_EMPLOYER, employer=data.employer_id)
     return None
 
 
 def record_hiring(decision: Decision, data: RecordHiring) -> None:
+    """A job beside the ones held (`alongside`), or one that replaces them from its first day."""
     state = decision.state
-    previous = state.current_employment
-    if previous is not None:
-        previous.ended_on = data.start_date
+    replaced = [] if data.alongside else state.current_jobs
+    for job in replaced:
+        job.ended_on = data.start_date
     state.employments.append(Employment(employer_id=data.employer_id, contract_type=data.contract_type,
                                         start_date=data.start_date, weekly_hours=data.weekly_hours))  # fmt: skip
     # The employer is a party: joining after signature is an amendment to the convention.
     state.amendments.append(Amendment(at=decision.now, employer_id=data.employer_id))
     state.employer_id = data.employer_id
     event = Hired(employer_id=data.employer_id, contract_type=data.contract_type, start_date=data.start_date,
-                  weekly_hours=data.weekly_hours, amendment=len(state.amendments),
-                  previous_job_ended_on=data.start_date if previous is not None else None)  # fmt: skip
+                  weekly_hours=data.weekly_hours, amendment=len(state.amendments), alongside=data.alongside,
+                  previous_job_ended_on=data.start_date if replaced else None)  # fmt: skip
     decision.advance(Step.RECORD_HIRING, event)
+
+
+def _ending_job(state: CaseState, data: RecordJobLoss) -> Employment | Refusal | None:
+    """The job this loss ends: the one with the named employer, or the only one held. None: an
+    employee's job known only by its employer (cases opened before jobs were recorded at opening)."""
+    jobs = state.current_jobs
+    if data.employer_id is not None:
+        named = [job for job in jobs if job.employer_id == data.employer_id]
+        if not named and data.employer_id != state.employer_id:
+            return refusal(RefusalCode.NO_JOB_WITH_EMPLOYER, employer=data.employer_id, employers=", ".join(state.employers))
+        return named[0] if named else None
+    if len(jobs) > 1:
+        return refusal(RefusalCode.WHICH_JOB, employers=", ".join(state.employers))
+    return jobs[0] if jobs else None
 
 
 def check_record_job_loss(state: CaseState, data: RecordJobLoss, today: date) -> Refusal | None:
     if not state.employed:
         return refusal(RefusalCode.NO_JOB)
-    current = state.current_employment
-    if current is not None and data.ended_on < current.start_date:
-        return refusal(RefusalCode.JOB_ENDS_BEFORE_START, ended_on=data.ended_on.isoformat(), started_on=current.start_date.isoformat())
+    job = _ending_job(state, data)
+    if isinstance(job, Refusal):
+        return job
+    if job is not None and job.start_date is not None and data.ended_on < job.start_date:
+        return refusal(RefusalCode.JOB_ENDS_BEFORE_START, ended_on=data.ended_on.isoformat(), started_on=job.start_date.isoformat())
     return None
 
 
 def record_job_loss(decision: Decision, data: RecordJobLoss) -> None:
+    """One job ends; support moves back to job search only when no job is left."""
     state = decision.state
-    current = state.current_employment
-    if current is not None:
-        current.ended_on = data.ended_on
-    state.employer_id = None
+    job = _ending_job(state, data)
+    assert not isinstance(job, Refusal), "refused by check_record_job_loss"
+    ended = job.employer_id if job is not None else state.employer_id
+    if job is not None:
+        job.ended_on = data.ended_on
+    remaining = [employer for employer in state.employers if employer != ended]
+    state.employer_id = remaining[-1] if remaining else None
     unsigned = set(rules.required_parties(state)) - set(state.signatures)
-    decision.advance(Step.RECORD_JOB_LOSS, JobLost(ended_on=data.ended_on), moves=not unsigned or state.phase is not Phase.CONVENTION)
+    moves = not remaining and (not unsigned or state.phase is not Phase.CONVENTION)
+    decision.advance(Step.RECORD_JOB_LOSS, JobLost(ended_on=data.ended_on, employer_id=ended), moves=moves)
 
 
 def check_record_change_of_post(state: CaseState, data: RecordChangeOfPost, today: date) -> Refusal | None:
@@ -436,9 +460,9 @@ def record_training(decision: Decision, data: RecordTraining) -> None:
 
 
 def check_submit_employer_request(state: CaseState, data: SubmitEmployerRequest, today: date) -> Refusal | None:
-    if state.employer_id is None:
+    if not state.employers:
         return refusal(RefusalCode.NO_EMPLOYER)
-    if data.employer_id != state.employer_id:
+    if data.employer_id not in state.employers:
         return refusal(RefusalCode.EMPLOYER_NOT_PARTY, employer=data.employer_id)
     if state.consent_given_on is None:
         return refusal(RefusalCode.NO_CONSENT_YET)

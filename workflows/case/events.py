@@ -89,12 +89,16 @@ class Hired(Model):
     amendment: int | None = None
     """The number of the amendment this hiring makes to the convention; None: same employer."""
     previous_job_ended_on: date | None = None
-    """The end the hiring gave to the job held until then, if any."""
+    """The end the hiring gave to the jobs held until then, if it replaced them."""
+    alongside: bool = False
+    """A job held beside the others: none of them ended."""
 
 
 class JobLost(Model):
     type: Literal["record_job_loss"] = "record_job_loss"
     ended_on: date
+    employer_id: str | None = None
+    """The employer of the job that ended (None in rows written before several jobs were possible)."""
 
 
 class PostChanged(Model):

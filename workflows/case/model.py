@@ -370,11 +370,16 @@ class RecordHiring(StepInput):
     contract_type: ContractType
     start_date: date
     weekly_hours: Annotated[float, Field(gt=0, le=60)] | None = None
+    alongside: bool = False
+    """The person keeps the job(s) they hold: a second part-time job, or ordinary work beside the
+    ESAT (with the right to return to it). Otherwise the new job replaces the current ones."""
 
 
 class RecordJobLoss(StepInput):
     ended_on: date
     """The last day of the job (YYYY-MM-DD)."""
+    employer_id: OpaqueId | None = None
+    """Which job ended: required when the person holds several."""
 
 
 class RecordChangeOfPost(StepInput):
@@ -490,8 +495,9 @@ class Alert(Model):
 
 class Employment(Model):
     employer_id: OpaqueId
-    contract_type: ContractType
-    start_date: date
+    contract_type: ContractType | None = None
+    start_date: date | None = None
+    """None for the job an employee held when the case opened, when not recorded."""
     weekly_hours: float | None = None
     ended_on: date | None = None
 
@@ -593,7 +599,16 @@ class CaseState(Model):
     @property
     def employed(self) -> bool:
         """Employed means having a current employer party (known at opening for an employee)."""
-        return self.employer_id is not None
+        return bool(self.employers)
+
+    @property
+    def employers(self) -> list[str]:
+        """Every current employer, each a party to the case; the last one hired is `employer_id`.
+        An employee's employer known at opening counts even before any hiring was recorded."""
+        current = [job.employer_id for job in self.employments if job.ended_on is None]
+        if self.employer_id is not None and self.employer_id not in current:
+            current.append(self.employer_id)
+        return current
 
     @property
     def open_requests(self) -> int:
@@ -605,8 +620,8 @@ class CaseState(Model):
         return self.review.overdue or any(r.escalated and r.status is RequestStatus.OPEN for r in self.requests)
 
     @property
-    def current_employment(self) -> Employment | None:
-        return next((job for job in self.employments if job.ended_on is None), None)
+    def current_jobs(self) -> list[Employment]:
+        return [job for job in self.employments if job.ended_on is None]
 
     def request(self, request_id: str) -> SupportRequest | None:
         return next((r for r in self.requests if r.request_id == request_id), None)

@@ -43,6 +43,8 @@ class RefusalCode(StrEnum):
     CLOSED_MEANWHILE = "closed_meanwhile"
     EMPLOYEE_WITHOUT_EMPLOYER = "employee_without_employer"
     NO_CONSENT_YET = "no_consent_yet"
+    NO_JOB_WITH_EMPLOYER = "no_job_with_employer"
+    WHICH_JOB = "which_job"
 
 
 class Refusal(BaseModel):

@@ -1,4 +1,5 @@
-"""Legal representatives: who consents and signs for a person under a protective measure
+"""Legal representatives (who consents and signs for a person under a protective measure), and
+the job an employee holds when the case opens, whose contract and first day may be unknown
 
 Revision ID: 0006
 Revises: 0005
@@ -32,8 +33,15 @@ def upgrade() -> None:
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_legal_representatives_beneficiary_id", "legal_representatives", ["beneficiary_id"])
+    with op.batch_alter_table("employments") as batch_op:
+        batch_op.alter_column("contract_type", existing_type=sa.String(20), nullable=True)
+        batch_op.alter_column("start_date", existing_type=sa.Date(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM employments WHERE start_date IS NULL OR contract_type IS NULL")
+    with op.batch_alter_table("employments") as batch_op:
+        batch_op.alter_column("contract_type", existing_type=sa.String(20), nullable=False)
+        batch_op.alter_column("start_date", existing_type=sa.Date(), nullable=False)
     op.drop_index("ix_legal_representatives_beneficiary_id", "legal_representatives")
     op.drop_table("legal_representatives")
