@@ -41,8 +41,8 @@ JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 SEAT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                          non_retryable_error_types=["CaseloadFull"])  # fmt: skip
 CASELOAD_PATCH = "referent-caseload"
-INTENSITY_PATCH = "support-intensity"
-"""Histories recorded before caseloads and intensities replay without their activity and timers."""
+"""Histories recorded before caseloads replay without their activity (the core's own behaviours
+are named in `decisions.Since`)."""
 
 REFUSED = "StepRefused"
 """The error type of every refusal; its details are the refusal's code and parameters."""
@@ -137,7 +137,7 @@ class AccompanimentWorkflow:
         référent's assignment waits, for a seat in their caseload."""
 
         def handle(data: StepInput) -> Any:
-            self._outbox.extend(steps.apply(self.state, data, workflow.now(), self._intensities))
+            self._outbox.extend(steps.apply(self.state, data, workflow.now(), self._has))
             return declaration.reply(self.state)
 
         async def seat_then_handle(data: AssignReferent) -> Any:
@@ -150,11 +150,11 @@ class AccompanimentWorkflow:
         return handler
 
     def _decision(self, actor: Actor | None) -> decisions.Decision:
-        return decisions.Decision(self.state, workflow.now(), actor, self._intensities)
+        return decisions.Decision(self.state, workflow.now(), actor, self._has)
 
     @staticmethod
-    def _intensities() -> bool:
-        return workflow.patched(INTENSITY_PATCH)
+    def _has(behaviour: decisions.Since) -> bool:
+        return workflow.patched(behaviour.value)
 
     async def _take_seat(self, data: AssignReferent) -> None:
         """A place in the référent's caseload, taken atomically in the registry (or refused when full)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from workflows.case import rules
 from workflows.case.events import (
@@ -104,17 +105,29 @@ SIGNATORIES: dict[Party, frozenset[ActorRole]] = {
 staff, the employer itself; nobody signs for another party."""
 
 
+class Since(StrEnum):
+    """Behaviours that came after cases were already running. A history recorded before one of them
+    replays with the old behaviour: the workflow answers `has` with `workflow.patched(value)`."""
+
+    INTENSITIES = "support-intensity"
+    """Entering job search or in-job support sets an intensity of support."""
+    SIGNED_AMENDMENTS = "signed-amendments"
+    """A change of cadence after signature waits for the parties' signatures of its amendment."""
+
+
+def always(_behaviour: Since) -> bool:
+    return True
+
+
 class Decision:
     """One step (or one timer) applied to a case at one instant: changes the state and journals."""
 
-    def __init__(self, state: CaseState, now: datetime, actor: Actor | None,
-                 intensities: Callable[[], bool] = lambda: True) -> None:  # fmt: skip
+    def __init__(self, state: CaseState, now: datetime, actor: Actor | None, has: Callable[[Since], bool] = always) -> None:
         self.state = state
         self.now = now
         self.actor = actor or SYSTEM
         self.entries: list[JournalEntry] = []
-        self._intensities = intensities
-        """Whether entering job search or in-job support sets an intensity (a patch in the workflow)."""
+        self.has = has
 
     def record(self, event: Event, before: Phase | None = None, after: Phase | None = None) -> JournalEntry:
         state = self.state
@@ -144,7 +157,7 @@ class Decision:
         state.phase_since = self.now
         state.reminders_sent = 0
         if phase in rules.REVIEWED_PHASES:
-            if self._intensities():
+            if self.has(Since.INTENSITIES):
                 state.intensity = Intensity.INTENSIVE  # intensive first, then lighter
         elif phase is not Phase.CLOSED:
             state.intensity = None

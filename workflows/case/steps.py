@@ -192,8 +192,8 @@ def _phase_refusal(state: CaseState, step: Step) -> Refusal | None:
     return refusal(RefusalCode.NOT_IN_PHASE, step=step.value, phase=state.phase, possible=possible)
 
 
-def apply(state: CaseState, data: StepInput, now: datetime, intensities: Callable[[], bool] = lambda: True) -> list[JournalEntry]:
+def apply(state: CaseState, data: StepInput, now: datetime, has: Callable[[d.Since], bool] = d.always) -> list[JournalEntry]:
     """Take a step that `refuse` accepted: the state changes in place; returns what to journal."""
-    decision = d.Decision(state, now, data.actor, intensities)
+    decision = d.Decision(state, now, data.actor, has)
     declaration_of(data).effect(decision, data)
     return decision.entries
