@@ -47,6 +47,7 @@ def status_table(state: CaseState) -> Table:
         "prescription": _prescription(state),
         "employer": state.employer_id or "—",
         "signatures": ", ".join(f"{party} {day.isoformat()}" for party, day in state.signatures.items()) or "—",
+        "convention": _convention(state),
         "support": state.intensity or "—",
         "next review": when(state.review.next_due) + (" · OVERDUE" if state.review.overdue else ""),
         "reviews held": str(state.review.held),
@@ -74,6 +75,14 @@ def history_table(state: CaseState) -> Table:
     for at, what, phase in sorted(lines, key=lambda line: line[0]):
         table.add_row(when(at), what, phase)
     return table
+
+
+def _convention(state: CaseState) -> str:
+    """Which version is in force, and the amendments still awaiting signatures."""
+    if not state.convention_version:
+        return "not in force yet (signatures awaited)"
+    waiting = [f"amendment {a.number} awaits {', '.join(a.unsigned)} (ea sign-amendment)" for a in state.amendments if a.unsigned]
+    return "; ".join([f"version {state.convention_version} in force", *waiting])
 
 
 def _prescription(state: CaseState) -> str:

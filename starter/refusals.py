@@ -43,6 +43,7 @@ MESSAGES: dict[RefusalCode, str] = {
                                            "record the person's real situation (rqth or esat)",
     RefusalCode.NO_JOB_WITH_EMPLOYER: "the person holds no job with {employer}; their employers: {employers}",
     RefusalCode.WHICH_JOB: "the person holds several jobs: say which one ended with --employer ({employers})",
+    RefusalCode.NO_AMENDMENT: "no amendment {number} to sign; awaiting signatures: {awaiting}",
     RefusalCode.NO_CONSENT_YET: "the person has not consented yet, and nothing is done for anyone before they do: "
                                 "the employer may ask again once `ea consent` is recorded",
 }

@@ -13,6 +13,7 @@ from workflows.case.events import EmployerRequestReceived, Hired, JournalEntry, 
 from workflows.case.model import (
     Actor,
     ActorRole,
+    Amendment,
     AssignReferent,
     CaseState,
     CdaphDecision,
@@ -39,6 +40,7 @@ from workflows.case.model import (
     ResponseOutcome,
     SetIntensity,
     SetReviewCadence,
+    SignAmendment,
     SignConvention,
     Situation,
     Step,
@@ -73,6 +75,8 @@ PERMISSIONS: dict[Step, set[ActorRole]] = {
     Step.RECORD_PRESCRIPTION: {ActorRole.COORDINATOR, ActorRole.REFERENT},
     Step.SIGN_CONVENTION: {ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.EMPLOYER, ActorRole.BENEFICIARY,
                            ActorRole.LEGAL_REPRESENTATIVE},  # fmt: skip
+    Step.SIGN_AMENDMENT: {ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.EMPLOYER, ActorRole.BENEFICIARY,
+                          ActorRole.LEGAL_REPRESENTATIVE},  # fmt: skip
     Step.SUBMIT_EVALUATION: {ActorRole.COORDINATOR, ActorRole.REFERENT},
     Step.SUBMIT_PROJECT: {ActorRole.COORDINATOR, ActorRole.REFERENT},
     Step.RECORD_HIRING: {ActorRole.COORDINATOR, ActorRole.REFERENT},
@@ -106,6 +110,7 @@ SAMPLES: dict[Step, Callable[[Actor], StepInput]] = {
     Step.RECORD_PRESCRIPTION: lambda a: RecordPrescription(
         prescription=CdaphDecision(decision_reference="D-1", decision_date=TODAY), actor=a),
     Step.SIGN_CONVENTION: lambda a: SignConvention(party=SIGNS_FOR[a.role], signed_on=TODAY, actor=a),
+    Step.SIGN_AMENDMENT: lambda a: SignAmendment(party=SIGNS_FOR[a.role], signed_on=TODAY, actor=a),
     Step.SUBMIT_EVALUATION: lambda a: SubmitEvaluation(completed_on=TODAY, actor=a),
     Step.SUBMIT_PROJECT: lambda a: SubmitProject(agreed_on=TODAY, actor=a),
     Step.RECORD_HIRING: lambda a: RecordHiring(employer_id="emp-2", contract_type=ContractType.CDI, start_date=TODAY, actor=a),
@@ -146,6 +151,8 @@ def test_the_declarations_give_each_step_the_roles_of_the_permission_table() -> 
 @pytest.mark.parametrize("declaration", steps.STEPS, ids=lambda declaration: declaration.verb)
 def test_every_step_is_refused_to_every_role_it_does_not_name(declaration: steps.StepDeclaration, role: ActorRole) -> None:
     state = employed_case(next((p for p in declaration.allowed_in if p is not Phase.CONSENT), Phase.CONSENT))
+    if declaration.step is Step.SIGN_AMENDMENT:  # an amendment awaiting every party's signature
+        state.amendments.append(Amendment(at=NOW, number=1, parties=list(Party)))
     data = SAMPLES[declaration.step](Actor(role=role, id=OWN[role]))
     reason = steps.refuse(state, data, TODAY)
     if role in PERMISSIONS[declaration.step]:

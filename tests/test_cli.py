@@ -33,6 +33,10 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     await cli.ok("evaluation", case)
     assert "job search" in await cli.ok("project", case)
     await cli.ok("cadence", case, "--job-search", "2w", "--in-job", "60d")
+    assert "amendment 1 awaits" in " ".join((await cli.ok("status", case)).replace("│", " ").split())
+    await cli.ok("--actor", "legal_representative:rep-7", "sign-amendment", case, "--party", "beneficiary")
+    await cli.ok("sign-amendment", case, "--party", "structure", "--number", "1")
+    assert "version 2 in force" in await cli.ok("status", case)
     await cli.ok("review", case)
     trained = await cli.json("training", case, "--kind", "bilan_de_competences", "--title", "Bilan CIBC 33", "--funder", "agefiph")
     assert [(t["title"], t["status"], t["funder"]) for t in trained["trainings"]] == [("Bilan CIBC 33", "planned", "agefiph")]

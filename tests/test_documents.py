@@ -4,7 +4,7 @@ and the convention as a PDF that really renders (pypdfium2)."""
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pypdfium2 as pdfium
 import pytest
@@ -100,6 +100,19 @@ async def test_the_convention_promises_the_cadence_the_case_runs(cases: Cases, r
         intensive, light = (french_duration(promised[phase][level]) for level in ("intensive", "light"))
         assert f"tous les {intensive} {during} tant" in text and f"puis tous les {light} lorsqu'il est allégé" in text
     assert promised["job_search"]["intensive"] != promised["job_search"]["light"], "the test would not tell them apart"
+    assert f"dans un délai de {french_duration(state.settings.request_response_within)}" in text
+    ack = await apply_step(cases.client, case_id, RequestSupport(kind=RequestKind.TRAINING_NEED, actor=await cases.person(case_id)))
+    asked = (await cases.status(case_id)).request(ack.request_id)
+    assert asked is not None and asked.deadline - asked.received_at == state.settings.request_response_within
+
+    await cases.step(case_id, Step.SET_REVIEW_CADENCE, job_search_review_every=timedelta(days=21), level=Intensity.INTENSIVE)
+
+    async def amendment() -> Document | None:
+        return next((d for d in Documents(registry.engine).list(case_id) if d.template == "amendment"), None)
+
+    written = flat((await eventually(amendment)).markdown)
+    assert "Avenant n° 1" in written and "tant que l'accompagnement est intensif" in written
+    assert f"un point de suivi tous les 21 jours (au lieu de tous les {french_duration(promised['job_search']['intensive'])})" in written
 
 
 async def test_reports_and_letters_say_what_happened(journey) -> None:  # type: ignore[no-untyped-def]

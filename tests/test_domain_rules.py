@@ -14,6 +14,7 @@ from workflows.case.model import (
     CdaphDecision,
     ContractType,
     GiveConsent,
+    Intensity,
     OpenCase,
     Party,
     Phase,
@@ -21,6 +22,8 @@ from workflows.case.model import (
     RecordJobLoss,
     RecordPrescription,
     RequestKind,
+    SetReviewCadence,
+    SignAmendment,
     SignConvention,
     Situation,
     SubmitEmployerRequest,
@@ -152,3 +155,35 @@ def test_weeks_worked_count_two_jobs_at_once_once_and_their_hours_add_up() -> No
     outcomes = _outcomes([seeker], Period(start=date(2026, 2, 1), end=date(2026, 3, 1)))
     assert outcomes.weeks_worked == round(28 / 7, 1), "28 days in a job, not 56"
     assert outcomes.mean_weekly_hours == 35.0
+
+
+def test_a_change_of_cadence_after_signature_applies_only_once_the_amendment_is_signed() -> None:
+    state = in_job_support(opened(Situation.EMPLOYEE, employer_id="emp-1"))
+    assert state.convention_version == 1 and state.intensity is Intensity.INTENSIVE
+    before, due = state.settings.model_copy(), state.review.next_due
+    assert due is not None
+    take(state, SetReviewCadence(in_job_review_every=timedelta(days=10), level=Intensity.INTENSIVE, actor=COORDINATOR))
+    [amendment] = state.amendments
+    assert amendment.unsigned == [Party.BENEFICIARY, Party.STRUCTURE, Party.EMPLOYER]
+    assert state.settings == before and state.review.next_due == due, "the case runs on the signed values meanwhile"
+
+    stranger = SignAmendment(party=Party.EMPLOYER, signed_on=TODAY, actor=Actor(role=ActorRole.EMPLOYER, id="emp-other"))
+    assert steps.refuse(state, stranger, TODAY).code is RefusalCode.NOT_THE_CASES_EMPLOYER  # type: ignore[union-attr]
+    take(state, SignAmendment(party=Party.BENEFICIARY, signed_on=TODAY, actor=PERSON))
+    take(state, SignAmendment(party=Party.STRUCTURE, signed_on=TODAY, actor=COORDINATOR))
+    assert state.settings == before and state.convention_version == 1
+    take(state, SignAmendment(party=Party.EMPLOYER, signed_on=TODAY, actor=EMPLOYER))
+    assert state.settings.intensive_in_job_review_every == timedelta(days=10) and state.convention_version == 2
+    assert state.review.next_due == due - before.intensive_in_job_review_every + timedelta(days=10)
+    again = steps.refuse(state, SignAmendment(party=Party.EMPLOYER, signed_on=TODAY, actor=EMPLOYER), TODAY)
+    assert again is not None and again.code is RefusalCode.NO_AMENDMENT
+
+
+def test_a_hiring_is_an_amendment_the_new_employer_signs_with_the_others() -> None:
+    state = in_job_support(opened(Situation.RQTH))
+    take(state, hire("emp-2", alongside=False))
+    assert state.amendment(None) is not None and state.amendment(None).employer_id == "emp-2"  # type: ignore[union-attr]
+    hired = Actor(role=ActorRole.EMPLOYER, id="emp-2")
+    for party, actor in ((Party.EMPLOYER, hired), (Party.BENEFICIARY, PERSON), (Party.STRUCTURE, COORDINATOR)):
+        take(state, SignAmendment(party=party, signed_on=TODAY, number=1, actor=actor))
+    assert state.convention_version == 2 and state.amendments[0].in_force_on == TODAY

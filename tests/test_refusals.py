@@ -39,6 +39,7 @@ VALID_INPUTS: dict[Step, Model] = {
         Step.REQUEST_SUPPORT: {"kind": RequestKind.DIFFICULTY_ALERT},
         Step.SUBMIT_EMPLOYER_REQUEST: {"employer_id": "emp-acme", "kind": RequestKind.MEDIATION},
         Step.RESPOND_TO_REQUEST: {"request_id": "req-1", "outcome": ResponseOutcome.MEETING_SCHEDULED},
+        Step.SIGN_AMENDMENT: {"party": Party.STRUCTURE, "signed_on": TODAY},
         Step.RECORD_TRAINING: {"kind": TrainingKind.TRAINING, "title": "CACES R489", "on": TODAY},
         Step.CLOSE: {"reason": "goals_reached"},
     }.items()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tests.builders import SECONDS, eventually
 from starter.scripted import TODAY, Cases
-from workflows.case.model import AlertKind, CaseState, Intensity, Phase, ResponseOutcome, Situation, Step
+from workflows.case.model import AlertKind, CaseState, Intensity, Party, Phase, ResponseOutcome, Situation, Step
 
 
 def alerts(state: CaseState, kind: AlertKind) -> int:
@@ -86,9 +86,19 @@ async def test_a_shorter_cadence_applies_to_the_current_period(cases: Cases) -> 
     case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme")
     before = await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT)
     assert before.intensity is Intensity.INTENSIVE, "support starts intensive"
-    after = await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=10))
+
+    async def amended(**change: object) -> CaseState:
+        """The cadence changes by an amendment; it applies once the three parties have signed."""
+        current = await cases.status(case_id)
+        proposed = await cases.step(case_id, Step.SET_REVIEW_CADENCE, **change)
+        assert proposed.settings == current.settings, "nothing changes before the parties sign"
+        for party in (Party.BENEFICIARY, Party.STRUCTURE, Party.EMPLOYER):
+            signed = await cases.step(case_id, Step.SIGN_AMENDMENT, party=party, signed_on=TODAY)
+        return signed
+
+    after = await amended(in_job_review_every=timedelta(days=10))
     assert before.review.next_due - after.review.next_due == timedelta(days=20), "30 days intensive, now 10"
     assert after.settings.intensive_in_job_review_every == timedelta(days=10)
-    light = await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=60), level="light")
+    light = await amended(in_job_review_every=timedelta(days=60), level="light")
     assert light.review.next_due == after.review.next_due, "the light cadence waits until support is light"
     assert light.settings.in_job_review_every == timedelta(days=60)

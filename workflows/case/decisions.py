@@ -13,6 +13,8 @@ from enum import StrEnum
 
 from workflows.case import rules
 from workflows.case.events import (
+    AmendmentProposed,
+    AmendmentSigned,
     CadenceSet,
     CaseClosed,
     CaseOpened,
@@ -48,6 +50,7 @@ from workflows.case.model import (
     Alert,
     AlertKind,
     Amendment,
+    CadenceChange,
     AssignReferent,
     CaseSnapshot,
     CaseState,
@@ -79,6 +82,7 @@ from workflows.case.model import (
     Situation,
     SetIntensity,
     SetReviewCadence,
+    SignAmendment,
     SignConvention,
     Step,
     StepInput,
@@ -283,16 +287,21 @@ def record_prescription(decision: Decision, data: RecordPrescription) -> None:
     decision.advance(Step.RECORD_PRESCRIPTION, PrescriptionRecorded(prescription=data.prescription, situation=data.situation))
 
 
+def _signature_refusal(parties: list[Party], signatures: dict[Party, date], party: Party, actor: Actor) -> Refusal | None:
+    """A party to this document, signed for by someone who may, once."""
+    if party not in parties:
+        return refusal(RefusalCode.NOT_A_PARTY, party=party, parties=", ".join(parties))
+    if actor.role not in SIGNATORIES[party]:
+        return refusal(RefusalCode.NOT_A_SIGNATORY, role=actor.role, party=party)
+    if party in signatures:
+        return refusal(RefusalCode.ALREADY_SIGNED, party=party, on=signatures[party].isoformat())
+    return None
+
+
 def check_sign_convention(state: CaseState, data: SignConvention, today: date) -> Refusal | None:
-    required = rules.required_parties(state)
-    if data.party not in required:
-        return refusal(RefusalCode.NOT_A_PARTY, party=data.party, parties=", ".join(required))
     assert data.actor is not None  # refuse() checked it
-    if data.actor.role not in SIGNATORIES[data.party]:
-        return refusal(RefusalCode.NOT_A_SIGNATORY, role=data.actor.role, party=data.party)
-    if data.party in state.signatures:
-        return refusal(RefusalCode.ALREADY_SIGNED, party=data.party, on=state.signatures[data.party].isoformat())
-    return not_in_future(data.signed_on, today, "the signature date")
+    return _signature_refusal(rules.required_parties(state), state.signatures, data.party, data.actor) or not_in_future(
+        data.signed_on, today, "the signature date")
 
 
 def sign_convention(decision: Decision, data: SignConvention) -> None:
@@ -336,11 +345,11 @@ def record_hiring(decision: Decision, data: RecordHiring) -> None:
         job.ended_on = data.start_date
     state.employments.append(Employment(employer_id=data.employer_id, contract_type=data.contract_type,
                                         start_date=data.start_date, weekly_hours=data.weekly_hours))  # fmt: skip
-    # The employer is a party: joining after signature is an amendment to the convention.
-    state.amendments.append(Amendment(at=decision.now, employer_id=data.employer_id))
+    # The employer joins the signed convention by an amendment, which they sign with the others.
+    amendment = _amend(decision, employer_id=data.employer_id)
     state.employer_id = data.employer_id
     event = Hired(employer_id=data.employer_id, contract_type=data.contract_type, start_date=data.start_date,
-                  weekly_hours=data.weekly_hours, amendment=len(state.amendments), alongside=data.alongside,
+                  weekly_hours=data.weekly_hours, amendment=amendment.number, alongside=data.alongside,
                   previous_job_ended_on=data.start_date if replaced else None)  # fmt: skip
     decision.advance(Step.RECORD_HIRING, event)
 
@@ -411,15 +420,63 @@ def check_set_review_cadence(state: CaseState, data: SetReviewCadence, today: da
 
 
 def set_review_cadence(decision: Decision, data: SetReviewCadence) -> None:
+    """Before the convention is signed the cadence is simply set; after, it is an amendment that
+    applies once every party concerned has signed it (the convention says « d'un commun accord »)."""
+    state = decision.state
+    change = CadenceChange(job_search_review_every=data.job_search_review_every, in_job_review_every=data.in_job_review_every,
+                           level=data.level or state.intensity or Intensity.LIGHT)  # fmt: skip
+    if state.convention_version and decision.has(Since.SIGNED_AMENDMENTS):
+        amendment = _amend(decision, cadence=change)
+        decision.advance(Step.SET_REVIEW_CADENCE, AmendmentProposed(amendment=amendment.number, cadence=change, parties=amendment.parties))
+        return
+    _apply_cadence(decision, change)
+    decision.advance(Step.SET_REVIEW_CADENCE, CadenceSet(**change.model_dump()))
+
+
+def _apply_cadence(decision: Decision, change: CadenceChange) -> None:
     state = decision.state
     previous = rules.review_interval(state, state.phase)
-    level = data.level or state.intensity or Intensity.LIGHT
-    for phase, every in ((Phase.JOB_SEARCH, data.job_search_review_every), (Phase.IN_JOB_SUPPORT, data.in_job_review_every)):
+    for phase, every in ((Phase.JOB_SEARCH, change.job_search_review_every), (Phase.IN_JOB_SUPPORT, change.in_job_review_every)):
         if every is not None:
-            setattr(state.settings, rules.CADENCE_FIELDS[(phase, level)], every)
+            setattr(state.settings, rules.CADENCE_FIELDS[(phase, change.level)], every)
     decision.reschedule(previous)
-    decision.advance(Step.SET_REVIEW_CADENCE, CadenceSet(job_search_review_every=data.job_search_review_every,
-                                                         in_job_review_every=data.in_job_review_every, level=level))  # fmt: skip
+
+
+def _amend(decision: Decision, *, employer_id: str | None = None, cadence: CadenceChange | None = None) -> Amendment:
+    """A new amendment to the signed convention, for the person, the structure and the employer
+    concerned (the one who joins, or the current one)."""
+    state = decision.state
+    parties = [Party.BENEFICIARY, Party.STRUCTURE] + ([Party.EMPLOYER] if employer_id or state.employer_id else [])
+    amendment = Amendment(at=decision.now, employer_id=employer_id, number=len(state.amendments) + 1, cadence=cadence, parties=parties)
+    state.amendments.append(amendment)
+    return amendment
+
+
+def check_sign_amendment(state: CaseState, data: SignAmendment, today: date) -> Refusal | None:
+    amendment = state.amendment(data.number)
+    if amendment is None:
+        awaiting = ", ".join(str(a.number) for a in state.amendments if a.unsigned) or "none"
+        return refusal(RefusalCode.NO_AMENDMENT, number=data.number or "awaiting signature", awaiting=awaiting)
+    assert data.actor is not None  # refuse() checked it
+    if data.party is Party.EMPLOYER and amendment.employer_id not in (None, data.actor.id) and data.actor.role is ActorRole.EMPLOYER:
+        return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=data.actor.id)
+    return _signature_refusal(amendment.parties, amendment.signatures, data.party, data.actor) or not_in_future(
+        data.signed_on, today, "the signature date")
+
+
+def sign_amendment(decision: Decision, data: SignAmendment) -> None:
+    amendment = decision.state.amendment(data.number)
+    assert amendment is not None, "refused by check_sign_amendment"
+    amendment.signatures[data.party] = data.signed_on
+    if data.actor is not None:
+        amendment.signed_by[data.party] = data.actor
+    in_force = not amendment.unsigned
+    if in_force:
+        amendment.in_force_on = data.signed_on
+        if amendment.cadence is not None:
+            _apply_cadence(decision, amendment.cadence)
+    decision.advance(Step.SIGN_AMENDMENT, AmendmentSigned(amendment=amendment.number, party=data.party, signed_on=data.signed_on,
+                                                          in_force=in_force))  # fmt: skip
 
 
 def check_complete_review(state: CaseState, data: CompleteReview, today: date) -> Refusal | None:

@@ -17,6 +17,7 @@ from pydantic import Field, TypeAdapter, model_validator
 from workflows.case.model import (
     Actor,
     AskedBy,
+    CadenceChange,
     CaseSnapshot,
     CaseState,
     ClosureReason,
@@ -92,6 +93,24 @@ class Hired(Model):
     """The end the hiring gave to the jobs held until then, if it replaced them."""
     alongside: bool = False
     """A job held beside the others: none of them ended."""
+
+
+class AmendmentProposed(Model):
+    """A change of cadence after signature, put in writing: it applies once every party signed."""
+
+    type: Literal["amendment_proposed"] = "amendment_proposed"
+    amendment: int
+    cadence: CadenceChange
+    parties: list[Party]
+
+
+class AmendmentSigned(Model):
+    type: Literal["sign_amendment"] = "sign_amendment"
+    amendment: int
+    party: Party
+    signed_on: date
+    in_force: bool
+    """Every party has signed: the amendment applies from now on."""
 
 
 class JobLost(Model):
@@ -214,7 +233,8 @@ class RetentionWarning(Model):
 
 Event = Annotated[
     CaseOpened | ConsentGiven | ConsentWithdrawn | PrescriptionRecorded | ConventionSigned | EvaluationSubmitted
-    | ProjectAgreed | Hired | JobLost | PostChanged | ReferentAssigned | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded
+    | ProjectAgreed | Hired | AmendmentProposed | AmendmentSigned | JobLost | PostChanged | ReferentAssigned
+    | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded
     | EmployerRequestReceived | SupportRequested | RequestAnswered | CaseClosed | CaseReopened
     | IntensityChanged | PhaseReminder | ReviewDue | ReviewOverdue | RequestOverdue | DocumentFailed | IdentityErased
     | RetentionWarning,

@@ -109,6 +109,7 @@ class Step(StrEnum):
     WITHDRAW_CONSENT = "withdraw_consent"
     RECORD_PRESCRIPTION = "record_prescription"
     SIGN_CONVENTION = "sign_convention"
+    SIGN_AMENDMENT = "sign_amendment"
     SUBMIT_EVALUATION = "submit_evaluation"
     SUBMIT_PROJECT = "submit_project"
     RECORD_HIRING = "record_hiring"
@@ -355,6 +356,15 @@ class SignConvention(StepInput):
     signed_on: date
 
 
+class SignAmendment(StepInput):
+    party: Party
+    """Who signs: beneficiary, structure or employer; each party signs for itself."""
+    signed_on: date
+    """The day this party signed (YYYY-MM-DD)."""
+    number: Annotated[int, Field(ge=1)] | None = None
+    """Which amendment (avenant n°); the oldest awaiting signatures when omitted."""
+
+
 class SubmitEvaluation(StepInput):
     completed_on: date
     """The day the evaluation was completed (YYYY-MM-DD)."""
@@ -502,11 +512,33 @@ class Employment(Model):
     ended_on: date | None = None
 
 
+class CadenceChange(Model):
+    """New follow-up cadences for one level of intensity, as an amendment proposes them."""
+
+    job_search_review_every: timedelta | None = None
+    in_job_review_every: timedelta | None = None
+    level: Intensity
+
+
 class Amendment(Model):
-    """An employer joining the convention after it was signed (hiring, change of employer)."""
+    """A change to the signed convention: an employer joins it (a hiring), or the follow-up cadence
+    changes. It is in force once every party concerned has signed it, like the convention."""
 
     at: datetime
-    employer_id: OpaqueId
+    employer_id: OpaqueId | None = None
+    """The employer who joins (a hiring)."""
+    number: int = 0
+    """Avenant n°; 0 in states written before amendments were numbered here."""
+    cadence: CadenceChange | None = None
+    parties: list[Party] = []
+    """Who must sign; empty for amendments made before they were signed in the case."""
+    signatures: dict[Party, date] = {}
+    signed_by: dict[Party, Actor] = {}
+    in_force_on: date | None = None
+
+    @property
+    def unsigned(self) -> list[Party]:
+        return [party for party in self.parties if party not in self.signatures]
 
 
 class SupportRequest(Model):
@@ -618,6 +650,19 @@ class CaseState(Model):
     def overdue(self) -> bool:
         """A review or an employer request is past its deadline."""
         return self.review.overdue or any(r.escalated and r.status is RequestStatus.OPEN for r in self.requests)
+
+    @property
+    def convention_version(self) -> int:
+        """0 until the convention is signed; then 1, plus one for each amendment in force."""
+        if self.phase in (Phase.CONSENT, Phase.PRESCRIPTION, Phase.CONVENTION):
+            return 0
+        return 1 + sum(1 for amendment in self.amendments if not amendment.unsigned)
+
+    def amendment(self, number: int | None) -> Amendment | None:
+        """Amendment n° `number`, or the oldest still awaiting a signature."""
+        if number is None:
+            return next((a for a in self.amendments if a.unsigned), None)
+        return next((a for a in self.amendments if a.number == number), None)
 
     @property
     def current_jobs(self) -> list[Employment]:

@@ -45,6 +45,7 @@ class RefusalCode(StrEnum):
     NO_CONSENT_YET = "no_consent_yet"
     NO_JOB_WITH_EMPLOYER = "no_job_with_employer"
     WHICH_JOB = "which_job"
+    NO_AMENDMENT = "no_amendment"
 
 
 class Refusal(BaseModel):

@@ -59,6 +59,8 @@ TRANSITIONS: dict[tuple[Phase, Step], Phase] = {
     (Phase.JOB_SEARCH, Step.SET_INTENSITY): Phase.JOB_SEARCH,
     (Phase.IN_JOB_SUPPORT, Step.SET_INTENSITY): Phase.IN_JOB_SUPPORT,
     **{(phase, Step.RECORD_TRAINING): phase for phase in (Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
+    # Amendments follow the signed convention (a hiring, a change of cadence), in any later phase.
+    **{(phase, Step.SIGN_AMENDMENT): phase for phase in (Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
     (Phase.CLOSED, Step.REOPEN): Phase.CONSENT,
     **{(phase, step): Phase.CLOSED for phase in OPEN_PHASES for step in _CLOSING_STEPS},
     **{(phase, step): phase for phase in OPEN_PHASES for step in _ANYTIME_STEPS},

@@ -39,6 +39,7 @@ from workflows.case.model import (
     RespondToRequest,
     SetIntensity,
     SetReviewCadence,
+    SignAmendment,
     SignConvention,
     Step,
     StepInput,
@@ -97,6 +98,10 @@ STEPS: tuple[StepDeclaration, ...] = (
                     d.check_sign_convention, d.sign_convention, (e.ConventionSigned,), "sign",
                     "Record one party's signature of the convention individuelle d'accompagnement (each party signs for itself).",
                     "ea --actor employer:emp-4412 sign C1A2B3 --party employer --on 2027-01-10"),
+    StepDeclaration(Step.SIGN_AMENDMENT, SignAmendment, STAFF_ROLES | PERSON_ROLES | {ActorRole.EMPLOYER},
+                    d.check_sign_amendment, d.sign_amendment, (e.AmendmentSigned,), "sign-amendment",
+                    "Record one party's signature of an amendment (avenant); it applies once every party concerned signed.",
+                    "ea --actor employer:emp-4412 sign-amendment C1A2B3 --party employer --number 1"),
     StepDeclaration(Step.SUBMIT_EVALUATION, SubmitEvaluation, STAFF_ROLES, d.check_submit_evaluation, d.submit_evaluation,
                     (e.EvaluationSubmitted,), "evaluation", "Record that the evaluation of the person's situation is done.",
                     "ea evaluation C1A2B3", document="evaluation_report"),
@@ -117,8 +122,8 @@ STEPS: tuple[StepDeclaration, ...] = (
                     "Assign or change the référent emploi accompagné (refused when their caseload is full, unless forced).",
                     "ea assign C1A2B3 ref-12"),
     StepDeclaration(Step.SET_REVIEW_CADENCE, SetReviewCadence, STAFF_ROLES, d.check_set_review_cadence,
-                    d.set_review_cadence, (e.CadenceSet,), "cadence",
-                    "Set the review cadence of the convention, for an intensity of support.",
+                    d.set_review_cadence, (e.CadenceSet, e.AmendmentProposed), "cadence",
+                    "Set the review cadence, for an intensity of support; once the convention is signed, by an amendment the parties sign.",
                     "ea cadence C1A2B3 --in-job 60d --level light"),
     StepDeclaration(Step.COMPLETE_REVIEW, CompleteReview, STAFF_ROLES, d.check_complete_review, d.complete_review,
                     (e.ReviewHeld,), "review",
@@ -160,7 +165,9 @@ REOPEN_ROLES = COORDINATOR
 
 BY_STEP: dict[Step, StepDeclaration] = {declaration.step: declaration for declaration in STEPS}
 BY_INPUT: dict[type[StepInput], StepDeclaration] = {declaration.input: declaration for declaration in STEPS}
-DOCUMENTS: dict[str, str] = {declaration.name: declaration.document for declaration in STEPS if declaration.document}
+DOCUMENTS: dict[str, str] = {declaration.name: declaration.document for declaration in STEPS if declaration.document} | {
+    "amendment_proposed": "amendment",  # a change of cadence after signature, put in writing
+}
 """The document (a template under templates/) each kind of event produces."""
 VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in STEPS} | {Step.REOPEN.value: "reopen"}
 """The CLI's word for each step, for messages that name what a person can type."""
