@@ -19,7 +19,7 @@ from starter.cases import apply_step, workflow_id
 from tests.builders import SECONDS, eventually
 from starter.scripted import TODAY, Cases, cdaph
 from tests.harness import registry_at, running_worker, temporal_environment
-from workflows.case.model import Actor, ActorRole, AlertKind, ContactKind, ContractType, Intensity, IntensityReason, Party, Phase, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
+from workflows.case.model import AlertKind, ContactKind, ContractType, Intensity, IntensityReason, Party, Phase, RequestKind, RequestSupport, ResponseOutcome, Situation, Step, TrainingKind
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -46,6 +46,13 @@ async def full_journey(cases: Cases) -> tuple[str, str]:
         case_id, Step.RECORD_HIRING, employer_id="emp-1", contract_type=ContractType.CDD, start_date=TODAY
     )
     await cases.step(case_id, Step.SET_REVIEW_CADENCE, in_job_review_every=timedelta(days=60))
+    for _amendment in (1, 2):  # the hiring's, then the cadence's: every party signs
+        for party in (Party.BENEFICIARY, Party.STRUCTURE, Party.EMPLOYER):
+            await cases.step(case_id, Step.SIGN_AMENDMENT, party=party, signed_on=TODAY)
+    await cases.step(case_id, Step.RECORD_HIRING, employer_id="emp-3", contract_type=ContractType.CDI, start_date=TODAY,
+                     weekly_hours=10, alongside=True)  # fmt: skip
+    await cases.step(case_id, Step.RECORD_JOB_LOSS, ended_on=TODAY, employer_id="emp-3")
+    await cases.step(case_id, Step.RECORD_TRAINING, kind=TrainingKind.TRAINING, title="CACES R489", on=TODAY)
     await cases.step(case_id, Step.SET_INTENSITY, level=Intensity.LIGHT, reason=IntensityReason.STABLE_SITUATION)
     await cases.step(case_id, Step.RECORD_CONTACT, on=TODAY, kind=ContactKind.WORKPLACE)
     await cases.step(case_id, Step.SET_INTENSITY, level=Intensity.DORMANT, reason=IntensityReason.NO_NEED_FOR_NOW)
@@ -55,8 +62,7 @@ async def full_journey(cases: Cases) -> tuple[str, str]:
     )
     await cases.request(case_id, "emp-1", kind="training_need")
     await eventually(lambda: _has_alert(cases, case_id, AlertKind.REQUEST_OVERDUE))
-    person = Actor(role=ActorRole.BENEFICIARY, id="person-1")
-    await apply_step(cases.client, case_id, RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=person))
+    await apply_step(cases.client, case_id, RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=await cases.person(case_id)))
     await cases.step(case_id, Step.RECORD_CHANGE_OF_POST, effective_on=TODAY)
     await cases.step(case_id, Step.SUBMIT_EVALUATION, completed_on=TODAY)
     await cases.step(case_id, Step.SUBMIT_PROJECT, agreed_on=TODAY)

@@ -27,6 +27,7 @@ def test_histories_of_every_generation_are_committed() -> None:
         "full_journey-v1", "withdrawn_case-v1",  # before documents: replay without them (workflow.patched)
         "full_journey-v2", "withdrawn_case-v2",  # with documents
         "full_journey-v3", "withdrawn_case-v3",  # with caseloads, intensity, contacts, requests by the person
+        "full_journey-v4", "withdrawn_case-v4",  # typed events, signed amendments, several jobs, trainings
     }  # fmt: skip
 
 
