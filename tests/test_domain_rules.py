@@ -18,6 +18,7 @@ from workflows.case.model import (
     OpenCase,
     Party,
     Phase,
+    RecordChangeOfPost,
     RecordHiring,
     RecordJobLoss,
     RecordPrescription,
@@ -187,3 +188,11 @@ def test_a_hiring_is_an_amendment_the_new_employer_signs_with_the_others() -> No
     for party, actor in ((Party.EMPLOYER, hired), (Party.BENEFICIARY, PERSON), (Party.STRUCTURE, COORDINATOR)):
         take(state, SignAmendment(party=party, signed_on=TODAY, number=1, actor=actor))
     assert state.convention_version == 2 and state.amendments[0].in_force_on == TODAY
+
+
+def test_a_change_of_post_is_an_amendment_the_parties_sign() -> None:
+    state = in_job_support(opened(Situation.EMPLOYEE, employer_id="emp-1"))
+    take(state, RecordChangeOfPost(effective_on=TODAY, actor=COORDINATOR))
+    [amendment] = state.amendments
+    assert state.phase is Phase.EVALUATION and amendment.post_changed_on == TODAY
+    assert amendment.unsigned == [Party.BENEFICIARY, Party.STRUCTURE, Party.EMPLOYER]

@@ -117,6 +117,8 @@ class Since(StrEnum):
     """Entering job search or in-job support sets an intensity of support."""
     SIGNED_AMENDMENTS = "signed-amendments"
     """A change of cadence after signature waits for the parties' signatures of its amendment."""
+    POST_AMENDMENTS = "post-amendments"
+    """A change of post is put in writing by an amendment (one more document to render)."""
 
 
 def always(_behaviour: Since) -> bool:
@@ -399,7 +401,11 @@ def check_record_change_of_post(state: CaseState, data: RecordChangeOfPost, toda
 
 
 def record_change_of_post(decision: Decision, data: RecordChangeOfPost) -> None:
+    """Support goes back to evaluation, and the new post is an amendment the parties sign."""
     decision.advance(Step.RECORD_CHANGE_OF_POST, PostChanged(effective_on=data.effective_on))
+    if decision.has(Since.POST_AMENDMENTS):
+        amendment = _amend(decision, post_changed_on=data.effective_on)
+        decision.record(AmendmentProposed(amendment=amendment.number, post_changed_on=data.effective_on, parties=amendment.parties))
 
 
 def check_assign_referent(state: CaseState, data: AssignReferent, today: date) -> Refusal | None:
@@ -442,12 +448,14 @@ def _apply_cadence(decision: Decision, change: CadenceChange) -> None:
     decision.reschedule(previous)
 
 
-def _amend(decision: Decision, *, employer_id: str | None = None, cadence: CadenceChange | None = None) -> Amendment:
+def _amend(decision: Decision, *, employer_id: str | None = None, cadence: CadenceChange | None = None,
+           post_changed_on: date | None = None) -> Amendment:  # fmt: skip
     """A new amendment to the signed convention, for the person, the structure and the employer
     concerned (the one who joins, or the current one)."""
     state = decision.state
     parties = [Party.BENEFICIARY, Party.STRUCTURE] + ([Party.EMPLOYER] if employer_id or state.employer_id else [])
-    amendment = Amendment(at=decision.now, employer_id=employer_id, number=len(state.amendments) + 1, cadence=cadence, parties=parties)
+    amendment = Amendment(at=decision.now, employer_id=employer_id, number=len(state.amendments) + 1, cadence=cadence,
+                          post_changed_on=post_changed_on, parties=parties)  # fmt: skip
     state.amendments.append(amendment)
     return amendment
 

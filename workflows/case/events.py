@@ -96,11 +96,13 @@ class Hired(Model):
 
 
 class AmendmentProposed(Model):
-    """A change of cadence after signature, put in writing: it applies once every party signed."""
+    """A change to the signed convention put in writing (a new cadence, a change of post): the
+    parties sign it like the convention; a new cadence applies once every party has signed."""
 
     type: Literal["amendment_proposed"] = "amendment_proposed"
     amendment: int
-    cadence: CadenceChange
+    cadence: CadenceChange | None = None
+    post_changed_on: date | None = None
     parties: list[Party]
 
 

@@ -530,6 +530,8 @@ class Amendment(Model):
     number: int = 0
     """Avenant n°; 0 in states written before amendments were numbered here."""
     cadence: CadenceChange | None = None
+    post_changed_on: date | None = None
+    """A change of post: the new conditions of the job, agreed from that day."""
     parties: list[Party] = []
     """Who must sign; empty for amendments made before they were signed in the case."""
     signatures: dict[Party, date] = {}
