@@ -95,7 +95,7 @@ async def test_a_worker_killed_mid_activity_loses_nothing_and_writes_nothing_twi
     assert rows_per_case(registry, Signature, case_ids) == {c: 3 for c in case_ids}, "beneficiary, structure, employer: once each"
     for table in (Consent, Evaluation, ProfessionalProject):
         assert rows_per_case(registry, table, case_ids) == {c: 1 for c in case_ids}, table.__tablename__
-    assert rows_per_case(registry, Employment, case_ids) == {}, "employees at entry: no hiring recorded"
+    assert rows_per_case(registry, Employment, case_ids) == {c: 1 for c in case_ids}, "the job held at opening, once"
 
 
 @asynccontextmanager
