@@ -14,7 +14,7 @@ import click
 from starter.commands import lifecycle, operations, records, reports
 from starter.exits import EXIT_UNEXPECTED
 from starter.options import parse_actor
-from starter.settings import DEFAULT_TASK_QUEUE, Connection
+from starter.settings import DEFAULT_TASK_QUEUE, DEFAULT_WAIT, Connection
 from workflows.case.model import Actor
 
 
@@ -25,12 +25,14 @@ from workflows.case.model import Actor
               help="Temporal namespace (env TEMPORAL_NAMESPACE).")  # fmt: skip
 @click.option("--task-queue", envvar="EA_TASK_QUEUE", default=DEFAULT_TASK_QUEUE, show_default=True,
               help="Task queue of the workers (env EA_TASK_QUEUE).")  # fmt: skip
+@click.option("--wait", envvar="EA_WAIT", default=DEFAULT_WAIT, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds to wait for a worker's answer before saying none came (env EA_WAIT).")  # fmt: skip
 @click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: parse_actor(v),
               help="Who acts, as role:id (coordinator, referent, employer, beneficiary), e.g. referent:ref-12. "
                    "Recorded in the audit journal (env EA_ACTOR).")  # fmt: skip
 @click.version_option(package_name="emploi-accompagne")
 @click.pass_context
-def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, actor: Actor | None) -> None:
+def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, wait: float, actor: Actor | None) -> None:
     """Open and drive emploi accompagné cases.
 
     \b
@@ -41,7 +43,7 @@ def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, actor:
       ea sign C1A2B3 --party beneficiary ; ea sign C1A2B3 --party structure
       ea status C1A2B3
     """
-    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue)
+    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue, wait=wait)
     ctx.meta["actor"] = actor
 
 

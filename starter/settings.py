@@ -11,6 +11,7 @@ from temporalio.service import RPCError
 from workflows.encryption import encrypted_converter, keyring_from_env
 
 DEFAULT_TASK_QUEUE = "emploi-accompagne"
+DEFAULT_WAIT = 10.0
 
 
 class ServerUnreachable(Exception):
@@ -22,6 +23,8 @@ class Connection:
     address: str = "localhost:7233"
     namespace: str = "default"
     task_queue: str = DEFAULT_TASK_QUEUE
+    wait: float = DEFAULT_WAIT
+    """Seconds a command waits for a worker's answer (starter/waiting.py)."""
 
     @classmethod
     def from_env(cls) -> Connection:
@@ -29,6 +32,7 @@ class Connection:
             address=os.environ.get("TEMPORAL_ADDRESS", cls.address),
             namespace=os.environ.get("TEMPORAL_NAMESPACE", cls.namespace),
             task_queue=os.environ.get("EA_TASK_QUEUE", cls.task_queue),
+            wait=float(os.environ.get("EA_WAIT", cls.wait)),
         )
 
     async def connect(self) -> Client:
