@@ -106,7 +106,7 @@ def configure_logging() -> None:
     quiet_logs()
 
 
-CHATTY_LIBRARIES = ("weasyprint", "fontTools", "PIL", "matplotlib")
+CHATTY_LIBRARIES = ("weasyprint", "fontTools", "PIL", "matplotlib", "alembic")
 """They log every glyph, font and CSS rule they touch: a warning of theirs is worth a line, no more."""
 EXPECTED_FAILURES = frozenset({"DocumentDataMissing", "DocumentTemplateError"})
 """Activity failures the case records as an alert: one line in the log, no traceback."""

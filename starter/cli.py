@@ -1,24 +1,28 @@
 """`ea`: the coordinators' command line for emploi accompagné cases.
 
-The commands live in starter/commands/ (lifecycle, records, operations); exit codes in
-starter/exits.py.
+The commands live in starter/commands/ (reading, lifecycle, records, reports, operations),
+imported only when one runs (starter/lazy.py); exit codes in starter/exits.py.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from starter.commands import lifecycle, operations, records, reports
-from starter.exits import EXIT_UNEXPECTED
-from starter.options import parse_actor
+from starter.command_index import INDEX
+from starter.lazy import LazyGroup
 from starter.settings import DEFAULT_TASK_QUEUE, DEFAULT_WAIT, Connection
-from workflows.case.model import Actor
+
+if TYPE_CHECKING:
+    from workflows.case.model import Actor
+
+EXIT_UNEXPECTED = 1  # starter/exits.py's, without importing what it needs to explain errors
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, index=INDEX, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
               help="Temporal server (env TEMPORAL_ADDRESS).")  # fmt: skip
 @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True,
@@ -27,7 +31,7 @@ from workflows.case.model import Actor
               help="Task queue of the workers (env EA_TASK_QUEUE).")  # fmt: skip
 @click.option("--wait", envvar="EA_WAIT", default=DEFAULT_WAIT, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds to wait for a worker's answer before saying none came (env EA_WAIT).")  # fmt: skip
-@click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: parse_actor(v),
+@click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: _actor(v),
               help="Who acts, as role:id (coordinator, referent, employer, beneficiary), e.g. referent:ref-12. "
                    "Recorded in the audit journal (env EA_ACTOR).")  # fmt: skip
 @click.version_option(package_name="emploi-accompagne")
@@ -47,8 +51,10 @@ def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, wait: 
     ctx.meta["actor"] = actor
 
 
-for command in (*lifecycle.COMMANDS, *records.COMMANDS, *reports.COMMANDS, *operations.COMMANDS):
-    ea.add_command(command)
+def _actor(text: str | None) -> Actor | None:
+    from starter.options import parse_actor  # the case model: not for `ea --help`
+
+    return parse_actor(text)
 
 
 def main() -> None:

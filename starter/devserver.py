@@ -18,7 +18,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from workflows.private_files import PRIVATE_DIR
+from workflows.private_files import PRIVATE_DIR, var_dir
 from workflows.search_attributes import dev_server_flags
 
 

@@ -16,8 +16,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from pydantic import ValidationError
 
-from activities.registry.caseload import CaseloadFull
-from starter import cases, waiting
+from starter import reads, waiting
 from workflows.encryption import KeyMissing
 from starter.settings import ServerUnreachable
 
@@ -44,7 +43,9 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run one command's work, turning the errors a person can act on into an exit code."""
     try:
         return asyncio.run(coroutine)
-    except KNOWN_ERRORS as error:
+    except Exception as error:
+        if not isinstance(error, KNOWN_ERRORS + _registry_refusals()):
+            raise
         message, code = explain(error)
     except KeyboardInterrupt:  # outside a worker's wait, which says what is recorded (starter/waiting.py)
         message, code = "interrupted", EXIT_INTERRUPTED
@@ -53,15 +54,22 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     fail(message, code)
 
 
-KNOWN_ERRORS = (cases.CaseNotFound, cases.StepRefused, cases.CaseExists, CaseloadFull, ServerUnreachable, ValidationError,
+KNOWN_ERRORS = (reads.CaseNotFound, reads.StepRefused, reads.CaseExists, ServerUnreachable, ValidationError,
                 KeyMissing, waiting.NoWorker, waiting.NotConfirmed, waiting.Interrupted)  # fmt: skip
+
+
+def _registry_refusals() -> tuple[type[Exception], ...]:
+    """CaseloadFull, when the registry's caseload module is loaded: only then can it have been
+    raised, and importing it here would cost every command SQLAlchemy's import."""
+    caseload = sys.modules.get("activities.registry.caseload")
+    return (caseload.CaseloadFull,) if caseload is not None else ()
 
 
 def explain(error: Exception) -> tuple[str, int]:
     match error:
-        case cases.CaseNotFound():
+        case reads.CaseNotFound():
             return str(error), EXIT_NOT_FOUND
-        case cases.StepRefused() | cases.CaseExists() | CaseloadFull():
+        case reads.StepRefused() | reads.CaseExists():
             return f"refused: {error}", EXIT_REFUSED
         case ServerUnreachable():
             return str(error), EXIT_UNREACHABLE
@@ -73,6 +81,8 @@ def explain(error: Exception) -> tuple[str, int]:
             return str(error), EXIT_NO_WORKER
         case waiting.Interrupted():
             return str(error), EXIT_INTERRUPTED
+    if isinstance(error, _registry_refusals()):
+        return f"refused: {error}", EXIT_REFUSED
     raise error
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from temporalio.client import Client
-from temporalio.service import RPCError
-
-from workflows.encryption import encrypted_converter, keyring_from_env
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 DEFAULT_TASK_QUEUE = "emploi-accompagne"
 DEFAULT_WAIT = 10.0
@@ -36,7 +35,12 @@ class Connection:
         )
 
     async def connect(self) -> Client:
-        """A client whose payloads are encrypted with the configured keys (see starter/encryption.py)."""
+        """A client whose payloads are encrypted with the configured keys (see workflows/encryption.py)."""
+        from temporalio.client import Client  # imported by the commands that connect, not by `ea --help`
+        from temporalio.service import RPCError
+
+        from workflows.encryption import encrypted_converter, keyring_from_env
+
         converter = encrypted_converter(keyring_from_env())
         try:
             return await Client.connect(self.address, namespace=self.namespace, data_converter=converter)

@@ -115,43 +115,6 @@ def read_case_file(path: Path) -> dict[str, Any]:
     return data
 
 
-@click.command()
-@case_argument
-@json_option
-@pass_connection
-def status(connection: Connection, case_id: str, as_json: bool) -> None:
-    """Show a case: phase, référent, signatures, next review, open requests.
-
-    \b
-    Example:
-      ea status C1A2B3 --json
-    """
-    state = run_async(with_worker(connection, lambda c: cases.case_status(c, case_id)))
-    if as_json:
-        output.emit_json(state)
-    else:
-        output.console.print(output.status_table(state))
-
-
-@click.command()
-@case_argument
-@json_option
-@pass_connection
-def history(connection: Connection, case_id: str, as_json: bool) -> None:
-    """Show a case's timeline: every change of phase, reminder and escalation.
-
-    \b
-    Example:
-      ea history C1A2B3
-    """
-    state = run_async(with_worker(connection, lambda c: cases.case_status(c, case_id)))
-    if as_json:
-        output.emit_json({"transitions": [t.model_dump(mode="json") for t in state.transitions],
-                          "alerts": [a.model_dump(mode="json") for a in state.alerts]})  # fmt: skip
-    else:
-        output.console.print(output.history_table(state))
-
-
 def step_rows() -> list[dict[str, Any]]:
     """Every step as `ea steps` prints it, straight from the declarations."""
     return [{"command": d.verb, "step": d.name, "phases": [p.value for p in d.allowed_in], "roles": sorted(d.roles),
@@ -390,4 +353,4 @@ for _declaration in steps.STEPS:
         _generated_step(_declaration)
 
 
-COMMANDS: list[click.Command] = [open_command, status, history, steps_command, reopen, *STEP_COMMANDS]
+COMMANDS: list[click.Command] = [open_command, steps_command, reopen, *STEP_COMMANDS]
