@@ -59,6 +59,8 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
  'status': ('starter.commands.reading', 'Show a case: phase, référent, signatures, next review, open requests.'),
  'steps': ('starter.commands.lifecycle',
            'List every step: its command, the phases where it is possible, who may take it, its document.'),
+ 'training': ('starter.commands.lifecycle',
+              'Record a training or a bilan de compétences: planned, done or abandoned, and who funds it.'),
  'withdraw': ('starter.commands.lifecycle', 'Record that the person withdrew consent: the case closes at once.'),
  'worker': ('starter.commands.operations',
             "Run a worker for the cases' task queue (DATABASE_URL selects the registry).")}
