@@ -23,10 +23,11 @@ def var_dir() -> Path:
     return path
 
 
-def create_private(path: Path) -> None:
+def create_private(path: Path, *, make_parents: bool = True) -> None:
     """Make `path` an empty owner-only file if it does not exist (its directory too), and close an
     existing one to others. Never chmods a directory it did not create: EA_KEYS_FILE may sit in /etc."""
-    path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    if make_parents:
+        path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
     os.chmod(path, PRIVATE_FILE)
 
@@ -41,10 +42,10 @@ def write_private(path: Path, text: str) -> None:
 def private_sqlite(database: str) -> None:
     """A SQLite database file, and the WAL and shared-memory files beside it, owner-only. SQLite
     gives its companions the database file's mode, so creating that one 0600 covers the rest."""
-    if database in ("", ":memory:") or database.startswith("file:"):
-        return
     path = Path(database)
-    create_private(path)
+    if database in ("", ":memory:") or database.startswith("file:") or not path.parent.is_dir():
+        return  # a directory not there yet (a volume not mounted): SQLite's own error says so
+    create_private(path, make_parents=False)
     for suffix in SQLITE_COMPANIONS[1:]:
         companion = path.with_name(path.name + suffix)
         if companion.exists():

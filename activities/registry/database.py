@@ -30,8 +30,12 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     # Several activity threads write at once: wait for the lock rather than fail, and let
     # readers (the CLI, reports) work while the worker writes.
-    private_sqlite(make_url(url).database or "")
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
+
+    @event.listens_for(engine, "do_connect")
+    def _private(*_args: Any) -> None:
+        """Before SQLite opens (and maybe creates) the file: owner-only from its first byte."""
+        private_sqlite(make_url(url).database or "")
 
     @event.listens_for(engine, "connect")
     def _wal(connection: Any, _record: Any) -> None:
