@@ -44,6 +44,9 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
             'Reopen a closed case for the same person: a new run that asks for consent again.'),
  'report': ('starter.commands.reports',
             "Funders' reports (State, Agefiph, FIPHFP): file active, entries, exits, services, outcomes."),
+ 'representative': ('starter.commands.records',
+                    "Record a person's legal representative: they then consent and sign for the person (`--actor "
+                    'legal_representative:ID`), and documents name them.'),
  'request': ('starter.commands.lifecycle',
              "Record an employer's request; the référent must answer before its deadline."),
  'respond': ('starter.commands.lifecycle', "Record the référent's response to a request."),
