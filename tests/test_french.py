@@ -1,19 +1,17 @@
 """French prepositions before values the templates only know at render time: contracted (du, des,
-au, aux) and elided (d'), by the one `prep` filter every template uses; and no document of any
-closure reason or request kind reads « de le », « de les » or « de » before a vowel."""
+au, aux) and elided (d'), by the one `prep` filter the templates use; no template writes « de »
+by hand before a value, and no label reads « de le », « de les » or « de » before a vowel after it."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from activities.documents.french import VOWELS, prep
-from activities.documents.rendering import Renderer
+from activities.documents.rendering import TEMPLATES
 from workflows.wording import LABELS_FR
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçôÉÈÀ", min_size=1, max_size=12)
@@ -52,23 +50,18 @@ def test_de_is_elided_before_a_vowel_and_only_there(word: str) -> None:
     assert not UNGRAMMATICAL.search(phrase)
 
 
-def closure_letter(reason: str, first_name: str) -> str:
-    context = {
-        "case": SimpleNamespace(case_id="C1", closure=SimpleNamespace(reason=reason)),
-        "beneficiary": SimpleNamespace(first_name=first_name, last_name="Dupont", address=None),
-        "structure": SimpleNamespace(name="Association Emploi Ouest", phone=None),
-        "referent": SimpleNamespace(name="Karim Benali"),
-        "entry": SimpleNamespace(at=datetime(2027, 3, 3, tzinfo=timezone.utc)),
-        "today": datetime(2027, 3, 3).date(),
-        "labels": LABELS_FR,
-    }
-    return Renderer().render("closure_letter", context).markdown
+BARE_PREPOSITION = re.compile(r"(?<![\w'])(de|à) \{\{(?![^}]*\|\s*(date_fr|duration_fr|hours))[^}]*\}\}")
+"""`de {{ value }}` written by hand; a date or a duration (« du 3 mars », « de 30 jours ») reads right."""
 
 
-@pytest.mark.parametrize("reason", sorted(LABELS_FR["closure"]))
-def test_every_closure_letter_reads_right(reason: str) -> None:
-    letter = " ".join(closure_letter(reason, "Élodie").split())
-    assert not UNGRAMMATICAL.search(letter), letter
-    assert f"en raison {prep(LABELS_FR['closure'][reason], 'de')}" in letter
-    if reason == "consent_withdrawn":
-        assert "en raison du retrait de votre consentement" in letter
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.j2")))
+def test_no_template_writes_a_preposition_by_hand_before_a_value(template: str) -> None:
+    text = (TEMPLATES / template).read_text(encoding="utf-8")
+    assert BARE_PREPOSITION.findall(text) == [], f"{template}: use {{{{ value | prep('de') }}}}"
+
+
+@pytest.mark.parametrize(("group", "code"), [(group, code) for group in ("closure", "request", "prescriber", "outcome", "phase")
+                                             for code in LABELS_FR[group]])  # fmt: skip
+def test_every_label_reads_right_after_de(group: str, code: str) -> None:
+    phrase = prep(LABELS_FR[group][code], "de")
+    assert not UNGRAMMATICAL.search(phrase), phrase
