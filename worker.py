@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from activities.registry.database import database_url_from_env, make_engine
@@ -41,6 +42,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry, extra_workf
                 extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[Worker]:  # fmt: skip
     """A worker for our workflows and activities (sync activities run on a thread pool); the
     benchmark adds its baseline workflow to the same worker."""
+    quiet_logs()
     documents = Documents(registry.engine)
     retention = Retention(registry.engine, client)
     reporting = Reporting(registry.engine)
@@ -101,6 +103,34 @@ def stop_on_signals() -> asyncio.Event:
 
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_logs()
+
+
+CHATTY_LIBRARIES = ("weasyprint", "fontTools", "PIL", "matplotlib", "alembic")
+"""They log every glyph, font and CSS rule they touch: a warning of theirs is worth a line, no more."""
+EXPECTED_FAILURES = frozenset({"DocumentDataMissing", "DocumentTemplateError"})
+"""Activity failures the case records as an alert: one line in the log, no traceback."""
+
+
+class ExpectedFailureInOneLine(logging.Filter):
+    """The SDK logs every failed activity with its traceback; for a failure we raised on purpose,
+    the line says what failed and why, and the traceback (our own raise) is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ApplicationError) and error.type in EXPECTED_FAILURES:
+            record.msg, record.args = f"{record.getMessage()}: {error.type}: {error.message}", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_logs() -> None:
+    """One line per event that matters (idempotent: the worker and the tests call it)."""
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    activity_log = logging.getLogger("temporalio.activity")
+    if not any(isinstance(f, ExpectedFailureInOneLine) for f in activity_log.filters):
+        activity_log.addFilter(ExpectedFailureInOneLine())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,16 +22,29 @@ from temporalio.client import Client
 from activities.registry.caseload import CaseloadFull, capacity_from_env
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
 from starter.cases import CaseExists, open_case_with_seat
+from starter.exits import validation_message
 from workflows.case.model import Actor, OpenCase
 
 REQUIRED_COLUMNS = ("case_id", "structure_id", "birth_date", "first_name", "last_name")
 OPTIONAL_COLUMNS = ("situation", "employer_id", "referent_id", "asked_by", "email", "phone", "address", "rqth_reference", "esat_reference")
 IDENTITY = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
 CONCURRENCY = 8
+MAX_SHOWN_ID = 64
+"""A case id longer than any valid one is cut in the report: it is the row's error, not its name."""
 
 
 class MalformedFile(Exception):
     """The file as a whole cannot be read (encoding, header); no row was imported."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of the file: the line it starts on (as an editor numbers it), its fields, or
+    why it could not even be split into fields."""
+
+    line: int
+    fields: dict[str, str]
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,71 +56,99 @@ class RowResult:
     message: str = ""
 
 
-def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; a header missing a required column is refused."""
+def read_rows(path: Path) -> list[Row]:
+    """Every data record with its true line number; only an unreadable file or header is refused
+    whole. A record the csv module cannot split, or with more values than columns, is a failed
+    row: the others are imported."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise MalformedFile(f"{path}: not UTF-8 text (byte {error.start}); save the file as CSV UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text[:4096]))
+    # The whole text is in memory already: a long field is the row's validation to refuse, not the parser's.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    lines = io.StringIO(text, newline="")
+    header_line = lines.readline()
+    delimiter = max(",;\t", key=header_line.count)
     try:
-        return _rows(path, reader)
+        header = [name.strip() for name in next(csv.reader([header_line], delimiter=delimiter), [])]
     except csv.Error as error:
-        raise MalformedFile(f"{path}: line {reader.line_num}: {error}") from None
+        raise MalformedFile(f"{path}: line 1: {error}") from None
+    _check_header(path, header)
+    return list(_records(csv.reader(lines, delimiter=delimiter), header))
 
 
-def _dialect(sample: str) -> type[csv.Dialect]:
-    """Comma, semicolon or tab, whichever the sample uses; a comma when it says nothing."""
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
-def _rows(path: Path, reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
-    header = [name.strip() for name in reader.fieldnames or []]
+def _check_header(path: Path, header: list[str]) -> None:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise MalformedFile(f"{path}: line 1 lacks the column(s) {', '.join(missing)}")
     unknown = [column for column in header if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if unknown:
         raise MalformedFile(f"{path}: line 1 has unknown column(s) {', '.join(unknown)}")
-    reader.fieldnames = header
-    return [(reader.line_num, row) for row in reader]
 
 
-async def import_rows(
-    client: Client,
-    task_queue: str,
-    registry: Engine,
-    rows: list[tuple[int, dict[str, str]]],
-    actor: Actor | None,
-    advance: Callable[[], None] = lambda: None,
-) -> list[RowResult]:
-    gate = asyncio.Semaphore(CONCURRENCY)
+def _records(reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
+    """The reader counts the lines it consumed after the header: a record starts one line after
+    the previous one ended (a quoted field may span lines)."""
+    start = 2
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield Row(start, {}, f"cannot be read as CSV ({error})")
+        else:
+            extra = [value for value in values[len(header):] if value.strip()]
+            if extra:
+                yield Row(start, dict(zip(header, values)), f"{len(values)} values for {len(header)} columns")
+            elif any(value.strip() for value in values):
+                yield Row(start, dict(zip(header, values)))
+        start = reader.line_num + 2  # type: ignore[attr-defined]
 
-    async def one(line: int, row: dict[str, str]) -> RowResult:
-        async with gate:
-            result = await _import_row(client, task_queue, registry, line, row, actor)
-        advance()
-        return result
 
-    return list(await asyncio.gather(*(one(line, row) for line, row in rows)))
-
-
-async def _import_row(
-    client: Client, task_queue: str, registry: Engine, line: int, row: dict[str, str], actor: Actor | None
-) -> RowResult:
-    fields: dict[str, Any] = {name: value.strip() for name, value in row.items() if name and value and value.strip()}
-    case_id = fields.get("case_id", "?")
+def parse_row(row: Row, actor: Actor | None) -> tuple[BeneficiaryIdentity, OpenCase] | RowResult:
+    """The person and the opening a row asks for, or why it is refused; nothing is written."""
+    fields: dict[str, Any] = {name: value.strip() for name, value in row.fields.items() if value and value.strip()}
+    case_id = fields.get("case_id", "?")[:MAX_SHOWN_ID]
+    if row.problem:
+        return RowResult(row.line, case_id, "failed", row.problem)
     try:
         identity = BeneficiaryIdentity(**{k: v for k, v in fields.items() if k in IDENTITY},
                                        structure_id=fields.get("structure_id"), birth_date=fields.get("birth_date"),
                                        situation=fields.get("situation"))  # fmt: skip
         opening = OpenCase(**{k: v for k, v in fields.items() if k not in IDENTITY}, actor=actor)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors())
-        return RowResult(line, case_id, "failed", problems)
+        return RowResult(row.line, case_id, "failed", validation_message(error).removeprefix("invalid input: "))
+    return identity, opening
+
+
+async def import_rows(
+    client: Client,
+    task_queue: str,
+    registry: Engine,
+    rows: list[Row],
+    actor: Actor | None,
+    advance: Callable[[], None] = lambda: None,
+) -> list[RowResult]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(row: Row) -> RowResult:
+        parsed = parse_row(row, actor)
+        if isinstance(parsed, RowResult):
+            result = parsed
+        else:
+            async with gate:
+                result = await _import_row(client, task_queue, registry, row.line, *parsed)
+        advance()
+        return result
+
+    return list(await asyncio.gather(*(one(row) for row in rows)))
+
+
+async def _import_row(
+    client: Client, task_queue: str, registry: Engine, line: int, identity: BeneficiaryIdentity, opening: OpenCase
+) -> RowResult:
+    case_id = opening.case_id
     try:
         beneficiary_id = await asyncio.to_thread(register_beneficiary, registry, identity)
     except DuplicateBeneficiary as duplicate:

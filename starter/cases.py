@@ -1,6 +1,7 @@
 """Driving cases through the Temporal client: what the CLI (and the tests) call.
 
-Errors come out as the three things a coordinator can act on: the case does not exist (or is
+Reading a case lives in starter/reads.py (light, for `ea status`); its names are re-exported
+here. Errors come out as the three things a coordinator can act on: the case does not exist (or is
 closed), the step was refused (with the rule that refused it), the server is unreachable.
 """
 
@@ -14,9 +15,10 @@ from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from activities.registry import caseload
+from starter.reads import CaseExists, CaseNotFound, StepRefused, case_status, translated, workflow_id
 from starter.refusals import explain
 from workflows.accompaniment import REFUSED, AccompanimentWorkflow
 from workflows.case import decisions, steps
@@ -24,23 +26,6 @@ from workflows.case.refusals import Refusal
 from workflows.accompaniment import CaseInput
 from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, Model, OpenCase, Phase, RequestAcknowledgement, Step
 from workflows.contracts import SeatRequest
-
-
-class CaseNotFound(Exception):
-    pass
-
-
-class CaseExists(Exception):
-    pass
-
-
-class StepRefused(Exception):
-    """The workflow's validator refused the step; the message says which rule."""
-
-
-def workflow_id(case_id: str) -> str:
-    """Opaque by construction: the case id, never a name."""
-    return f"case-{case_id}"
 
 
 def _require_actor(actor: Actor | None) -> None:
@@ -125,15 +110,6 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
     return await _seated(registry, seat, capacity, start)
 
 
-async def case_status(client: Client, case_id: str) -> CaseState:
-    """The live state of an open case, or the final state of a closed one."""
-    handle = client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id))
-    try:
-        return await handle.query(AccompanimentWorkflow.status)
-    except RPCError as error:
-        raise _translated(error, case_id) from None
-
-
 async def apply_step(client: Client, case_id: str, data: StepInput, *, request_id: str | None = None) -> Any:
     """Send a step as the update its declaration names, typed by its declaration's input and result."""
     declaration = steps.declaration_of(data)
@@ -143,7 +119,7 @@ async def apply_step(client: Client, case_id: str, data: StepInput, *, request_i
     except WorkflowUpdateFailedError as failed:
         raise StepRefused(refusal_message(failed.cause)) from None
     except RPCError as error:
-        raise _translated(error, case_id) from None
+        raise translated(error, case_id) from None
 
 
 async def close_for_erasure(client: Client, case_ids: list[str], actor: Actor) -> None:
@@ -181,12 +157,7 @@ async def _describe(handle: WorkflowHandle, case_id: str):  # type: ignore[no-un
     try:
         return await handle.describe()
     except RPCError as error:
-        raise _translated(error, case_id) from None
+        raise translated(error, case_id) from None
 
 
-def _translated(error: RPCError, case_id: str) -> Exception:
-    if error.status is RPCStatusCode.NOT_FOUND:
-        if "completed" in error.message.lower():
-            return StepRefused(f"case {case_id} is closed; `ea reopen {case_id}` opens it again")
-        return CaseNotFound(f"no case {case_id}")
-    return error
+__all__ = ["CaseExists", "CaseNotFound", "StepRefused", "case_status", "workflow_id"]

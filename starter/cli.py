@@ -1,36 +1,42 @@
 """`ea`: the coordinators' command line for emploi accompagné cases.
 
-The commands live in starter/commands/ (lifecycle, records, operations); exit codes in
-starter/exits.py.
+The commands live in starter/commands/ (reading, lifecycle, records, reports, operations),
+imported only when one runs (starter/lazy.py); exit codes in starter/exits.py.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from starter.commands import lifecycle, operations, records, reports
-from starter.exits import EXIT_UNEXPECTED
-from starter.options import parse_actor
-from starter.settings import DEFAULT_TASK_QUEUE, Connection
-from workflows.case.model import Actor
+from starter.command_index import INDEX
+from starter.lazy import LazyGroup
+from starter.settings import DEFAULT_TASK_QUEUE, DEFAULT_WAIT, Connection
+
+if TYPE_CHECKING:
+    from workflows.case.model import Actor
+
+EXIT_UNEXPECTED = 1  # starter/exits.py's, without importing what it needs to explain errors
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, index=INDEX, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--address", envvar="TEMPORAL_ADDRESS", default="localhost:7233", show_default=True,
               help="Temporal server (env TEMPORAL_ADDRESS).")  # fmt: skip
 @click.option("--namespace", envvar="TEMPORAL_NAMESPACE", default="default", show_default=True,
               help="Temporal namespace (env TEMPORAL_NAMESPACE).")  # fmt: skip
 @click.option("--task-queue", envvar="EA_TASK_QUEUE", default=DEFAULT_TASK_QUEUE, show_default=True,
               help="Task queue of the workers (env EA_TASK_QUEUE).")  # fmt: skip
-@click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: parse_actor(v),
+@click.option("--wait", envvar="EA_WAIT", default=DEFAULT_WAIT, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds to wait for a worker's answer before saying none came (env EA_WAIT).")  # fmt: skip
+@click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: _actor(v),
               help="Who acts, as role:id (coordinator, referent, employer, beneficiary), e.g. referent:ref-12. "
                    "Recorded in the audit journal (env EA_ACTOR).")  # fmt: skip
 @click.version_option(package_name="emploi-accompagne")
 @click.pass_context
-def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, actor: Actor | None) -> None:
+def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, wait: float, actor: Actor | None) -> None:
     """Open and drive emploi accompagné cases.
 
     \b
@@ -41,12 +47,14 @@ def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, actor:
       ea sign C1A2B3 --party beneficiary ; ea sign C1A2B3 --party structure
       ea status C1A2B3
     """
-    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue)
+    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue, wait=wait)
     ctx.meta["actor"] = actor
 
 
-for command in (*lifecycle.COMMANDS, *records.COMMANDS, *reports.COMMANDS, *operations.COMMANDS):
-    ea.add_command(command)
+def _actor(text: str | None) -> Actor | None:
+    from starter.options import parse_actor  # the case model: not for `ea --help`
+
+    return parse_actor(text)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ UI or the `temporal` CLI, and nobody else.
 POST /encode and /decode (the UI adds `?preserveStorageRefs=true`: the query string is ignored),
 body and reply `{"payloads": [...]}` in proto-JSON. Authentication: `Authorization: Bearer
 <token>`, or the token as the first path segment (`http://host:8234/<token>/decode`) for the
-dev server's UI, which sends no header. CORS only for the configured UI origin.
+dev server's UI, which sends no header. CORS only for the configured UI origins.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ import secrets
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from pathlib import Path
 
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
 from workflows.encryption import EncryptionCodec, Keyring
+from workflows.private_files import var_dir, write_private
 
 log = logging.getLogger("ea.codec")
 ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
@@ -33,31 +35,36 @@ def codec_token_file() -> str:
     """Where the token is read from: the environment, or var/codec-token."""
     if os.environ.get("EA_CODEC_TOKEN"):
         return "EA_CODEC_TOKEN"
-    return str(Path(os.environ.get("EA_VAR_DIR", "var")) / "codec-token")
+    return str(var_dir() / "codec-token")
 
 
 def codec_token() -> str:
-    """EA_CODEC_TOKEN, or a token kept in var/codec-token (created with mode 0600 on first use)."""
+    """EA_CODEC_TOKEN, or a token kept in var/codec-token (mode 0600 before its first byte)."""
     configured = os.environ.get("EA_CODEC_TOKEN")
     if configured:
         return configured
     path = Path(codec_token_file())
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(32))
+        write_private(path, secrets.token_urlsafe(32))
     return path.read_text().strip()
+
+
+def ui_origins(ui_port: int) -> tuple[str, ...]:
+    """The origins the Temporal UI is served from: the dev server's under both spellings of the
+    loopback address (browsers treat them as two origins), and those of EA_CODEC_ORIGINS
+    (comma-separated, e.g. https://temporal.example.org)."""
+    configured = [origin.strip() for origin in os.environ.get("EA_CODEC_ORIGINS", "").split(",") if origin.strip()]
+    return (f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}", *configured)
 
 
 class CodecServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, keyring: Keyring, token: str, ui_origin: str, host: str = "127.0.0.1", port: int = 8234) -> None:
+    def __init__(self, keyring: Keyring, token: str, origins: Sequence[str], host: str = "127.0.0.1", port: int = 8234) -> None:
         super().__init__((host, port), _Handler)
         self.codec = EncryptionCodec(keyring)
         self.token = token
-        self.ui_origin = ui_origin.rstrip("/")
+        self.origins = frozenset(origin.rstrip("/") for origin in origins)
 
     @property
     def url(self) -> str:
@@ -75,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_OPTIONS(self) -> None:  # noqa: N802 (the http.server naming)
-        """The UI's CORS preflight: answered for its origin only."""
+        """The UI's CORS preflight: answered for the UI's origins only."""
         self._reply(HTTPStatus.NO_CONTENT, b"")
 
     def do_POST(self) -> None:  # noqa: N802
@@ -103,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, status: HTTPStatus, body: bytes) -> None:
         self.send_response(status)
         origin = self.headers.get("Origin", "").rstrip("/")
-        if origin and origin == self.server.ui_origin:
+        if origin in self.server.origins:
             self.send_header("Access-Control-Allow-Origin", origin)
             self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
             self.send_header("Access-Control-Allow-Headers", ALLOWED_HEADERS)

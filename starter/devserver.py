@@ -8,17 +8,17 @@ the server process; a power cut may lose the last instants (see the README).
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporalio.client import Client
 
+from workflows.private_files import PRIVATE_DIR, var_dir
 from workflows.search_attributes import dev_server_flags
 
 
@@ -50,7 +50,7 @@ class DevServer:
     port: int = 7233
     ui_port: int = 8233
     namespace: str = "default"
-    db_file: Path = Path(os.environ.get("EA_VAR_DIR", "var")) / "temporal.db"
+    db_file: Path = field(default_factory=lambda: var_dir() / "temporal.db")
     ui_codec_endpoint: str | None = None
     """Where the UI sends encrypted payloads to be decoded (our codec server)."""
 
@@ -80,7 +80,7 @@ class DevServer:
 
     def start(self) -> subprocess.Popen[bytes]:
         """Start in its own session, so Ctrl-C reaches us first and we stop it after the worker."""
-        self.db_file.parent.mkdir(parents=True, exist_ok=True)
+        self.db_file.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         return subprocess.Popen(self.command(), start_new_session=True)
 
     async def wait_until_ready(self, process: subprocess.Popen[bytes], seconds: float = 30) -> None:

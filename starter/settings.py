@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from temporalio.client import Client
-from temporalio.service import RPCError
-
-from workflows.encryption import encrypted_converter, keyring_from_env
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 DEFAULT_TASK_QUEUE = "emploi-accompagne"
+DEFAULT_WAIT = 10.0
 
 
 class ServerUnreachable(Exception):
@@ -22,6 +22,8 @@ class Connection:
     address: str = "localhost:7233"
     namespace: str = "default"
     task_queue: str = DEFAULT_TASK_QUEUE
+    wait: float = DEFAULT_WAIT
+    """Seconds a command waits for a worker's answer (starter/waiting.py)."""
 
     @classmethod
     def from_env(cls) -> Connection:
@@ -29,10 +31,16 @@ class Connection:
             address=os.environ.get("TEMPORAL_ADDRESS", cls.address),
             namespace=os.environ.get("TEMPORAL_NAMESPACE", cls.namespace),
             task_queue=os.environ.get("EA_TASK_QUEUE", cls.task_queue),
+            wait=float(os.environ.get("EA_WAIT", cls.wait)),
         )
 
     async def connect(self) -> Client:
-        """A client whose payloads are encrypted with the configured keys (see starter/encryption.py)."""
+        """A client whose payloads are encrypted with the configured keys (see workflows/encryption.py)."""
+        from temporalio.client import Client  # imported by the commands that connect, not by `ea --help`
+        from temporalio.service import RPCError
+
+        from workflows.encryption import encrypted_converter, keyring_from_env
+
         converter = encrypted_converter(keyring_from_env())
         try:
             return await Client.connect(self.address, namespace=self.namespace, data_converter=converter)

@@ -63,9 +63,9 @@ def registry_for(url: str) -> Registry:
 
 
 @asynccontextmanager
-async def running_worker(env: WorkflowEnvironment, registry: Registry) -> AsyncIterator[str]:
-    """A worker on a task queue of its own; yields the task queue's name."""
-    task_queue = f"test-{uuid.uuid4().hex[:8]}"
+async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queue: str | None = None) -> AsyncIterator[str]:
+    """A worker on a task queue of its own (or on `task_queue`, to come back to one); yields its name."""
+    task_queue = task_queue or f"test-{uuid.uuid4().hex[:8]}"
     with case_worker(env.client, task_queue, registry) as worker:
         async with worker:
             yield task_queue

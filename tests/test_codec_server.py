@@ -10,11 +10,13 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
 from starter.cases import workflow_id
-from starter.codec_server import CodecServer
+from starter.codec_server import CodecServer, ui_origins
 from starter.devserver import free_port, temporal_binary
 from workflows.encryption import encrypted_converter
 from starter.scripted import Cases, cdaph
@@ -23,11 +25,15 @@ from workflows.case.model import Phase, Situation
 
 TOKEN = "s3cret-token-for-tests"
 UI = "http://localhost:8233"
+CONFIGURED = "https://temporal.example.org"
 
 
 @pytest.fixture(scope="module")
 def codec() -> Iterator[CodecServer]:
-    server = CodecServer(TEST_KEYS, TOKEN, UI, port=free_port())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EA_CODEC_ORIGINS", f" {CONFIGURED}/ , ")
+        origins = ui_origins(8233)
+    server = CodecServer(TEST_KEYS, TOKEN, origins, port=free_port())
     server.start_in_background()
     yield server
     server.shutdown()
@@ -81,17 +87,32 @@ def test_encode_then_decode_round_trips(codec: CodecServer) -> None:
     assert json_format.Parse(opened, Payloads()) == plain
 
 
-def test_cors_answers_the_ui_origin_only(codec: CodecServer) -> None:
-    preflight = urllib.request.Request(f"{codec.url}/decode", method="OPTIONS", headers={
-        "Origin": UI, "Access-Control-Request-Method": "POST",
+def preflight(codec: CodecServer, origin: str) -> dict[str, str]:
+    request = urllib.request.Request(f"{codec.url}/decode", method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type,x-namespace,authorization"})  # fmt: skip
-    with urllib.request.urlopen(preflight, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 204
-        assert response.headers["Access-Control-Allow-Origin"] == UI
-        assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
-        assert "X-Namespace" in response.headers["Access-Control-Allow-Headers"]
-    _, _, headers = post(f"{codec.url}/decode", encrypted_body(), Origin="https://evil.example", Authorization=f"Bearer {TOKEN}")
-    assert "Access-Control-Allow-Origin" not in headers
+        return dict(response.headers)
+
+
+@pytest.mark.parametrize("origin", [UI, "http://127.0.0.1:8233", CONFIGURED])
+def test_cors_answers_every_origin_the_ui_is_served_from(codec: CodecServer, origin: str) -> None:
+    """`make run` binds the UI to 127.0.0.1 and prints localhost: the browser sends either origin."""
+    headers = preflight(codec, origin)
+    assert headers["Access-Control-Allow-Origin"] == origin
+    assert "Authorization" in headers["Access-Control-Allow-Headers"]
+    assert "X-Namespace" in headers["Access-Control-Allow-Headers"]
+    status, _, headers = post(f"{codec.url}/decode", encrypted_body(), Origin=origin, Authorization=f"Bearer {TOKEN}")
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == origin
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(origin=st.one_of(st.from_regex(r"\Ahttps?://[a-z0-9.-]{1,30}(:[0-9]{1,5})?\Z"), st.text(max_size=40)))
+def test_cors_answers_no_other_origin(codec: CodecServer, origin: str) -> None:
+    assume(origin.rstrip("/") not in codec.origins)
+    assume(origin.isprintable() and origin.isascii() and origin == origin.strip())  # what an HTTP header carries
+    assert "Access-Control-Allow-Origin" not in preflight(codec, origin)
 
 
 async def test_an_operator_reads_a_case_with_the_temporal_cli(codec: CodecServer, cases: Cases) -> None:

@@ -125,17 +125,19 @@ async def test_reports_and_letters_say_what_happened(journey) -> None:  # type: 
     review = flat(documents["review_report"].markdown)
     assert f"Point de suivi tenu le** : {TODAY_FR}" in review and "Aucune demande en attente" in review
     response = flat(documents["request_response"].markdown)
-    assert "adaptation du poste de travail" in response and "un rendez-vous est fixé avec le référent" in response
+    assert "Votre demande d'adaptation du poste de travail, concernant l'accompagnement d'Anaïs" in response
+    assert "un rendez-vous est fixé avec le référent" in response
     letter = flat(documents["closure_letter"].markdown)
-    assert "l'atteinte des objectifs fixés dans la convention" in letter and "mobilisable à tout moment" in letter
+    assert "en raison de l'atteinte des objectifs fixés dans la convention" in letter and "mobilisable à tout moment" in letter
     assert "8 rue Pasteur, 75011 Paris" in letter
 
 
-async def test_a_hostile_value_is_escaped_in_html(cases: Cases, registry: Registry) -> None:
+async def test_a_hostile_value_is_escaped_in_html_and_markdown(cases: Cases, registry: Registry) -> None:
     _, documents = await documented_journey(cases, registry, last_name="<script>alert('x')</script>")
-    page = documents["convention"].html
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    for document in documents.values():
+        assert "<script>" not in document.html and "<script>" not in document.markdown, document.template
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in documents["convention"].html
+    assert r"\<script\>alert('x')\</script\>" in documents["convention"].markdown
 
 
 def test_a_missing_field_fails_loudly() -> None:

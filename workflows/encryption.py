@@ -25,6 +25,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, PayloadCodec
 
 from workflows.converter import DATA_CONVERTER
+from workflows.private_files import var_dir, write_private
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -82,15 +83,12 @@ class Keyring:
 
     def save(self, path: Path) -> None:
         """Written with mode 0600 from the start: the key is never readable by others, even briefly."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(self.to_json())
-        os.chmod(path, 0o600)
+        write_private(path, self.to_json())
 
 
 def keys_file() -> Path:
-    return Path(os.environ.get("EA_KEYS_FILE") or Path(os.environ.get("EA_VAR_DIR", "var")) / "keys.json")
+    configured = os.environ.get("EA_KEYS_FILE")
+    return Path(configured) if configured else var_dir() / "keys.json"
 
 
 def in_production() -> bool:

@@ -1,7 +1,8 @@
 """Documents: the job coach's paperwork, rendered from templates/ and stored once per event.
 
 Each template is written once; two Jinja environments render it as HTML (autoescaped, with a
-print stylesheet) and as Markdown, signed documents also as PDF (WeasyPrint). StrictUndefined: a
+print stylesheet) and as Markdown (escaped too: markdown.py), signed documents also as PDF
+(WeasyPrint). StrictUndefined: a
 missing field is an error, never a blank in a signed document.
 
 A document describes its event: what was true then comes from the journal entry (its fields and
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.documents.french import prep
+from activities.documents.markdown import markdown_environment
 from activities.registry.schema import Beneficiary, Document, LegalRepresentative, Organisation, Referent, Structure
 from workflows.case import rules
 from workflows.case.events import DocumentRequest
@@ -48,15 +51,16 @@ def _request_line(request: SupportRequest) -> str:
     return f"{request.request_id} : {LABELS_FR['request'][request.kind]}, réponse due le {_date_fr(request.deadline)}"
 
 
-def jinja_environment(autoescape: bool) -> Environment:
+def jinja_environment() -> Environment:
+    """Autoescaped: a value from the registry is text, never markup."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
-        autoescape=autoescape,
+        autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line)
+    environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line, prep=prep)
     return environment
 
 
@@ -78,8 +82,8 @@ class Renderer:
 
     def __init__(self) -> None:
         self._formats = {
-            "html": (jinja_environment(autoescape=True), "_layout.html.j2", "_format.html.j2"),
-            "md": (jinja_environment(autoescape=False), "_layout.md.j2", "_format.md.j2"),
+            "html": (jinja_environment(), "_layout.html.j2", "_format.html.j2"),
+            "md": (markdown_environment(jinja_environment()), "_layout.md.j2", "_format.md.j2"),
         }
 
     def version(self, template: str) -> str:

@@ -17,7 +17,7 @@ INK, ACCENT = "#1d3f72", "#8fa8d0"
 
 def render_html(report: ActivityReport) -> str:
     charts = {"caseload": _caseload_chart(report), "phases": _phases_chart(report), "first_job": _first_job_chart(report)}
-    return jinja_environment(autoescape=True).get_template(TEMPLATE).render(report=report, charts=charts, services=SERVICES)
+    return jinja_environment().get_template(TEMPLATE).render(report=report, charts=charts, services=SERVICES)
 
 
 def _svg(width: float, height: float, draw: Callable[..., None]) -> Markup:

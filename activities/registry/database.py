@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase
+
+from workflows.private_files import private_sqlite, var_dir
 
 
 class Base(DeclarativeBase):
@@ -16,9 +17,7 @@ class Base(DeclarativeBase):
 
 
 def default_database_url() -> str:
-    var = Path(os.environ.get("EA_VAR_DIR", "var"))
-    var.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{var / 'registry.db'}"
+    return f"sqlite:///{var_dir() / 'registry.db'}"
 
 
 def database_url_from_env() -> str:
@@ -32,6 +31,11 @@ def make_engine(url: str) -> Engine:
     # Several activity threads write at once: wait for the lock rather than fail, and let
     # readers (the CLI, reports) work while the worker writes.
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
+
+    @event.listens_for(engine, "do_connect")
+    def _private(*_args: Any) -> None:
+        """Before SQLite opens (and maybe creates) the file: owner-only from its first byte."""
+        private_sqlite(make_url(url).database or "")
 
     @event.listens_for(engine, "connect")
     def _wal(connection: Any, _record: Any) -> None:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from activities.registry.schema import Beneficiary, Case, LegalRepresentative
 from workflows.case.model import OpaqueId, Situation
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""Printable: a control character (a NUL from a spreadsheet) is refused, not stored and printed."""
 
 
 class BeneficiaryIdentity(BaseModel):
@@ -34,7 +35,7 @@ class BeneficiaryIdentity(BaseModel):
     birth_date: date
     email: EmailStr | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .()-]{6,30}$")] | None = None
-    address: Annotated[str, Field(max_length=500)] | None = None
+    address: Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x09\x0b-\x1f\x7f]+$")] | None = None
     situation: Situation | None = None
     rqth_reference: Annotated[str, Field(max_length=64)] | None = None
     esat_reference: Annotated[str, Field(max_length=64)] | None = None

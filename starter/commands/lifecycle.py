@@ -34,9 +34,9 @@ from starter.options import (
     parse_duration,
     pass_connection,
     show,
-    with_client,
 )
 from starter.settings import Connection
+from starter.waiting import opening_outcome, step_outcome, with_worker
 from workflows.case import steps
 from workflows.case.model import ActorRole, AskedBy, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
@@ -80,8 +80,9 @@ def open_command(connection: Connection, from_file: Path | None, force_reason: s
     actor = require_actor()
     registry = migrated_engine()
     opening = build(OpenCase, **_with_beneficiary(registry, fields), actor=actor)
-    state = run_async(with_client(connection, lambda c: cases.open_case_with_seat(
-        c, connection.task_queue, registry, opening, force_reason, capacity_from_env())))  # fmt: skip
+    state = run_async(with_worker(connection, lambda c: cases.open_case_with_seat(
+        c, connection.task_queue, registry, opening, force_reason, capacity_from_env()),
+        opening_outcome(cases.workflow_id(opening.case_id), opening.case_id)))  # fmt: skip
     registry.dispose()
     show(state, as_json)
 
@@ -112,43 +113,6 @@ def read_case_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         fail(f"{path}: expected a mapping of fields, found {type(data).__name__}", EXIT_USAGE)
     return data
-
-
-@click.command()
-@case_argument
-@json_option
-@pass_connection
-def status(connection: Connection, case_id: str, as_json: bool) -> None:
-    """Show a case: phase, référent, signatures, next review, open requests.
-
-    \b
-    Example:
-      ea status C1A2B3 --json
-    """
-    state = run_async(with_client(connection, lambda c: cases.case_status(c, case_id)))
-    if as_json:
-        output.emit_json(state)
-    else:
-        output.console.print(output.status_table(state))
-
-
-@click.command()
-@case_argument
-@json_option
-@pass_connection
-def history(connection: Connection, case_id: str, as_json: bool) -> None:
-    """Show a case's timeline: every change of phase, reminder and escalation.
-
-    \b
-    Example:
-      ea history C1A2B3
-    """
-    state = run_async(with_client(connection, lambda c: cases.case_status(c, case_id)))
-    if as_json:
-        output.emit_json({"transitions": [t.model_dump(mode="json") for t in state.transitions],
-                          "alerts": [a.model_dump(mode="json") for a in state.alerts]})  # fmt: skip
-    else:
-        output.console.print(output.history_table(state))
 
 
 def step_rows() -> list[dict[str, Any]]:
@@ -206,8 +170,9 @@ def reopen(connection: Connection, case_id: str, force_reason: str | None, as_js
       ea reopen C1A2B3
     """
     actor, registry = require_actor(), migrated_engine()
-    state = run_async(with_client(connection, lambda c: cases.reopen_case(
-        c, connection.task_queue, case_id, actor, registry, force_reason, capacity_from_env())))  # fmt: skip
+    state = run_async(with_worker(connection, lambda c: cases.reopen_case(
+        c, connection.task_queue, case_id, actor, registry, force_reason, capacity_from_env()),
+        opening_outcome(cases.workflow_id(case_id), case_id, "reopened")))  # fmt: skip
     registry.dispose()
     show(state, as_json)
 
@@ -241,7 +206,11 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
             if actor.role is ActorRole.LEGAL_REPRESENTATIVE:
                 _require_representative(actor.id, case_id)
             data = build(declaration.input, **to_fields(**options), actor=actor)
-            result = run_async(with_client(connection, lambda c: cases.apply_step(c, case_id, data, request_id=update_id)))
+            request_id = update_id or uuid.uuid4().hex  # named, so that a step left unconfirmed can be sent again once
+            outcome = step_outcome(cases.workflow_id(case_id), request_id, f"`ea {declaration.verb} {case_id}`",
+                                   f"--request-id {request_id}")  # fmt: skip
+            result = run_async(with_worker(connection, lambda c: cases.apply_step(c, case_id, data, request_id=request_id),
+                                           outcome))  # fmt: skip
             show(result, as_json)
 
         command.__doc__ = f"{declaration.help}\n\n\b\nExample:\n  {declaration.example}"
@@ -389,4 +358,4 @@ for _declaration in steps.STEPS:
         _generated_step(_declaration)
 
 
-COMMANDS: list[click.Command] = [open_command, status, history, steps_command, reopen, *STEP_COMMANDS]
+COMMANDS: list[click.Command] = [open_command, steps_command, reopen, *STEP_COMMANDS]

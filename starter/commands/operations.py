@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ from sqlalchemy import make_url
 import worker
 from activities.registry.database import database_url_from_env
 from starter import devserver, operators, output
-from starter.codec_server import CodecServer, codec_token, codec_token_file
+from starter.codec_server import CodecServer, codec_token, codec_token_file, ui_origins
 from starter.devserver import DevServer
 from workflows.encryption import keyring_from_env, keys_file
 from starter.exits import run_async
@@ -100,22 +99,27 @@ def admin_setup(connection: Connection, as_json: bool) -> None:
 @click.option("--port", default=7233, show_default=True, help="gRPC port of the dev server.")
 @click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
 @click.option("--codec-port", default=8234, show_default=True, help="Port of the codec server the UI decodes with.")
+@click.option("--ui-codec/--no-ui-codec", default=True, show_default=True,
+              help="Point the UI at the codec server. The dev UI sends no header, so the codec token goes in the "
+                   "endpoint URL, which other users of this machine can read (`ps`, the UI's settings): on a shared "
+                   "machine, --no-ui-codec and decode with `temporal workflow show --codec-auth`.")  # fmt: skip
 @pass_connection
-def run(connection: Connection, port: int, ui_port: int, codec_port: int) -> None:
+def run(connection: Connection, port: int, ui_port: int, codec_port: int, ui_codec: bool) -> None:
     """Start the embedded Temporal dev server, the codec server and a worker (Ctrl-C stops all).
 
     \b
-    State is kept in var/ (temporal.db, registry.db, keys.json, codec-token), so the next
-    `ea run` finds every case where it was. Web UI: http://localhost:8233, where payloads are
-    decoded by the codec server on http://127.0.0.1:8234 (its token is in var/codec-token).
+    State is kept in var/ (temporal.db, registry.db, keys.json, codec-token; the directory is
+    the owner's only), so the next `ea run` finds every case where it was. Web UI:
+    http://localhost:8233 (or http://127.0.0.1:8233), where payloads are decoded by the codec
+    server on http://127.0.0.1:8234 (its token is in var/codec-token).
     Example:
       ea run
     """
     worker.configure_logging()
-    codec = CodecServer(keyring_from_env(), codec_token(), f"http://localhost:{ui_port}", port=codec_port)
+    codec = CodecServer(keyring_from_env(), codec_token(), ui_origins(ui_port), port=codec_port)
     codec.start_in_background()
     server = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace,
-                       ui_codec_endpoint=f"{codec.url}/{codec.token}")  # fmt: skip
+                       ui_codec_endpoint=f"{codec.url}/{codec.token}" if ui_codec else None)  # fmt: skip
     embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
     process = server.start()
     try:
@@ -163,8 +167,7 @@ def server(connection: Connection, port: int, ui_port: int) -> None:
     Example:
       ea server --port 7233
     """
-    command = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace).command()
-    Path(command[command.index("--db-filename") + 1]).parent.mkdir(parents=True, exist_ok=True)
+    command = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace).command()  # its var/ made private
     os.execv(command[0], command)
 
 
@@ -184,9 +187,10 @@ def worker_command(connection: Connection) -> None:
 @click.command("codec-server")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8234, show_default=True, help="Port to listen on.")
-@click.option("--ui-origin", default="http://localhost:8233", show_default=True,
-              help="The Temporal UI's origin: the only one allowed by CORS.")  # fmt: skip
-def codec_server(host: str, port: int, ui_origin: str) -> None:
+@click.option("--ui-origin", "origins", multiple=True,
+              help="An origin the Temporal UI is served from, allowed by CORS (repeat for several; default: "
+                   "http://localhost:8233, http://127.0.0.1:8233 and those of EA_CODEC_ORIGINS).")  # fmt: skip
+def codec_server(host: str, port: int, origins: tuple[str, ...]) -> None:
     """Serve /encode and /decode for operators holding the token (EA_CODEC_TOKEN or var/codec-token).
 
     \b
@@ -196,8 +200,9 @@ def codec_server(host: str, port: int, ui_origin: str) -> None:
                --codec-auth "Bearer $(cat var/codec-token)"
     """
     worker.configure_logging()
-    server = CodecServer(keyring_from_env(), codec_token(), ui_origin, host=host, port=port)
-    click.echo(f"ea: codec server on {server.url} for {ui_origin}", err=True)
+    origins = origins or ui_origins(8233)
+    server = CodecServer(keyring_from_env(), codec_token(), origins, host=host, port=port)
+    click.echo(f"ea: codec server on {server.url} for {', '.join(origins)}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -32,6 +32,7 @@ from starter.options import (
     with_client,
 )
 from starter.settings import Connection
+from starter.waiting import said, with_worker
 from workflows.contracts import Anonymisation
 
 
@@ -321,7 +322,8 @@ def import_command(connection: Connection, csv_file: Path, as_json: bool) -> Non
         async def work(client: Any) -> list[bulk.RowResult]:
             return await bulk.import_rows(client, connection.task_queue, engine, rows, actor, lambda: progress.advance(task))
 
-        results = run_async(with_client(connection, work))
+        left = "rows opened so far stay opened; running the file again opens nothing twice"
+        results = run_async(with_worker(connection, work, said(left), bounded=False))
     engine.dispose()
     counts = {outcome: sum(1 for r in results if r.outcome == outcome) for outcome in ("opened", "already_open", "failed")}
     if as_json:
