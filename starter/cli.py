@@ -32,7 +32,7 @@ EXIT_UNEXPECTED = 1  # starter/exits.py's, without importing what it needs to ex
 @click.option("--wait", envvar="EA_WAIT", default=DEFAULT_WAIT, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds to wait for a worker's answer before saying none came (env EA_WAIT).")  # fmt: skip
 @click.option("--actor", envvar="EA_ACTOR", callback=lambda _c, _p, v: _actor(v),
-              help="Who acts, as role:id (coordinator, referent, employer, beneficiary), e.g. referent:ref-12. "
+              help="Who acts, as role:id (coordinator, referent, employer, beneficiary, legal_representative), e.g. referent:ref-12. "
                    "Recorded in the audit journal (env EA_ACTOR).")  # fmt: skip
 @click.version_option(package_name="emploi-accompagne")
 @click.pass_context

@@ -3,8 +3,11 @@
 INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Temporal cluster."),
  'assign': ('starter.commands.lifecycle',
             'Assign or change the référent emploi accompagné (refused when their caseload is full, unless forced).'),
- 'cadence': ('starter.commands.lifecycle', 'Set the review cadence of the convention, for an intensity of support.'),
- 'change-of-post': ('starter.commands.lifecycle', 'Record a change of post: back to evaluation.'),
+ 'cadence': ('starter.commands.lifecycle',
+             'Set the review cadence, for an intensity of support; once the convention is signed, by an amendment the '
+             'parties sign.'),
+ 'change-of-post': ('starter.commands.lifecycle',
+                    'Record a change of post: back to evaluation, and an amendment for the parties to sign.'),
  'close': ('starter.commands.lifecycle', 'Close the case (it can be reopened later).'),
  'codec-server': ('starter.commands.operations',
                   'Serve /encode and /decode for operators holding the token (EA_CODEC_TOKEN or var/codec-token).'),
@@ -59,6 +62,9 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
  'sign': ('starter.commands.lifecycle',
           "Record one party's signature of the convention individuelle d'accompagnement (each party signs for "
           'itself).'),
+ 'sign-amendment': ('starter.commands.lifecycle',
+                    "Record one party's signature of an amendment (avenant); it applies once every party concerned "
+                    'signed.'),
  'status': ('starter.commands.reading', 'Show a case: phase, référent, signatures, next review, open requests.'),
  'steps': ('starter.commands.lifecycle',
            'List every step: its command, the phases where it is possible, who may take it, its document.'),
