@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from starter.cases import workflow_id
+from starter.cases import apply_step, workflow_id
 from tests.builders import eventually
-from starter.scripted import TODAY, Cases
-from workflows.case.model import AlertKind, CaseSettings, CaseState, Phase, Situation, Step
+from starter.scripted import COORDINATOR, TODAY, Cases
+from workflows.case.model import AlertKind, CaseSettings, CaseState, ContactKind, Phase, RecordContact, Situation, Step
 
 LOW_BOUND = CaseSettings(history_limit=100, request_response_within=timedelta(seconds=5))
 
@@ -42,3 +42,24 @@ async def test_continue_as_new_keeps_the_whole_state_and_its_timers(cases: Cases
     await eventually(escalated_in_a_later_run)
     history = await handle.fetch_history()
     assert len(history.events) <= LOW_BOUND.history_limit + 20, "each run's history stays bounded"
+
+
+async def test_a_step_retried_with_its_id_across_continue_as_new_is_taken_once(cases: Cases) -> None:
+    case_id = await cases.open(Situation.EMPLOYEE, employer_id="emp-acme", settings=LOW_BOUND)
+    await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT)
+    handle = cases.client.get_workflow_handle(workflow_id(case_id))
+    first_run = (await handle.describe()).run_id
+    contact = RecordContact(on=TODAY, kind=ContactKind.WORKPLACE, actor=COORDINATOR)
+    await apply_step(cases.client, case_id, contact, request_id="contact-visit-1")
+    for _ in range(30):
+        await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
+
+    async def rolled_over() -> bool:
+        return (await handle.describe()).run_id != first_run
+
+    await eventually(rolled_over, seconds=3)
+    before = await cases.status(case_id)
+    again = await apply_step(cases.client, case_id, contact, request_id="contact-visit-1")
+    assert again.contacts == before.contacts == 1 and again.seq == before.seq, "the retry took nothing"
+    other = await apply_step(cases.client, case_id, contact, request_id="contact-visit-2")
+    assert other.contacts == 2, "another id is another contact"

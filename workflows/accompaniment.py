@@ -44,6 +44,9 @@ CASELOAD_PATCH = "referent-caseload"
 """Histories recorded before caseloads replay without their activity (the core's own behaviours
 are named in `decisions.Since`)."""
 
+RECENT_UPDATE_IDS = 200
+"""How many steps' ids a case remembers across runs: far more than a client retries within."""
+
 REFUSED = "StepRefused"
 """The error type of every refusal; its details are the refusal's code and parameters."""
 
@@ -125,6 +128,8 @@ class AccompanimentWorkflow:
 
     def _validator(self, declaration: steps.StepDeclaration) -> Callable[[StepInput], None]:
         def validate(data: StepInput) -> None:
+            if self._seen():
+                return  # a retry of a step already taken: answered, not judged again
             reason = steps.refuse(self.state, data, workflow.now().date())
             if reason is not None:
                 raise refused(reason)
@@ -137,17 +142,30 @@ class AccompanimentWorkflow:
         référent's assignment waits, for a seat in their caseload."""
 
         def handle(data: StepInput) -> Any:
-            self._outbox.extend(steps.apply(self.state, data, workflow.now(), self._has))
+            if not self._seen():
+                self._outbox.extend(steps.apply(self.state, data, workflow.now(), self._has))
+                self._remember()
             return declaration.reply(self.state)
 
         async def seat_then_handle(data: AssignReferent) -> Any:
-            if workflow.patched(CASELOAD_PATCH):
+            if workflow.patched(CASELOAD_PATCH) and not self._seen():
                 await self._take_seat(data)
             return handle(data)
 
         handler = seat_then_handle if declaration.input is AssignReferent else handle
         handler.__annotations__ = {"data": declaration.input, "return": declaration.result}
         return handler
+
+    def _seen(self) -> bool:
+        """Sent again with the id of a step already taken. Temporal answers a retry itself within a
+        run; the ids the state carries do it across continue-as-new."""
+        info = workflow.current_update_info()
+        return info is not None and info.id in self.state.recent_update_ids
+
+    def _remember(self) -> None:
+        info = workflow.current_update_info()
+        if info is not None:
+            self.state.recent_update_ids = [*self.state.recent_update_ids, info.id][-RECENT_UPDATE_IDS:]
 
     def _decision(self, actor: Actor | None) -> decisions.Decision:
         return decisions.Decision(self.state, workflow.now(), actor, self._has)

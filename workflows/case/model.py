@@ -621,6 +621,9 @@ class CaseState(Model):
     """Runs of this case's workflow: continue-as-new and reopening each start one."""
     seq: int = 0
     """The per-case event sequence: with the case id, the journal's idempotency key."""
+    recent_update_ids: list[str] = []
+    """The ids of the last steps taken, carried across continue-as-new: a step sent again with the
+    same id is answered, not taken twice."""
 
     @model_validator(mode="before")
     @classmethod
