@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from starter import output
 from starter.settings import Connection
-from workflows.case.model import Actor, CaseState, RequestAcknowledgement
+from workflows.case.model import Actor, CaseState, RequestAcknowledgement, StepAcknowledgement
 
 T = TypeVar("T")
 
@@ -80,7 +80,7 @@ def current_actor() -> Actor | None:
 pass_connection = click.make_pass_decorator(Connection)
 
 
-def show(result: CaseState | RequestAcknowledgement, as_json: bool) -> None:
+def show(result: CaseState | StepAcknowledgement | RequestAcknowledgement, as_json: bool) -> None:
     if as_json:
         output.emit_json(result)
     elif isinstance(result, RequestAcknowledgement):

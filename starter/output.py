@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from workflows.case.model import CaseState
+from workflows.case.model import CaseState, StepAcknowledgement
 from workflows.wording import PHASE_LABELS, case_summary, french_date
 
 console = Console()
@@ -30,7 +30,7 @@ def when(moment: datetime | None) -> str:
     return "—" if moment is None else f"{french_date(moment.date())} {moment:%H:%M} UTC"
 
 
-def summary_line(state: CaseState) -> str:
+def summary_line(state: CaseState | StepAcknowledgement) -> str:
     return f"case {state.case_id}: {case_summary(state)}"
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from workflows.case import decisions, rules, steps
-from workflows.case.events import EmployerRequestReceived, Hired, JournalEntry, TrainingRecorded, upcast
+from workflows.case.events import DocumentRequest, EmployerRequestReceived, Hired, JournalEntry, TrainingRecorded, upcast
 from workflows.case.model import (
     Actor,
     ActorRole,
@@ -260,3 +260,12 @@ def test_a_training_is_planned_ahead_then_done_and_the_later_record_replaces_the
     steps.apply(state, planned.model_copy(update={"status": TrainingStatus.DONE, "on": TODAY}), NOW)
     assert [(t.title, t.status) for t in state.trainings] == [("CACES R489 cariste", TrainingStatus.DONE)]
     assert steps.refuse(employed_case(Phase.PRESCRIPTION), planned, TODAY).code is RefusalCode.NOT_IN_PHASE  # type: ignore[union-attr]
+
+
+def test_a_render_scheduled_by_an_older_worker_with_the_whole_state_still_decodes() -> None:
+    state = employed_case(Phase.IN_JOB_SUPPORT)
+    entry = steps.apply(state, RespondToRequest(request_id="req-1", outcome=ResponseOutcome.MEETING_SCHEDULED, actor=COORDINATOR), NOW)[0]
+    legacy = {"template": "request_response", "entry": entry.model_dump(mode="json"), "state": state.model_dump(mode="json")}
+    request = DocumentRequest.model_validate(legacy)
+    assert request.case.request("req-1") is not None and request.case.case_id == state.case_id
+    assert len(request.model_dump_json()) < len(state.model_dump_json()), "the facts are smaller than the state"

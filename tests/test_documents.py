@@ -20,7 +20,7 @@ from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
 from tests.builders import eventually
 from workflows.case import decisions, rules, steps
 from workflows.case.events import DocumentRequest, Hired
-from workflows.case.model import Actor, ActorRole, AlertKind, Party, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
+from workflows.case.model import Actor, ActorRole, AlertKind, CaseFacts, Party, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
 from workflows.wording import french_date, french_duration
 
 TODAY_FR = french_date(TODAY)
@@ -219,7 +219,7 @@ async def test_rendering_twice_for_the_same_event_stores_it_once(journey, regist
     convention = documents["convention"]
     entry = next(e for e in registry.journal(case_id) if e.seq == convention.seq)
     state: CaseState = await cases_module.final_state(case_id)
-    request = DocumentRequest(template="convention", entry=entry, state=state)
+    request = DocumentRequest(template="convention", entry=entry, case=CaseFacts.of(state))
     again = ActivityEnvironment().run(Documents(registry.engine).render_document, request)
     assert again == convention.id
     assert [d.id for d in Documents(registry.engine).list(case_id) if d.template == "convention"] == [convention.id]
@@ -254,7 +254,7 @@ def test_two_hirings_in_one_batch_print_their_own_amendment_numbers(registry: Re
     for seq, entry in enumerate(batch, start=1):
         entry.seq = seq
     documents = Documents(registry.engine)
-    ids = [ActivityEnvironment().run(documents.render_document, DocumentRequest(template="amendment", entry=entry, state=state))
+    ids = [ActivityEnvironment().run(documents.render_document, DocumentRequest(template="amendment", entry=entry, case=CaseFacts.of(state)))
            for entry in batch if isinstance(entry.event, Hired)]  # fmt: skip
     printed = {d.id: flat(d.markdown) for d in documents.list(opening.case_id)}
     assert "Avenant n° 1 " in printed[ids[0]] and "Entreprise emp-first" in printed[ids[0]]

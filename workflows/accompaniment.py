@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.case import decisions, rules, steps
     from workflows.case.events import DocumentRequest, JournalBatch, JournalEntry
-    from workflows.case.model import Actor, AssignReferent, CaseState, Model, OpenCase, Phase, StepInput
+    from workflows.case.model import Actor, AssignReferent, CaseFacts, CaseState, Model, OpenCase, Phase, StepInput
     from workflows.case.refusals import Refusal, RefusalCode, refusal
     from workflows.contracts import SeatRequest
     from workflows.wording import case_summary
@@ -232,16 +232,17 @@ class AccompanimentWorkflow:
         for entry in entries:
             template = steps.DOCUMENTS.get(entry.kind)
             if template is not None:
-                task = asyncio.create_task(self._render(template, entry, self.state.model_copy(deep=True)))
+                facts = CaseFacts.of(self.state, getattr(entry.event, "request_id", None))
+                task = asyncio.create_task(self._render(template, entry, facts))
                 self._renders.add(task)
                 task.add_done_callback(self._renders.discard)
 
-    async def _render(self, template: str, entry: JournalEntry, state: CaseState) -> None:
+    async def _render(self, template: str, entry: JournalEntry, facts: CaseFacts) -> None:
         """One document; one that cannot be made becomes an alert on the case, never a stuck case."""
         try:
             await workflow.execute_activity_method(
                 Documents.render_document,
-                DocumentRequest(template=template, entry=entry, state=state),
+                DocumentRequest(template=template, entry=entry, case=facts),
                 start_to_close_timeout=timedelta(seconds=30),  # a document renders in about a second
                 retry_policy=RENDER_RETRY,
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from workflows.case.model import CaseState, Phase
+from workflows.case.model import CaseState, Phase, StepAcknowledgement
 
 PHASE_LABELS: dict[Phase, str] = {
     Phase.CONSENT: "awaiting consent",
@@ -43,18 +43,19 @@ def french_duration(value: timedelta) -> str:
     raise AssertionError("a whole number of seconds is divisible by 1")
 
 
-def case_summary(state: CaseState) -> str:
+def case_summary(case: CaseState | StepAcknowledgement) -> str:
     """One line for the operator: phase (and intensity of support), open requests, next review, overdue work."""
-    parts = [PHASE_LABELS[state.phase] + (f" ({state.intensity})" if state.intensity else "")]
-    if state.open_requests:
-        plural = "s" if state.open_requests > 1 else ""
-        parts.append(f"{state.open_requests} open request{plural}")
-    if state.review.next_due is not None:
-        parts.append(f"next review {french_date(state.review.next_due.date())}")
-    if state.review.overdue:
-        parts.append("review overdue")
-    if state.closure is not None:
-        parts.append(f"reason: {state.closure.reason}")
+    now = case if isinstance(case, StepAcknowledgement) else StepAcknowledgement.of(case)
+    parts = [PHASE_LABELS[now.phase] + (f" ({now.intensity})" if now.intensity else "")]
+    if now.open_requests:
+        plural = "s" if now.open_requests > 1 else ""
+        parts.append(f"{now.open_requests} open request{plural}")
+    if now.next_review_due is not None:
+        parts.append(f"next review {french_date(now.next_review_due.date())}")
+    if now.overdue:
+        parts.append("overdue")
+    if now.closure_reason is not None:
+        parts.append(f"reason: {now.closure_reason}")
     return " · ".join(parts)
 
 

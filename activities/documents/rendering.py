@@ -184,7 +184,7 @@ class Documents:
 
     def context(self, session: Session, request: DocumentRequest) -> dict[str, Any]:
         """What a template may name: the case (from the workflow) and the people (from the registry)."""
-        state, entry = request.state, request.entry
+        state, entry = request.case, request.entry
         at_event = entry.snapshot or CaseSnapshot.of(state)
         employer_id, referent_id = at_event.employer_id, at_event.referent_id
         beneficiary = _required(

@@ -38,7 +38,7 @@ from starter.options import (
 from starter.settings import Connection
 from starter.waiting import opening_outcome, step_outcome, with_worker
 from workflows.case import steps
-from workflows.case.model import ActorRole, AskedBy, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
+from workflows.case.model import ActorRole, AskedBy, StepAcknowledgement, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
 
 # --- Opening and reading cases ----------------------------------------------------------------
@@ -209,9 +209,12 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
             request_id = update_id or uuid.uuid4().hex  # named, so that a step left unconfirmed can be sent again once
             outcome = step_outcome(cases.workflow_id(case_id), request_id, f"`ea {declaration.verb} {case_id}`",
                                    f"--request-id {request_id}")  # fmt: skip
-            result = run_async(with_worker(connection, lambda c: cases.apply_step(c, case_id, data, request_id=request_id),
-                                           outcome))  # fmt: skip
-            show(result, as_json)
+            async def take(client: Any) -> Any:
+                answer = await cases.apply_step(client, case_id, data, request_id=request_id)
+                # --json prints the whole case after the step: a query, which the history does not keep.
+                return await cases.case_status(client, case_id) if as_json and isinstance(answer, StepAcknowledgement) else answer
+
+            show(run_async(with_worker(connection, take, outcome)), as_json)
 
         command.__doc__ = f"{declaration.help}\n\n\b\nExample:\n  {declaration.example}"
         made = click.command(declaration.verb)(case_argument(json_option(request_id_option(pass_connection(command)))))

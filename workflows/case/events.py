@@ -18,6 +18,7 @@ from workflows.case.model import (
     Actor,
     AskedBy,
     CadenceChange,
+    CaseFacts,
     CaseSnapshot,
     CaseState,
     ClosureReason,
@@ -305,4 +306,14 @@ class DocumentRequest(Model):
 
     template: str
     entry: JournalEntry
-    state: CaseState
+    case: CaseFacts
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_a_whole_state(cls, data: Any) -> Any:
+        """Renders scheduled by an older worker carried the whole state: they still decode."""
+        if isinstance(data, dict) and "state" in data:
+            request_id = (data["entry"].get("event") or {}).get("request_id")
+            case = CaseFacts.of(CaseState.model_validate(data["state"]), request_id)
+            data = {"template": data["template"], "entry": data["entry"], "case": case}
+        return data

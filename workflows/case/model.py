@@ -684,6 +684,56 @@ class RequestAcknowledgement(Model):
     deadline: datetime
 
 
+class CaseFacts(Model):
+    """What a document prints of its case, copied at its event: not the whole state (no history of
+    transitions, alerts, jobs or closed requests), so the render activity's input stays small."""
+
+    case_id: OpaqueId
+    structure_id: OpaqueId
+    beneficiary_id: OpaqueId | None
+    situation: Situation | None
+    prescription: Prescription | None
+    consent_given_on: date | None
+    consent_by: Actor | None
+    signatures: dict[Party, date]
+    signed_by: dict[Party, Actor]
+    settings: CaseSettings
+    review: ReviewSchedule
+    closure: Closure | None
+    requests: list[SupportRequest]
+    """The open requests, and the one the event is about."""
+
+    @classmethod
+    def of(cls, state: CaseState, request_id: str | None = None) -> CaseFacts:
+        fields = {name: getattr(state, name) for name in cls.model_fields if name != "requests"}
+        requests = [r for r in state.requests if r.status is RequestStatus.OPEN or r.request_id == request_id]
+        return cls.model_validate({**fields, "requests": requests})
+
+    def request(self, request_id: str) -> SupportRequest | None:
+        return next((r for r in self.requests if r.request_id == request_id), None)
+
+
+class StepAcknowledgement(Model):
+    """What a step answers: where the case stands now, in a few fields. The history keeps every
+    answer, so it stays small; the whole case is a query away (`ea status`)."""
+
+    case_id: str
+    seq: int
+    """The case's event sequence after the step."""
+    phase: Phase
+    intensity: Intensity | None
+    open_requests: int
+    next_review_due: datetime | None
+    overdue: bool
+    closure_reason: ClosureReason | None
+
+    @classmethod
+    def of(cls, state: CaseState) -> StepAcknowledgement:
+        return cls(case_id=state.case_id, seq=state.seq, phase=state.phase, intensity=state.intensity,
+                   open_requests=state.open_requests, next_review_due=state.review.next_due, overdue=state.overdue,
+                   closure_reason=state.closure.reason if state.closure else None)  # fmt: skip
+
+
 class CaseSnapshot(Model):
     """The case as it stands after an event: what the registry's list of cases shows."""
 

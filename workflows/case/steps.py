@@ -42,6 +42,7 @@ from workflows.case.model import (
     SignAmendment,
     SignConvention,
     Step,
+    StepAcknowledgement,
     StepInput,
     SubmitEmployerRequest,
     SubmitEvaluation,
@@ -51,10 +52,6 @@ from workflows.case.model import (
 from workflows.case.refusals import Refusal, RefusalCode, refusal
 
 COORDINATOR = frozenset({ActorRole.COORDINATOR})
-
-
-def _the_case(state: CaseState) -> CaseState:
-    return state
 
 
 @dataclass(frozen=True)
@@ -71,8 +68,8 @@ class StepDeclaration:
     example: str
     document: str | None = None
     """The template (under templates/) its event produces, if any."""
-    result: type = CaseState
-    reply: Callable[[CaseState], Any] = field(default=_the_case)
+    result: type = StepAcknowledgement
+    reply: Callable[[CaseState], Any] = field(default=StepAcknowledgement.of)
 
     @property
     def name(self) -> str:
