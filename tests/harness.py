@@ -5,6 +5,7 @@ Shared by the pytest fixtures and by the script that records replay histories.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.util
 import os
@@ -21,13 +22,15 @@ from pathlib import Path
 from google.protobuf.message import Message
 from sqlalchemy import create_engine, text
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowHistory
+from temporalio.client import Client, WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.database import make_engine
 from activities.registry.journal import Registry
 from starter.devserver import free_port, temporal_binary
+from starter.settings import Connection
+from starter.waiting import last_poll
 from worker import case_worker
 from workflows import search_attributes
 from workflows.encryption import EncryptionCodec, Keyring, encrypted_converter
@@ -68,7 +71,18 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queu
     task_queue = task_queue or f"test-{uuid.uuid4().hex[:8]}"
     with case_worker(env.client, task_queue, registry) as worker:
         async with worker:
+            await polling(env.client, task_queue)
             yield task_queue
+
+
+async def polling(client: Client, task_queue: str, seconds: float = 10) -> None:
+    """Until the server has seen the worker poll: `ea` sends nothing to a queue nobody polls."""
+    where = Connection(namespace=client.namespace, task_queue=task_queue)
+    for _ in range(int(seconds * 20)):
+        if await last_poll(client, where) is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no worker polled {task_queue} within {seconds} s")
 
 
 def postgres_binaries() -> Path:
