@@ -1,4 +1,6 @@
-"""The worker service: runs the case workflows and the registry activities for one task queue.
+"""The worker services: the case worker runs the case workflows and the registry activities for
+one task queue; the documents worker renders documents on that queue's documents queue, in a
+process of its own so that a PDF never holds a case's workflow tasks. Either scales on its own.
 
 Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EA_TASK_QUEUE,
 DATABASE_URL). SIGINT or SIGTERM stops it gracefully: no new task is taken and the running
@@ -12,7 +14,7 @@ import logging
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +31,7 @@ from activities.registry.retention import Retention
 from workflows.encryption import KeyMissing
 from starter.settings import Connection
 from workflows.accompaniment import AccompanimentWorkflow
+from workflows.contracts import documents_queue
 from workflows.reporting import ActivityReportWorkflow
 from workflows.retention import RetentionWorkflow
 
@@ -37,11 +40,40 @@ log = logging.getLogger("ea.worker")
 ACTIVITY_THREADS = 8
 
 
+ROLES = ("all", "cases", "documents")
+"""What a worker process serves: the cases' queue, the documents' queue, or both (tests, a small platform)."""
+
+
+@contextmanager
+def documents_worker(client: Client, task_queue: str, registry: Registry) -> Iterator[Worker]:
+    """Renders the documents of the cases of `task_queue`, on its documents queue."""
+    quiet_logs()
+    documents = Documents(registry.engine)
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS, thread_name_prefix="document") as executor:
+        yield Worker(client, task_queue=documents_queue(task_queue), activities=[documents.render_document],
+                     activity_executor=executor, max_concurrent_activities=ACTIVITY_THREADS,
+                     graceful_shutdown_timeout=timedelta(seconds=10))  # fmt: skip
+
+
+@contextmanager
+def workers(client: Client, task_queue: str, registry: Registry, role: str = "all", extra_workflows: Sequence[type] = (),
+            extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[list[Worker]]:  # fmt: skip
+    """The workers a process of this role runs."""
+    with ExitStack() as stack:
+        chosen = []
+        if role in ("all", "cases"):
+            chosen.append(stack.enter_context(case_worker(client, task_queue, registry, extra_workflows, extra_activities)))
+        if role in ("all", "documents"):
+            chosen.append(stack.enter_context(documents_worker(client, task_queue, registry)))
+        yield chosen
+
+
 @contextmanager
 def case_worker(client: Client, task_queue: str, registry: Registry, extra_workflows: Sequence[type] = (),
                 extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[Worker]:  # fmt: skip
     """A worker for our workflows and activities (sync activities run on a thread pool); the
-    benchmark adds its baseline workflow to the same worker."""
+    benchmark adds its baseline workflow to the same worker. It still renders documents scheduled
+    on the cases' queue before documents had a queue of their own."""
     quiet_logs()
     documents = Documents(registry.engine)
     retention = Retention(registry.engine, client)
@@ -74,20 +106,18 @@ def open_registry(database_url: str) -> Registry:
     return registry
 
 
-async def serve(connection: Connection, database_url: str, stop: asyncio.Event | None = None,
+async def serve(connection: Connection, database_url: str, stop: asyncio.Event | None = None, role: str = "all",
                 extra_workflows: Sequence[type] = (), extra_activities: Sequence[Callable[..., Any]] = ()) -> None:  # fmt: skip
     """Run until `stop` is set (by default: until SIGINT or SIGTERM), then shut down gracefully."""
     stop = stop or stop_on_signals()
     client = await connection.connect()
     registry = open_registry(database_url)
-    with case_worker(client, connection.task_queue, registry, extra_workflows, extra_activities) as worker:
-        async with worker:
-            log.info(
-                "worker started: task queue %s, namespace %s at %s",
-                connection.task_queue,
-                connection.namespace,
-                connection.address,
-            )
+    with workers(client, connection.task_queue, registry, role, extra_workflows, extra_activities) as running:
+        async with AsyncExitStack() as stack:
+            for each in running:
+                await stack.enter_async_context(each)
+            queues = ", ".join(each.task_queue for each in running)
+            log.info("worker started (%s): task queue %s, namespace %s at %s", role, queues, connection.namespace, connection.address)
             await stop.wait()
             log.info("worker stopping: finishing the tasks in hand")
     log.info("worker stopped")

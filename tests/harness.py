@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from activities.registry.journal import Registry
 from starter.devserver import free_port, temporal_binary
 from starter.settings import Connection
 from starter.waiting import last_poll
-from worker import case_worker
+from worker import workers
 from workflows import search_attributes
 from workflows.encryption import EncryptionCodec, Keyring, encrypted_converter
 
@@ -67,10 +67,13 @@ def registry_for(url: str) -> Registry:
 
 @asynccontextmanager
 async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queue: str | None = None) -> AsyncIterator[str]:
-    """A worker on a task queue of its own (or on `task_queue`, to come back to one); yields its name."""
+    """A case worker and a documents worker on a task queue of their own (or on `task_queue`, to come
+    back to one); yields its name."""
     task_queue = task_queue or f"test-{uuid.uuid4().hex[:8]}"
-    with case_worker(env.client, task_queue, registry) as worker:
-        async with worker:
+    with workers(env.client, task_queue, registry) as running:
+        async with AsyncExitStack() as stack:
+            for each in running:
+                await stack.enter_async_context(each)
             await polling(env.client, task_queue)
             yield task_queue
 

@@ -3,13 +3,14 @@ and the convention as a PDF that really renders (pypdfium2)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import date, datetime, timedelta, timezone
 
 import pypdfium2 as pdfium
 import pytest
 from jinja2 import UndefinedError
-from temporalio.testing import ActivityEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.documents.rendering import Documents, Renderer
 from activities.registry.people import BeneficiaryIdentity, ProtectiveMeasure, RepresentativeIdentity, register_beneficiary, register_representative
@@ -21,6 +22,7 @@ from tests.builders import eventually
 from workflows.case import decisions, rules, steps
 from workflows.case.events import DocumentRequest, Hired
 from workflows.case.model import Actor, ActorRole, AlertKind, CaseFacts, Party, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
+from worker import case_worker, documents_worker
 from workflows.wording import french_date, french_duration
 
 TODAY_FR = french_date(TODAY)
@@ -259,3 +261,24 @@ def test_two_hirings_in_one_batch_print_their_own_amendment_numbers(registry: Re
     printed = {d.id: flat(d.markdown) for d in documents.list(opening.case_id)}
     assert "Avenant n° 1 " in printed[ids[0]] and "Entreprise emp-first" in printed[ids[0]]
     assert "Avenant n° 2 " in printed[ids[1]] and "Entreprise emp-second" in printed[ids[1]]
+
+
+async def test_documents_are_rendered_by_the_documents_worker_not_by_the_cases_worker(env: WorkflowEnvironment, registry: Registry) -> None:
+    """Two queues, two workers: a case moves on while no documents worker runs, and its convention
+    is rendered as soon as one does."""
+    task_queue = f"split-{new_case_id()}"
+    cases = Cases(env.client, task_queue, registry.engine)
+    with case_worker(env.client, task_queue, registry) as worker:
+        async with worker:
+            case_id = await cases.open(Situation.RQTH)
+            state = await cases.walk_to(case_id, Phase.EVALUATION)
+            assert state.phase is Phase.EVALUATION, "the case does not wait for its paperwork"
+            await asyncio.sleep(2)
+            assert Documents(registry.engine).list(case_id) == [], "the cases' worker renders nothing"
+            with documents_worker(env.client, task_queue, registry) as renderer:
+                async with renderer:
+
+                    async def convention() -> list[Document]:
+                        return [d for d in Documents(registry.engine).list(case_id) if d.template == "convention"]
+
+                    assert len(await eventually(convention)) == 1

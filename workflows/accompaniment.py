@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.events import DocumentRequest, JournalBatch, JournalEntry
     from workflows.case.model import Actor, AssignReferent, CaseFacts, CaseState, Model, OpenCase, Phase, StepInput
     from workflows.case.refusals import Refusal, RefusalCode, refusal
-    from workflows.contracts import SeatRequest
+    from workflows.contracts import SeatRequest, documents_queue
     from workflows.wording import case_summary
 
 RENDER_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["DocumentDataMissing"])
@@ -40,6 +40,8 @@ JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 
 SEAT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                          non_retryable_error_types=["CaseloadFull"])  # fmt: skip
+DOCUMENTS_QUEUE_PATCH = "documents-queue"
+"""Histories recorded before documents had their own task queue replay with the case's queue."""
 CASELOAD_PATCH = "referent-caseload"
 """Histories recorded before caseloads replay without their activity (the core's own behaviours
 are named in `decisions.Since`)."""
@@ -240,9 +242,11 @@ class AccompanimentWorkflow:
     async def _render(self, template: str, entry: JournalEntry, facts: CaseFacts) -> None:
         """One document; one that cannot be made becomes an alert on the case, never a stuck case."""
         try:
+            own_queue = documents_queue(workflow.info().task_queue) if workflow.patched(DOCUMENTS_QUEUE_PATCH) else None
             await workflow.execute_activity_method(
                 Documents.render_document,
                 DocumentRequest(template=template, entry=entry, case=facts),
+                task_queue=own_queue,
                 start_to_close_timeout=timedelta(seconds=30),  # a document renders in about a second
                 retry_policy=RENDER_RETRY,
             )

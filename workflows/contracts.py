@@ -11,6 +11,12 @@ from pydantic import model_validator
 from workflows.case.model import Actor, Model, OpaqueId, PositiveDuration, Reason
 
 
+def documents_queue(task_queue: str) -> str:
+    """Where a case's documents are rendered: a queue of their own, served by documents workers in
+    processes of their own, so that rendering a PDF never delays a case's workflow tasks."""
+    return f"{task_queue}-documents"
+
+
 class SeatRequest(Model):
     """A place for a case in a référent's caseload: refused beyond capacity unless forced with a reason."""
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,6 +28,7 @@ from starter.options import (
 )
 from starter.settings import Connection
 from workflows.case.model import Phase
+from workflows.contracts import documents_queue
 
 
 @click.command("list")
@@ -138,11 +143,24 @@ async def _serve_with(server: DevServer, process: Any, connection: Connection, c
     client = await connection.connect()
     await operators.ensure_schedules(client, connection.task_queue)
     database_url = database_url_from_env()
-    click.echo(_serving(server, codec, connection, database_url), err=True)
-    await worker.serve(connection, database_url)
+    renderer = _documents_process(connection, database_url)
+    click.echo(_serving(server, codec, connection, database_url, renderer.pid), err=True)
+    try:
+        await worker.serve(connection, database_url, role="cases")
+    finally:
+        renderer.send_signal(signal.SIGTERM)
+        renderer.wait(timeout=15)
 
 
-def _serving(server: DevServer, codec: CodecServer, connection: Connection, database_url: str) -> str:
+def _documents_process(connection: Connection, database_url: str) -> subprocess.Popen[bytes]:
+    """The documents worker, in a process of its own: a PDF never holds the cases' workflow tasks."""
+    environment = {**os.environ, "TEMPORAL_ADDRESS": connection.address, "TEMPORAL_NAMESPACE": connection.namespace,
+                   "EA_TASK_QUEUE": connection.task_queue, "DATABASE_URL": database_url}  # fmt: skip
+    ea = Path(sys.executable).parent / "ea"
+    return subprocess.Popen([str(ea), "worker", "--role", "documents"], env=environment, start_new_session=True)
+
+
+def _serving(server: DevServer, codec: CodecServer, connection: Connection, database_url: str, renderer: int) -> str:
     """The block that ends the start-up: what serves where, and how to stop."""
     registry = make_url(database_url).render_as_string(hide_password=True)
     rows = [
@@ -150,6 +168,7 @@ def _serving(server: DevServer, codec: CodecServer, connection: Connection, data
         ("Temporal Web UI", server.ui_url),
         ("codec server", f"{codec.url} (token in {codec_token_file()})"),
         ("worker", f"task queue {connection.task_queue}"),
+        ("documents worker", f"task queue {documents_queue(connection.task_queue)} (process {renderer})"),
         ("registry", registry),
         ("stop", f"Ctrl-C (stops the worker, the codec server and Temporal; state stays in {server.db_file.parent}/)"),
     ]
@@ -172,16 +191,20 @@ def server(connection: Connection, port: int, ui_port: int) -> None:
 
 
 @click.command("worker")
+@click.option("--role", type=click.Choice(worker.ROLES), default="all", show_default=True,
+              help="cases: the workflows and registry activities; documents: rendering, on the queue's documents "
+                   "queue; all: both in this process. Run each role as many times as the load asks.")  # fmt: skip
 @pass_connection
-def worker_command(connection: Connection) -> None:
+def worker_command(connection: Connection, role: str) -> None:
     """Run a worker for the cases' task queue (DATABASE_URL selects the registry).
 
     \b
     Example:
-      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker
+      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role cases
+      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role documents
     """
     worker.configure_logging()
-    run_async(worker.serve(connection, database_url_from_env()))
+    run_async(worker.serve(connection, database_url_from_env(), role=role))
 
 
 @click.command("codec-server")
