@@ -22,6 +22,7 @@ from workflows.case.steps import BY_STEP
 
 async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     case = new_case_id()
+    await cli.known(structures=("struct-13",), referents=("ref-7", "ref-8"), employers=("emp-9",))
     opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1999-02-28",
                             "--situation", "rqth", "--referent", "ref-7", "--first-name", "Noé", "--last-name", case)  # fmt: skip
     assert opened["phase"] == "consent"
@@ -63,6 +64,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
 
 async def test_open_from_a_yaml_file(cli: Ea, tmp_path: Path) -> None:
     case = new_case_id()
+    await cli.known(structures=("struct-69",), employers=("emp-3",))
     file = tmp_path / "case.yaml"
     file.write_text(f"case_id: {case}\nstructure_id: struct-69\nbirth_date: 1985-11-02\nsituation: employee\nemployer_id: emp-3\n")
     opened = await cli.json("open", "--from-file", str(file))
@@ -85,6 +87,7 @@ async def test_exit_codes_tell_what_went_wrong(cli: Ea) -> None:
     assert (missing.exit_code, missing.stderr.strip()) == (EXIT_NOT_FOUND, "ea: no case no-such-case")
 
     case = new_case_id()
+    await cli.known(structures=("s1",), employers=("emp-1",))
     await cli.ok("open", "--case-id", case, "--structure", "s1", "--birth-date", "1990-01-01", "--situation", "esat")
     refused = await cli("hire", case, "--employer", "emp-1", "--contract", "cdi")
     assert refused.exit_code == EXIT_REFUSED

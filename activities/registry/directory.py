@@ -117,12 +117,12 @@ def references(data: BaseModel) -> dict[str, str]:
 
 def require_known(engine: Engine, *models: BaseModel) -> None:
     """Every id these models name is in the directory, or UnknownReference says which are not."""
-    named = {(name, value) for data in models for name, value in references(data).items()}
+    named = list(dict.fromkeys((name, value) for data in models for name, value in references(data).items()))
     if not named:
         return
     problems = []
     with Session(engine) as session:
-        for name, value in sorted(named):
+        for name, value in named:
             what, table, add = REFERENCES[name]
             if session.get(table, value) is not None:
                 continue

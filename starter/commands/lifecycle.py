@@ -81,10 +81,12 @@ def open_command(connection: Connection, from_file: Path | None, force_reason: s
     actor = require_actor()
     identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
     opening = build(OpenCase, **fields, actor=actor)
+    person = build(BeneficiaryIdentity, **identity, structure_id=opening.structure_id, birth_date=opening.birth_date,
+                   situation=opening.situation) if identity else None  # fmt: skip
     registry = migrated_engine()
     settle(lambda: cases.refuse_opening(registry, opening, date.today()))
-    if identity:
-        opening = opening.model_copy(update={"beneficiary_id": _registered(registry, opening, identity)})
+    if person is not None:
+        opening = opening.model_copy(update={"beneficiary_id": _registered(registry, person)})
     state = run_async(with_worker(connection, lambda c: cases.open_case_with_seat(
         c, connection.task_queue, registry, opening, force_reason, capacity_from_env()),
         opening_outcome(cases.workflow_id(opening.case_id), opening.case_id)))  # fmt: skip
@@ -95,10 +97,8 @@ def open_command(connection: Connection, from_file: Path | None, force_reason: s
 IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
 
 
-def _registered(registry: Engine, opening: OpenCase, identity: dict[str, Any]) -> str:
+def _registered(registry: Engine, person: BeneficiaryIdentity) -> str:
     """The person's registry id: registered now, or already, without a case."""
-    person = build(BeneficiaryIdentity, **identity, structure_id=opening.structure_id, birth_date=opening.birth_date,
-                   situation=opening.situation)  # fmt: skip
     try:
         return register_beneficiary(registry, person)
     except DuplicateBeneficiary as duplicate:
