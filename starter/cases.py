@@ -100,7 +100,7 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
         raise StepRefused(f"case {case_id} is {status}; only a closed case can be reopened")
     closed = await handle.result()
     assert actor is not None
-    reason = decisions.actor_refusal(closed, actor, steps.REOPEN_ROLES)
+    reason = decisions.actor_refusal(closed, actor, steps.REOPENING)
     if reason is not None:
         raise StepRefused(explain(reason))
 

@@ -13,7 +13,7 @@ MESSAGES: dict[RefusalCode, str] = {
     RefusalCode.NO_INPUT: "this step needs its fields; see `ea COMMAND --help`",
     RefusalCode.NO_ACTOR: "`ea {step}` names no actor: every step says who acts (role:id, e.g. referent:ref-12)",
     RefusalCode.NOT_IN_PHASE: "`ea {step}` is not possible in phase {phase}; possible now: {possible}",
-    RefusalCode.ROLE_NOT_ALLOWED: "a {role} may not do this; it is for: {allowed}",
+    RefusalCode.ROLE_NOT_ALLOWED: "a {role} may not use `ea {step}`; it is for: {allowed}",
     RefusalCode.NOT_THE_CASES_REFERENT: "{actor} is not the référent of this case (its référent: {referent})",
     RefusalCode.NOT_THE_CASES_EMPLOYER: "{actor} is not the employer party to this case",
     RefusalCode.NOT_THE_PERSON: "{actor} is not the person this case is about",

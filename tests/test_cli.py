@@ -56,7 +56,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     table = await cli.ok("status", case)
     assert "ref-8" in table and "mission_locale ML-33-0042" in table
     history = await cli.json("history", case)
-    assert [t["step"] for t in history["transitions"]][:2] == ["give_consent", "record_prescription"]
+    assert [e["event"]["type"] for e in history["events"]][:3] == ["case_opened", "give_consent", "record_prescription"]
     assert "closed" in await cli.ok("close", case, "--reason", "goals_reached")
     assert (await cli.json("reopen", case))["phase"] == "consent"
     assert "closed" in await cli.ok("--actor", "legal_representative:rep-7", "withdraw", case)
@@ -143,7 +143,7 @@ async def test_the_transition_table_is_printable(cli: Ea) -> None:
     rows = {row["command"]: row for row in (await cli.json("steps"))["steps"]}
     assert rows["consent"]["phases"] == ["consent"] and rows["consent"]["roles"] == ["beneficiary", "legal_representative"]
     assert rows["prescribe"]["document"] == "convention" and "employer" not in rows["prescribe"]["roles"]
-    assert len(rows) == len(BY_STEP)
+    assert len(rows) == len(BY_STEP) + 1 and rows["reopen"]["phases"] == ["closed"], "every update, and reopening"
 
 
 async def test_the_readme_carries_the_table_the_declarations_give(cli: Ea) -> None:

@@ -121,7 +121,7 @@ def read_case_file(path: Path) -> dict[str, Any]:
 def step_rows() -> list[dict[str, Any]]:
     """Every step as `ea steps` prints it, straight from the declarations."""
     return [{"command": d.verb, "step": d.name, "phases": [p.value for p in d.allowed_in], "roles": sorted(d.roles),
-             "document": d.document, "help": d.help} for d in steps.STEPS]  # fmt: skip
+             "document": d.document, "help": d.help} for d in steps.EVERY_STEP]  # fmt: skip
 
 
 def steps_markdown() -> str:

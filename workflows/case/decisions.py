@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from workflows.case import rules
 from workflows.case.events import (
@@ -95,6 +96,16 @@ from workflows.case.model import (
     WithdrawConsent,
 )
 from workflows.case.refusals import Refusal, RefusalCode, refusal
+
+class Permission(Protocol):
+    """Who may take a step (its declaration), and its name for the refusal."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[ActorRole]: ...
+
 
 SYSTEM = Actor(role=ActorRole.SYSTEM, id="ea-workflow")
 """Who acts when a timer fires or a document fails: the case itself."""
@@ -203,11 +214,11 @@ class Decision:
 # --- Shared checks -------------------------------------------------------------------------------
 
 
-def actor_refusal(state: CaseState, actor: Actor, roles: frozenset[ActorRole]) -> Refusal | None:
+def actor_refusal(state: CaseState, actor: Actor, step: Permission) -> Refusal | None:
     """The role must be one the step allows, and a référent, an employer or the person acts on
     their own case only."""
-    if actor.role not in roles:
-        return refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, allowed=", ".join(sorted(roles)))
+    if actor.role not in step.roles:
+        return refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, step=step.name, allowed=", ".join(sorted(step.roles)))
     if actor.role is ActorRole.REFERENT and actor.id != state.referent_id:
         return refusal(RefusalCode.NOT_THE_CASES_REFERENT, actor=actor.id, referent=state.referent_id or "none")
     if actor.role is ActorRole.EMPLOYER and actor.id not in state.employers:
@@ -602,5 +613,5 @@ def document_failed(decision: Decision, template: str, entry: JournalEntry, reas
     state = decision.state
     request_id = getattr(entry.event, "request_id", None)
     state.alerts.append(Alert(at=decision.now, kind=AlertKind.DOCUMENT_FAILED, phase=state.phase, template=template,
-                              request_id=request_id))  # fmt: skip
+                              request_id=request_id, reason=reason))  # fmt: skip
     decision.record(DocumentFailed(template=template, event_seq=entry.seq, reason=reason))

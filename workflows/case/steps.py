@@ -159,8 +159,11 @@ STEPS: tuple[StepDeclaration, ...] = (
                     document="closure_letter"),
 )  # fmt: skip
 
-REOPEN_ROLES = COORDINATOR
-"""Reopening starts a new run rather than updating one; only a coordinator does it."""
+REOPENING = StepDeclaration(Step.REOPEN, StepInput, COORDINATOR, d.no_check, lambda decision, _data: d.reopen_case(decision),
+                            (e.CaseReopened,), "reopen", "Reopen a closed case for the same person: a new run that asks for consent again.",
+                            "ea reopen C1A2B3")  # fmt: skip
+"""Reopening starts a new run rather than updating one (so it is not among the updates); only a
+coordinator does it. Declared like the others, so `ea steps` and the refusals name it alike."""
 
 BY_STEP: dict[Step, StepDeclaration] = {declaration.step: declaration for declaration in STEPS}
 BY_INPUT: dict[type[StepInput], StepDeclaration] = {declaration.input: declaration for declaration in STEPS}
@@ -168,7 +171,9 @@ DOCUMENTS: dict[str, str] = {declaration.name: declaration.document for declarat
     "amendment_proposed": "amendment",  # a change of cadence after signature, put in writing
 }
 """The document (a template under templates/) each kind of event produces."""
-VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in STEPS} | {Step.REOPEN.value: "reopen"}
+EVERY_STEP: tuple[StepDeclaration, ...] = (*STEPS, REOPENING)
+"""What a person can do to a case, as `ea steps` lists it."""
+VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in EVERY_STEP}
 """The CLI's word for each step, for messages that name what a person can type."""
 
 
@@ -186,7 +191,7 @@ def refuse(state: CaseState, data: object, today: date) -> Refusal | None:
         return refusal(RefusalCode.NO_ACTOR, step=declaration.name)
     return (
         _phase_refusal(state, declaration.step)
-        or d.actor_refusal(state, data.actor, declaration.roles)
+        or d.actor_refusal(state, data.actor, declaration)
         or declaration.check(state, data, today)
         or dates.step_date_refusal(state, data, today)
     )
