@@ -33,11 +33,14 @@ from workflows.case.model import (
     RecordHiring,
     RecordJobLoss,
     RecordPrescription,
+    RecordTraining,
     SignConvention,
     Situation,
     StepInput,
     SubmitEvaluation,
     SubmitProject,
+    TrainingKind,
+    TrainingStatus,
     WithdrawConsent,
 )
 from workflows.case.refusals import RefusalCode
@@ -60,6 +63,8 @@ DATED: dict[type[StepInput], Callable[[date], StepInput]] = {
     RecordChangeOfPost: lambda day: RecordChangeOfPost(effective_on=day, actor=COORDINATOR),
     CompleteReview: lambda day: CompleteReview(held_on=day, actor=COORDINATOR),
     RecordContact: lambda day: RecordContact(on=day, kind=ContactKind.PHONE, actor=COORDINATOR),
+    RecordTraining: lambda day: RecordTraining(kind=TrainingKind.TRAINING, title="CACES R489", status=TrainingStatus.DONE, on=day,
+                                               actor=COORDINATOR),  # fmt: skip
 }
 """Each dated step, dated `day`."""
 
@@ -82,6 +87,12 @@ def test_no_step_is_dated_after_tomorrow(today: date, ahead: int, kind: type[Ste
     reason = dates.step_date_refusal(state, DATED[kind](today + timedelta(days=ahead)), today)
     assert reason is not None and reason.code is RefusalCode.DATE_IN_FUTURE
     assert dates.step_date_refusal(state, DATED[kind](today + timedelta(days=1)), today) is None, "a day of slack (UTC, Paris)"
+
+
+@given(today=TODAYS, ahead=st.integers(min_value=0, max_value=5_000))
+def test_only_a_planned_training_may_lie_ahead(today: date, ahead: int) -> None:
+    planned = DATED[RecordTraining](today + timedelta(days=ahead)).model_copy(update={"status": TrainingStatus.PLANNED})
+    assert dates.step_date_refusal(case_opened_on(today), planned, today) is None
 
 
 @given(opened=TODAYS, offset=OFFSETS)
