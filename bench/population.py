@@ -131,7 +131,7 @@ class Story:
         self._emit(at, e.CaseClosed(reason=ClosureReason(reason)), Phase.CLOSED)
 
     def reopen(self, at: datetime) -> None:
-        self._emit(at, "reopen", {}, Phase.CONSENT)
+        self._emit(at, e.CaseReopened(), Phase.CONSENT)
 
 
 def write(registry: Registry, stories: list[Story], batch: int = 2000) -> int:

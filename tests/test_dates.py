@@ -120,11 +120,14 @@ def test_no_signature_before_the_prescription(prescribed: date, offset: int) -> 
 def test_a_job_ends_and_changes_post_only_after_it_began(started: date, offset: int) -> None:
     state = case_opened_on(started - timedelta(days=30))
     state.employments = [Employment(employer_id="emp-1", contract_type=ContractType.CDI, start_date=started)]
-    state.employer_id = "emp-1"
-    later = started + timedelta(days=5_000)
-    for kind in (RecordJobLoss, RecordChangeOfPost, RecordHiring):
-        reason = dates.step_date_refusal(state, DATED[kind](started + timedelta(days=offset)), later)
-        assert (reason is not None) == (offset < -1), kind
+    state.employer_id, state.phase = "emp-1", Phase.IN_JOB_SUPPORT
+    later, day = started + timedelta(days=5_000), started + timedelta(days=offset)
+    post = steps.refuse(state, DATED[RecordChangeOfPost](day), later)
+    assert (post is not None) == (offset < -1)
+    loss = steps.refuse(state, DATED[RecordJobLoss](day), later)  # the job it ends, named by the decision
+    assert (loss is not None) == (offset < 0)
+    for reason in (post, loss):
+        assert reason is None or (reason.code is RefusalCode.DATE_BEFORE and reason.params["earlier"] == "the start of the job")
 
 
 @given(today=TODAYS, birth=st.dates(min_value=date(1800, 1, 1), max_value=date(2200, 12, 31)))

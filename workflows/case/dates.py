@@ -43,6 +43,10 @@ Earlier = Callable[[CaseState], tuple[str, date | None]]
 """The event a step's date cannot precede, named for the message, and its date (None: none yet)."""
 
 
+def _none(state: CaseState) -> tuple[str, date | None]:
+    return "", None
+
+
 def _opening(state: CaseState) -> tuple[str, date | None]:
     return "the opening of the case", state.opened_at.date()
 
@@ -60,12 +64,9 @@ def _evaluation(state: CaseState) -> tuple[str, date | None]:
 
 
 def _job_start(state: CaseState) -> tuple[str, date | None]:
-    job = state.current_employment
-    return ("the start of the job", job.start_date) if job else _opening(state)
-
-
-def _none(state: CaseState) -> tuple[str, date | None]:
-    return "", None
+    """The earliest known start of the jobs held (an employee's job at opening may have none)."""
+    starts = [job.start_date for job in state.current_jobs if job.start_date is not None]
+    return ("the start of the job", min(starts)) if starts else _none(state)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ RULES: dict[type[StepInput], DateRule] = {
     SignAmendment: DateRule("the signature date", "signed_on", _opening),
     SubmitEvaluation: DateRule("the evaluation date", "completed_on", _opening),
     SubmitProject: DateRule("the project date", "agreed_on", _evaluation),
-    RecordHiring: DateRule("the start of the job", "start_date", _job_start),
+    RecordHiring: DateRule("the start of the job", "start_date", _opening),
     RecordJobLoss: DateRule("the end of the job", "ended_on"),  # which job ends, and its start: the decision's check
     RecordChangeOfPost: DateRule("the change of post", "effective_on", _job_start),
     CompleteReview: DateRule("the review date", "held_on", _opening),
