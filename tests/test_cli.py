@@ -199,6 +199,7 @@ async def test_documents_are_listed_and_exported(cli: Ea, cases: Cases, tmp_path
 
 async def test_who_asked_for_the_support_is_recorded_at_opening(cli: Ea) -> None:
     case = new_case_id()
+    await cli.known(structures=("struct-13",), employers=("emp-asks",))
     opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1984-06-01",
                             "--situation", "employee", "--employer", "emp-asks", "--asked-by", "employer")  # fmt: skip
     assert opened["asked_by"] == "employer"
