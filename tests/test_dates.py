@@ -34,6 +34,7 @@ from workflows.case.model import (
     RecordJobLoss,
     RecordPrescription,
     RecordTraining,
+    SignAmendment,
     SignConvention,
     Situation,
     StepInput,
@@ -56,6 +57,7 @@ DATED: dict[type[StepInput], Callable[[date], StepInput]] = {
     RecordPrescription: lambda day: RecordPrescription(prescription=CdaphDecision(decision_reference="D-1", decision_date=day),
                                                        actor=COORDINATOR),  # fmt: skip
     SignConvention: lambda day: SignConvention(party=Party.STRUCTURE, signed_on=day, actor=COORDINATOR),
+    SignAmendment: lambda day: SignAmendment(party=Party.STRUCTURE, signed_on=day, actor=COORDINATOR),
     SubmitEvaluation: lambda day: SubmitEvaluation(completed_on=day, actor=COORDINATOR),
     SubmitProject: lambda day: SubmitProject(agreed_on=day, actor=COORDINATOR),
     RecordHiring: lambda day: RecordHiring(employer_id="emp-2", contract_type=ContractType.CDI, start_date=day, actor=COORDINATOR),
