@@ -130,6 +130,9 @@ class Story:
         self.open_requests.clear()
         self._emit(at, e.CaseClosed(reason=ClosureReason(reason)), Phase.CLOSED)
 
+    def reopen(self, at: datetime) -> None:
+        self._emit(at, e.CaseReopened(), Phase.CONSENT)
+
 
 def write(registry: Registry, stories: list[Story], batch: int = 2000) -> int:
     """Journal every story's entries through the real activity; returns the number of events."""

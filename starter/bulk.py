@@ -1,8 +1,9 @@
 """Bulk import: open many cases from a CSV, as a structure migrating from spreadsheets does.
 
 Idempotent: each row names its case id, so running the same file again opens nothing twice
-(a case already open is reported as such, not as an error). Every row is checked on its own;
-the report says which line and which field failed.
+(a case already open is reported as such, not as an error). Every row is checked on its own,
+its ids against the directory before anything is written; the report says which line and which
+field failed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,9 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from activities.registry.caseload import CaseloadFull, capacity_from_env
+from activities.registry.directory import UnknownReference
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
-from starter.cases import CaseExists, open_case_with_seat
+from starter.cases import CaseExists, StepRefused, open_case_with_seat, refuse_opening
 from starter.exits import validation_message
 from workflows.case.model import Actor, OpenCase
 
@@ -149,6 +152,10 @@ async def _import_row(
     client: Client, task_queue: str, registry: Engine, line: int, identity: BeneficiaryIdentity, opening: OpenCase
 ) -> RowResult:
     case_id = opening.case_id
+    try:
+        await asyncio.to_thread(refuse_opening, registry, opening, date.today())
+    except (StepRefused, UnknownReference) as refused:
+        return RowResult(line, case_id, "failed", str(refused))
     try:
         beneficiary_id = await asyncio.to_thread(register_beneficiary, registry, identity)
     except DuplicateBeneficiary as duplicate:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine
@@ -17,11 +18,11 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.registry import caseload
+from activities.registry import caseload, directory
 from starter.reads import CaseExists, CaseNotFound, StepRefused, case_status, translated, workflow_id
 from starter.refusals import explain
 from workflows.accompaniment import REFUSED, AccompanimentWorkflow
-from workflows.case import decisions, steps
+from workflows.case import dates, decisions, steps
 from workflows.case.refusals import Refusal
 from workflows.accompaniment import CaseInput
 from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, Model, OpenCase, Phase, RequestAcknowledgement, Step
@@ -31,6 +32,16 @@ from workflows.contracts import SeatRequest
 def _require_actor(actor: Actor | None) -> None:
     if actor is None:
         raise StepRefused("who acts? every step names its actor (role:id, e.g. coordinator:coord-3)")
+
+
+def refuse_opening(registry: Engine, opening: OpenCase, today: date) -> None:
+    """What an opening must pass before anything is written (the person, the seat, the run): a
+    birth date that can be true, and every id it names in the directory. The workflow cannot
+    check either: its input is decoded again on replay, when `today` has moved on."""
+    reason = dates.birth_date_refusal(opening.birth_date, today)
+    if reason is not None:
+        raise StepRefused(explain(reason))
+    directory.require_known(registry, opening)
 
 
 async def open_case(client: Client, task_queue: str, opening: OpenCase) -> CaseState:
@@ -89,7 +100,7 @@ async def reopen_case(client: Client, task_queue: str, case_id: str, actor: Acto
         raise StepRefused(f"case {case_id} is {status}; only a closed case can be reopened")
     closed = await handle.result()
     assert actor is not None
-    reason = decisions.actor_refusal(closed, actor, steps.REOPEN_ROLES)
+    reason = decisions.actor_refusal(closed, actor, steps.REOPENING)
     if reason is not None:
         raise StepRefused(explain(reason))
 

@@ -1,7 +1,7 @@
 """How `ea` fails: one line on stderr and a documented exit code, never a traceback.
 
-0 done · 1 unexpected error · 2 usage or invalid input · 3 case not found · 4 step refused (the
-message says which rule) · 5 Temporal server unreachable · 6 bulk import: some rows failed ·
+0 done · 1 unexpected error · 2 usage or invalid input (or an id not in the directory) · 3 case not found · 4 step refused (the
+message says which rule, or the record it conflicts with) · 5 Temporal server unreachable · 6 bulk import: some rows failed ·
 7 no worker answered (none polls the task queue, or none within --wait; the message says whether
 the step is recorded) · 130 interrupted by Ctrl-C (the message says the same).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -41,10 +41,15 @@ def validation_message(error: ValidationError) -> str:
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run one command's work, turning the errors a person can act on into an exit code."""
+    return settle(lambda: asyncio.run(coroutine))
+
+
+def settle(call: Callable[[], T]) -> T:
+    """Call `call`, turning the errors a person can act on into one line and an exit code."""
     try:
-        return asyncio.run(coroutine)
+        return call()
     except Exception as error:
-        if not isinstance(error, KNOWN_ERRORS + _registry_refusals()):
+        if not isinstance(error, KNOWN_ERRORS + tuple(_registry_errors())):
             raise
         message, code = explain(error)
     except KeyboardInterrupt:  # outside a worker's wait, which says what is recorded (starter/waiting.py)
@@ -58,11 +63,26 @@ KNOWN_ERRORS = (reads.CaseNotFound, reads.StepRefused, reads.CaseExists, ServerU
                 KeyMissing, waiting.NoWorker, waiting.NotConfirmed, waiting.Interrupted)  # fmt: skip
 
 
-def _registry_refusals() -> tuple[type[Exception], ...]:
-    """CaseloadFull, when the registry's caseload module is loaded: only then can it have been
-    raised, and importing it here would cost every command SQLAlchemy's import."""
-    caseload = sys.modules.get("activities.registry.caseload")
-    return (caseload.CaseloadFull,) if caseload is not None else ()
+REGISTRY_ERRORS: dict[tuple[str, str], int] = {
+    ("activities.registry.caseload", "CaseloadFull"): EXIT_REFUSED,
+    ("activities.registry.directory", "DirectoryConflict"): EXIT_REFUSED,
+    ("activities.registry.directory", "UnknownReference"): EXIT_USAGE,
+    ("sqlalchemy.exc", "IntegrityError"): EXIT_REFUSED,
+}
+"""The registry's refusals (module, class) and their exit codes."""
+
+
+def _registry_errors() -> dict[type[Exception], int]:
+    """The registry's refusals whose module is loaded: only then can one have been raised, and
+    importing them here would cost every command SQLAlchemy's import."""
+    return {getattr(sys.modules[module], name): code for (module, name), code in REGISTRY_ERRORS.items() if module in sys.modules}
+
+
+def _registry_message(error: Exception, code: int) -> str:
+    orig = getattr(error, "orig", None)
+    if orig is not None:  # a database rule no check foresaw: name it, never the row's values
+        return f"refused: the registry already holds a record that conflicts with this one ({str(orig).splitlines()[0]})"
+    return f"refused: {error}" if code == EXIT_REFUSED else str(error)
 
 
 def explain(error: Exception) -> tuple[str, int]:
@@ -81,8 +101,9 @@ def explain(error: Exception) -> tuple[str, int]:
             return str(error), EXIT_NO_WORKER
         case waiting.Interrupted():
             return str(error), EXIT_INTERRUPTED
-    if isinstance(error, _registry_refusals()):
-        return f"refused: {error}", EXIT_REFUSED
+    for kind, code in _registry_errors().items():
+        if isinstance(error, kind):
+            return _registry_message(error, code), code
     raise error
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from workflows.case.model import CaseState, StepAcknowledgement
+from workflows.case.model import Alert, AlertKind, CaseState, StepAcknowledgement
 from workflows.wording import PHASE_LABELS, case_summary, french_date
+
+if TYPE_CHECKING:
+    from workflows.case.events import JournalEntry
 
 console = Console()
 
@@ -58,22 +61,39 @@ def status_table(state: CaseState) -> Table:
     }
     if state.closure is not None:
         rows["closed"] = f"{when(state.closure.at)} · {state.closure.reason}"
+    rows["alerts"] = "\n".join(alert_line(alert) for alert in current_alerts(state)) or "none"
     for label, value in rows.items():
         table.add_row(label, str(value))
     return table
 
 
-def history_table(state: CaseState) -> Table:
-    """The case's timeline: transitions and alerts, in time order."""
-    table = Table(title=f"Case {state.case_id}: history", title_justify="left")
-    for column in ("when", "what", "phase"):
+ALERTS_SHOWN = 10
+
+
+def current_alerts(state: CaseState) -> list[Alert]:
+    """What a coordinator must still see: the alerts of the current phase, and every document that
+    could not be written (nothing resolves those but adding what they name), the latest ones."""
+    return [a for a in state.alerts if a.at >= state.phase_since or a.kind is AlertKind.DOCUMENT_FAILED][-ALERTS_SHOWN:]
+
+
+def alert_line(alert: Alert) -> str:
+    if alert.kind is AlertKind.DOCUMENT_FAILED:
+        return f"{when(alert.at)} · document {alert.template} not written: {alert.reason or 'see the worker log'}"
+    return f"{when(alert.at)} · {alert.kind.value.replace('_', ' ')}" + (f" {alert.request_id}" if alert.request_id else "")
+
+
+def history_table(case_id: str, entries: Sequence[JournalEntry]) -> Table:
+    """The case's journal: every event, who acted, the phase it left and reached, and its details."""
+    from workflows.case.events import stored_detail  # the case core only for this table (starter/lazy.py)
+    from workflows.case.steps import VERBS
+
+    table = Table(title=f"Case {case_id}: history", title_justify="left")
+    for column in ("when", "who", "what", "phase", "details"):
         table.add_column(column)
-    lines = [(t.at, t.step.value, f"{t.from_phase} → {t.to_phase}") for t in state.transitions]
-    lines += [
-        (a.at, a.kind.value + (f" {a.request_id}" if a.request_id else ""), str(a.phase)) for a in state.alerts
-    ]
-    for at, what, phase in sorted(lines, key=lambda line: line[0]):
-        table.add_row(when(at), what, phase)
+    for entry in entries:
+        phase = str(entry.phase_after) if entry.phase_before is entry.phase_after else f"{entry.phase_before} → {entry.phase_after}"
+        details = ", ".join(f"{name} {value}" for name, value in stored_detail(entry.event).items() if value not in (None, False))
+        table.add_row(when(entry.at), str(entry.actor or "—"), VERBS.get(entry.kind, entry.kind.replace("_", " ")), phase, details)
     return table
 
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from stdnum import luhn
 from temporalio.client import Client
 
 from activities.registry.directory import EmployerEntry, ReferentEntry, StructureEntry, upsert
@@ -36,6 +37,14 @@ def new_case_id() -> str:
     return f"T{uuid.uuid4().hex[:12]}"
 
 
+def made_up_siret(employer_id: str) -> str:
+    """A SIRET of the employer's own, stable, whose SIREN and whole number pass their Luhn keys."""
+    digits = str(zlib.crc32(employer_id.encode())).zfill(12)  # the whole crc32: distinct ids, distinct numbers
+    siren = digits[:8] + luhn.calc_check_digit(digits[:8])
+    establishment = siren + digits[8:]
+    return establishment + luhn.calc_check_digit(establishment)
+
+
 def cdaph(on: date = TODAY) -> CdaphDecision:
     return CdaphDecision(decision_reference="CDAPH-2026-00042", decision_date=on)
 
@@ -57,8 +66,7 @@ class Cases:
         if referent_id:
             upsert(self.registry, ReferentEntry(id=referent_id, name=f"Référent {referent_id}", email=f"{referent_id}@example.fr"))
         if employer_id:
-            siret = str(zlib.crc32(employer_id.encode())).zfill(14)
-            upsert(self.registry, EmployerEntry(id=employer_id, name=f"Entreprise {employer_id}", siret=siret))
+            upsert(self.registry, EmployerEntry(id=employer_id, name=f"Entreprise {employer_id}", siret=made_up_siret(employer_id)))
 
     async def open(
         self,

@@ -29,3 +29,9 @@ class Ea:
 
     async def json(self, *args: str) -> dict:
         return json.loads(await self.ok(*args, "--json"))
+
+    async def known(self, structures: tuple[str, ...] = (), referents: tuple[str, ...] = (), employers: tuple[str, ...] = ()) -> None:
+        """Put these ids in the directory, as a coordinator does before opening cases that name them."""
+        for kind, ids in (("structure", structures), ("referent", referents), ("employer", employers)):
+            for each in ids:
+                await self.ok("directory", kind, each, "--name", f"{kind.capitalize()} {each}")

@@ -85,6 +85,7 @@ async def test_two_assignments_of_the_last_place_at_once_give_it_once(backend: B
 
 async def test_the_cli_refuses_a_full_referent_at_opening_and_lists_loads(cli: Ea, cases: Cases) -> None:
     referent_id = referent_with_capacity(cases, 1)
+    cases.known(structure_id="struct-cap")
     opening = ("open", "--structure", "struct-cap", "--birth-date", "1988-03-04", "--situation", "rqth", "--referent", referent_id)
     first = await cli.json(*opening)
     assert first["referent_id"] == referent_id

@@ -22,6 +22,7 @@ from workflows.case.steps import BY_STEP
 
 async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     case = new_case_id()
+    await cli.known(structures=("struct-13",), referents=("ref-7", "ref-8"), employers=("emp-9",))
     opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1999-02-28",
                             "--situation", "rqth", "--referent", "ref-7", "--first-name", "Noé", "--last-name", case)  # fmt: skip
     assert opened["phase"] == "consent"
@@ -55,7 +56,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     table = await cli.ok("status", case)
     assert "ref-8" in table and "mission_locale ML-33-0042" in table
     history = await cli.json("history", case)
-    assert [t["step"] for t in history["transitions"]][:2] == ["give_consent", "record_prescription"]
+    assert [e["event"]["type"] for e in history["events"]][:3] == ["case_opened", "give_consent", "record_prescription"]
     assert "closed" in await cli.ok("close", case, "--reason", "goals_reached")
     assert (await cli.json("reopen", case))["phase"] == "consent"
     assert "closed" in await cli.ok("--actor", "legal_representative:rep-7", "withdraw", case)
@@ -63,6 +64,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
 
 async def test_open_from_a_yaml_file(cli: Ea, tmp_path: Path) -> None:
     case = new_case_id()
+    await cli.known(structures=("struct-69",), employers=("emp-3",))
     file = tmp_path / "case.yaml"
     file.write_text(f"case_id: {case}\nstructure_id: struct-69\nbirth_date: 1985-11-02\nsituation: employee\nemployer_id: emp-3\n")
     opened = await cli.json("open", "--from-file", str(file))
@@ -85,6 +87,7 @@ async def test_exit_codes_tell_what_went_wrong(cli: Ea) -> None:
     assert (missing.exit_code, missing.stderr.strip()) == (EXIT_NOT_FOUND, "ea: no case no-such-case")
 
     case = new_case_id()
+    await cli.known(structures=("s1",), employers=("emp-1",))
     await cli.ok("open", "--case-id", case, "--structure", "s1", "--birth-date", "1990-01-01", "--situation", "esat")
     refused = await cli("hire", case, "--employer", "emp-1", "--contract", "cdi")
     assert refused.exit_code == EXIT_REFUSED
@@ -140,7 +143,7 @@ async def test_the_transition_table_is_printable(cli: Ea) -> None:
     rows = {row["command"]: row for row in (await cli.json("steps"))["steps"]}
     assert rows["consent"]["phases"] == ["consent"] and rows["consent"]["roles"] == ["beneficiary", "legal_representative"]
     assert rows["prescribe"]["document"] == "convention" and "employer" not in rows["prescribe"]["roles"]
-    assert len(rows) == len(BY_STEP)
+    assert len(rows) == len(BY_STEP) + 1 and rows["reopen"]["phases"] == ["closed"], "every update, and reopening"
 
 
 async def test_the_readme_carries_the_table_the_declarations_give(cli: Ea) -> None:
@@ -196,6 +199,7 @@ async def test_documents_are_listed_and_exported(cli: Ea, cases: Cases, tmp_path
 
 async def test_who_asked_for_the_support_is_recorded_at_opening(cli: Ea) -> None:
     case = new_case_id()
+    await cli.known(structures=("struct-13",), employers=("emp-asks",))
     opened = await cli.json("open", "--case-id", case, "--structure", "struct-13", "--birth-date", "1984-06-01",
                             "--situation", "employee", "--employer", "emp-asks", "--asked-by", "employer")  # fmt: skip
     assert opened["asked_by"] == "employer"

@@ -153,7 +153,8 @@ def test_weeks_worked_count_two_jobs_at_once_once_and_their_hours_add_up() -> No
     seeker = _Case("C1", opened_at=datetime(2026, 1, 1, tzinfo=timezone.utc), closed_at=None, closure_reason=None,
                    situation="rqth", birth_year=1990)  # fmt: skip
     seeker.jobs = [(date(2026, 2, 2), None, 20.0), (date(2026, 2, 2), date(2026, 3, 1), 15.0)]
-    outcomes = _outcomes([seeker], Period(start=date(2026, 2, 1), end=date(2026, 3, 1)))
+    period = Period(start=date(2026, 2, 1), end=date(2026, 3, 1))
+    outcomes = _outcomes([seeker], period.start, period.end, period.until)
     assert outcomes.weeks_worked == round(28 / 7, 1), "28 days in a job, not 56"
     assert outcomes.mean_weekly_hours == 35.0
 

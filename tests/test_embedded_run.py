@@ -62,6 +62,7 @@ def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
             except urllib.error.HTTPError as error:
                 status = error.code
             assert status == expected, url.replace(token, "<token>")
+        assert ea(address, "directory", "structure", "s-1", "--name", "Plateforme", var=tmp_path).returncode == 0
         opened = ea(address, "open", "--case-id", "PERSIST1", "--structure", "s-1", "--birth-date", "1990-01-01", var=tmp_path)
         assert opened.returncode == 0, opened.stderr
         assert ea(address, "consent", "PERSIST1", var=tmp_path).returncode == 4, "a coordinator does not consent for the person"
@@ -116,6 +117,8 @@ def test_ea_worker_serves_a_queue_and_stops_gracefully(tmp_path: Path) -> None:
                                       env=environment, stderr=subprocess.PIPE, text=True)  # fmt: skip
             try:
                 wait_for_line(worker, "worker started")
+                directory = [EA, "directory", "structure", "s-1", "--name", "Plateforme"]
+                assert subprocess.run(directory, env=environment, capture_output=True).returncode == 0
                 opened = await asyncio.to_thread(
                     subprocess.run, [EA, "--address", address, "--task-queue", "worker-test", "open", "--case-id",
                                      "W1", "--structure", "s-1", "--birth-date", "1990-01-01"],

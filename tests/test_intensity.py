@@ -92,6 +92,7 @@ async def test_contacts_are_recorded_and_a_prospection_needs_a_job_seeker(cases:
     case_id = await cases.open(Situation.RQTH)
     await cases.walk_to(case_id, Phase.JOB_SEARCH)
     await cases.step(case_id, Step.RECORD_CONTACT, on=TODAY, kind="interview")
+    cases.known(employer_id="emp-prospect")
     await cli.ok("contact", case_id, "--kind", "prospection", "--employer", "emp-prospect")
     missing = await cli("contact", case_id, "--kind", "employer")
     assert missing.exit_code == 2 and "names the employer" in missing.stderr

@@ -1,5 +1,6 @@
 """`ea` starts fast: `ea --help` imports no command module (the index names them), `ea status`
-imports what a query needs and not the workflow, the case core's rules, SQLAlchemy or Alembic.
+imports what a query needs and not the workflow, the case core's rules, SQLAlchemy or Alembic;
+`ea history` reads the registry's journal, not Temporal.
 Checked by what is imported, which a slow machine does not blur; the times are in the README."""
 
 from __future__ import annotations
@@ -49,8 +50,14 @@ def test_help_imports_no_command_module() -> None:
     assert [m for m in modules if m.startswith(HEAVY) or m.startswith("starter.commands")] == []
 
 
-@pytest.mark.parametrize("command", ["status", "history"])
-def test_reading_a_case_imports_only_what_a_query_needs(command: str) -> None:
-    modules = imported_by(command, "C1")
+def test_reading_a_case_imports_only_what_a_query_needs() -> None:
+    modules = imported_by("status", "C1")
     assert "temporalio.client" in modules, "it did try to connect"
     assert [m for m in modules if m.startswith(NOT_FOR_STATUS)] == []
+
+
+def test_history_reads_the_journal_without_the_workflow_or_the_documents() -> None:
+    """Every event with its actor is in the registry's journal, not in the workflow's state."""
+    modules = imported_by("history", "C1")
+    assert "activities.registry.journal" in modules
+    assert [m for m in modules if m.startswith(("weasyprint", "matplotlib", "workflows.accompaniment", "activities.documents"))] == []

@@ -1,15 +1,21 @@
 """The directory: structures, référents and employers that documents and reports name.
 
-Kept by coordinators (`ea directory ...`); each call creates the entry or updates it.
+Kept by coordinators (`ea directory ...`); each call creates the entry or updates it. Every id a
+case or an entry names is checked here before anything is written (`require_known`): a phantom
+référent would otherwise hold seats in `ea referent list` and make every document fail later.
 """
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
-from sqlalchemy import Engine
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siret as siret_number
 
 from activities.registry.schema import Organisation, Referent, Structure
 from workflows.case.model import OpaqueId
@@ -37,23 +43,91 @@ class ReferentEntry(Entry):
     capacity: Annotated[int, Field(ge=1, le=200)] | None = None
 
 
+def _siret(value: str) -> str:
+    """14 digits whose SIREN (the first 9) and whole number pass their Luhn keys; spaces allowed."""
+    try:
+        return siret_number.validate(value)
+    except StdnumError as error:
+        raise ValueError(f"{value!r} is not a valid SIRET: {error}") from None
+
+
 class EmployerEntry(Entry):
-    siret: Annotated[str, Field(pattern=r"^\d{14}$")] | None = None
+    siret: Annotated[str, AfterValidator(_siret)] | None = None
     address: Annotated[str, Field(max_length=300)] | None = None
 
 
 _TABLES: dict[type[Entry], Any] = {StructureEntry: Structure, ReferentEntry: Referent, EmployerEntry: Organisation}
 
 
+class DirectoryConflict(Exception):
+    """The entry would break a rule of the registry; the message names the record already there."""
+
+
 def upsert(engine: Engine, entry: Entry) -> None:
+    """Create or update the entry; DirectoryConflict when another entry holds what must be unique."""
+    require_known(engine, entry)
     table = _TABLES[type(entry)]
     fields = entry.model_dump(exclude_none=True)
     if table is Organisation:
         fields["kind"] = "employer"
-    with Session(engine) as session, session.begin():
+    with Session(engine) as session:
+        _refuse_conflicts(session, entry)
         row = session.get(table, entry.id)
         if row is None:
             session.add(table(**fields))
         else:
             for name, value in fields.items():
                 setattr(row, name, value)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            _refuse_conflicts(session, entry)  # written meanwhile by someone else
+            raise
+
+
+def _refuse_conflicts(session: Session, entry: Entry) -> None:
+    siret = getattr(entry, "siret", None)
+    if siret is None:
+        return
+    holder = session.scalars(select(Organisation).where(Organisation.siret == siret, Organisation.id != entry.id)).first()
+    if holder is not None:
+        raise DirectoryConflict(f"SIRET {siret} is already the employer {holder.id} ({holder.name}): "
+                                f"one SIRET names one employer; use {holder.id}, or correct the number")  # fmt: skip
+
+
+# --- References: the ids a case or an entry names --------------------------------------------
+
+REFERENCES: dict[str, tuple[str, Any, str]] = {
+    "structure_id": ("structure", Structure, "structure ID --name NAME"),
+    "referent_id": ("référent", Referent, "referent ID --name NAME"),
+    "employer_id": ("employer", Organisation, "employer ID --name NAME"),
+}
+"""Each field that names the directory: what it is, its table, and how to add one."""
+
+
+class UnknownReference(Exception):
+    """An id that is not in the directory; the message gives close matches and how to add it."""
+
+
+def references(data: BaseModel) -> dict[str, str]:
+    """The directory ids a model names, by field (a step's input, an opening, an entry)."""
+    return {name: value for name in REFERENCES if isinstance(value := getattr(data, name, None), str)}
+
+
+def require_known(engine: Engine, *models: BaseModel) -> None:
+    """Every id these models name is in the directory, or UnknownReference says which are not."""
+    named = list(dict.fromkeys((name, value) for data in models for name, value in references(data).items()))
+    if not named:
+        return
+    problems = []
+    with Session(engine) as session:
+        for name, value in named:
+            what, table, add = REFERENCES[name]
+            if session.get(table, value) is not None:
+                continue
+            close = difflib.get_close_matches(value, session.scalars(select(table.id)).all(), n=3)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            problems.append(f"{what} {value} is not in the directory: {hint}add it with `ea directory {add.replace('ID', value)}`")
+    if problems:
+        raise UnknownReference("; ".join(problems))

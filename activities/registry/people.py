@@ -12,16 +12,25 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from activities.registry.schema import Beneficiary, Case, LegalRepresentative
+from workflows.case.dates import birth_date_refusal
 from workflows.case.model import OpaqueId, Situation
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 """Printable: a control character (a NUL from a spreadsheet) is refused, not stored and printed."""
+
+
+def _plausible(birth_date: date) -> date:
+    """The core's rule, on the registry's calendar: nobody is registered with an impossible birth date."""
+    reason = birth_date_refusal(birth_date, date.today())
+    if reason is not None:
+        raise ValueError(f"{birth_date} cannot be true: not after today, nor more than {reason.params['oldest_age']} years before")
+    return birth_date
 
 
 class BeneficiaryIdentity(BaseModel):
@@ -32,7 +41,7 @@ class BeneficiaryIdentity(BaseModel):
     structure_id: OpaqueId
     first_name: Name
     last_name: Name
-    birth_date: date
+    birth_date: Annotated[date, AfterValidator(_plausible)]
     email: EmailStr | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 .()-]{6,30}$")] | None = None
     address: Annotated[str, Field(max_length=500, pattern=r"^[^\x00-\x09\x0b-\x1f\x7f]+$")] | None = None

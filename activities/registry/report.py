@@ -1,7 +1,8 @@
 """The funders' activity report (State, Agefiph, FIPHFP), computed from the registry.
 
 Every figure is defined here once, in the docstring of its field, and the HTML report prints
-those definitions. The computation reads the registry's tables with plain queries and works in
+those definitions. A period not yet ended is counted up to the moment of the report: no figure
+counts a day that has not happened. The computation reads the registry's tables with plain queries and works in
 Python on a few columns per row: a platform of 10,000 cases reports in well under five seconds.
 """
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from activities.registry.database import utc
 from activities.registry.schema import Case, Contact, Employment, IntensityChange, JournalRow, Prescription, SupportRequest
-from workflows.case.model import Model
+from workflows.case.model import ClosureReason, Model
 from workflows.contracts import Period
 
 SERVICES = {
@@ -61,9 +62,9 @@ class Outcomes(Model):
     employed_any_time: int = Field(description="Job seekers with a job at any time during the period.")
     employed_rate: float | None = Field(description="Employed at any time, as a share of job seekers.")
     days_to_first_job: DurationStats = Field(description="From the opening of the case to the first day of the first job.")
-    longest_tenure: DurationStats = Field(description="Days in the longest-held job, counted up to the end of the period.")
+    longest_tenure: DurationStats = Field(description="Days in the longest-held job, counted up to the end of the period (today, in a period still running).")
     mean_weekly_hours: float | None = Field(description="Mean, over the people in a job during the period, of their contractual hours per week: jobs held at the same time add up (at the highest).")
-    weeks_worked: float = Field(description="Weeks in a job during the period, all job seekers together (two jobs at once count once).")
+    weeks_worked: float = Field(description="Weeks in a job during the period (up to today, in a period still running), all job seekers together (two jobs at once count once).")
     first_employer_contact_eligible: int = Field(description="Job seekers whose first month ended within the period.")
     first_employer_contact_in_month: int = Field(description="Of those, people for whom an employer was contacted (prospection) within 30 days of entry.")
 
@@ -78,7 +79,7 @@ class ActivityReport(Model):
     entries_by_route: dict[str, int] = Field(description="Entries by prescriber: the CDAPH or the service public de l'emploi.")
     entries_by_situation: dict[str, int]
     entries_by_asker: dict[str, int] = Field(default_factory=dict, description="Entries by who asked for the support: the person, the employer, a prescriber, other.")
-    exits: int = Field(description="Cases closed during the period.")
+    exits: int = Field(description="Closures during the period: a case closed and reopened counts each time it closed.")
     exits_by_reason: dict[str, int]
     support_of_exits: DurationStats = Field(description="Effective duration of the support of the exits: from opening to closure, dormant time left out.")
     support_of_active: DurationStats = Field(description="Effective duration of support so far of the cases open at the end of the period.")
@@ -90,9 +91,14 @@ class ActivityReport(Model):
     situations: dict[str, int] = Field(description="The file active by situation (D5213-89).")
     intensity_at_end: dict[str, int] = Field(description="Open cases in job search and in-job support at the end of the period, by intensity of support.")
     outcomes: Outcomes
-    caseload_over_time: list[tuple[date, int]] = Field(description="Open cases at the end of each month of the period.")
+    caseload_over_time: list[tuple[date, int]] = Field(description="Open cases at the end of each month of the period (today, for the month under way; no month still to come).")
     phases_at_end: dict[str, int] = Field(description="Open cases at the end of the period, by phase.")
     days_to_first_job: list[int] = Field(description="One value per job seeker hired: days from entry to the first job.")
+
+    @property
+    def running(self) -> bool:
+        """Produced before the period ended: its figures stop at `produced_at`."""
+        return self.produced_at < self.period.until
 
 
 @dataclass
@@ -114,6 +120,8 @@ class _Case:
     dormant: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     intensity: list[tuple[datetime, str | None]] = field(default_factory=list)
     first_prospection: date | None = None
+    closures: list[tuple[datetime, str]] = field(default_factory=list)
+    """Each closure and its reason: a case closed and reopened keeps its earlier exits."""
 
     def open_during(self, since: datetime, until: datetime) -> bool:
         return self.opened_at < until and (self.closed_at is None or self.closed_at >= since)
@@ -143,17 +151,21 @@ class _Case:
 
 
 def activity_report(session: Session, period: Period, structure_id: str | None = None, now: datetime | None = None) -> ActivityReport:
-    since, until = period.since, period.until
+    """The report of `period`; one not yet ended is counted up to `now`, never over days still to come."""
+    produced_at = now or datetime.now(timezone.utc)
+    since, until = period.since, min(period.until, produced_at)
+    last_day = (until - timedelta(microseconds=1)).date()
+    """The last day the report counts, wholly or partly."""
     cases = _gather(session, structure_id, until)
     active = [c for c in cases.values() if c.open_during(since, until)]
     entries = [c for c in active if c.opened_at >= since]
-    exits = [c for c in active if c.closed_at is not None and c.closed_at < until]
+    exits = [(c, at, reason) for c in cases.values() for at, reason in c.closures if since <= at < until]
     open_at_end = [c for c in active if c.open_at(until)]
     seekers = [c for c in active if not c.employed_at_entry]
     return ActivityReport(
         structure_id=structure_id,
         period=period,
-        produced_at=now or datetime.now(timezone.utc),
+        produced_at=produced_at,
         file_active=len(active),
         active_at_end=len(open_at_end),
         entries=len(entries),
@@ -161,20 +173,20 @@ def activity_report(session: Session, period: Period, structure_id: str | None =
         entries_by_situation=_count(c.situation or "unknown" for c in entries),
         entries_by_asker=_count(c.asked_by or "not_recorded" for c in entries),
         exits=len(exits),
-        exits_by_reason=_count(c.closure_reason or "other" for c in exits),
-        support_of_exits=DurationStats.of([c.effective_days(until) for c in exits]),
+        exits_by_reason=_count(reason for _c, _at, reason in exits),
+        support_of_exits=DurationStats.of([c.effective_days(at) for c, at, _reason in exits]),
         support_of_active=DurationStats.of([c.effective_days(until) for c in open_at_end]),
         services={service: sum(1 for c in active if service in c.phases_during(since, until)) for service in SERVICES},
-        contacts_by_kind=_contacts(session, cases, period),
+        contacts_by_kind=_contacts(session, cases, period.start, last_day),
         employer_requests=_requests(session, cases, since, until),
         person_requests=_person_requests(session, cases, since, until),
-        age_bands=_count(_age_band(c.birth_year, period.end) for c in active),
+        age_bands=_count(_age_band(c.birth_year, last_day) for c in active),
         situations=_count(c.situation or "unknown" for c in active),
         intensity_at_end=_count(c.intensity_at(until) or "not_set" for c in open_at_end if c.phase_at(until) in ("job_search", "in_job_support")),
-        outcomes=_outcomes(seekers, period),
-        caseload_over_time=[(day, sum(1 for c in active if c.open_at(_end_of(day)))) for day in _month_ends(period)],
+        outcomes=_outcomes(seekers, period.start, last_day, until),
+        caseload_over_time=[(day, sum(1 for c in active if c.open_at(min(_end_of(day), until)))) for day in _month_ends(period.start, last_day)],
         phases_at_end=_count(c.phase_at(until) or "consent" for c in open_at_end),
-        days_to_first_job=sorted(d for c in seekers if (d := _days_to_first_job(c, period.end)) is not None),
+        days_to_first_job=sorted(d for c in seekers if (d := _days_to_first_job(c, last_day)) is not None),
     )
 
 
@@ -192,6 +204,11 @@ def _gather(session: Session, structure_id: str | None, until: datetime) -> dict
         JournalRow.phase_before != JournalRow.phase_after).order_by(JournalRow.case_id, JournalRow.seq)  # fmt: skip
     for case_id, at, phase in _rows(session, changes, cases):
         cases[case_id].phases.append((utc(at), phase))
+    closing = select(JournalRow.case_id, JournalRow.at, JournalRow.kind, JournalRow.detail).where(
+        JournalRow.phase_after == "closed", JournalRow.phase_before != "closed").order_by(JournalRow.case_id, JournalRow.seq)  # fmt: skip
+    for case_id, at, kind, detail in _rows(session, closing, cases):
+        reason = ClosureReason.CONSENT_WITHDRAWN.value if kind == "withdraw_consent" else (detail or {}).get("reason", "other")
+        cases[case_id].closures.append((utc(at), reason))
     for case_id, prescriber in _rows(session, select(Prescription.case_id, Prescription.prescriber).order_by(Prescription.seq), cases):
         cases[case_id].prescriber = cases[case_id].prescriber or prescriber
     jobs = select(Employment.case_id, Employment.start_date, Employment.ended_on, Employment.weekly_hours)
@@ -244,8 +261,8 @@ def _age_band(birth_year: int | None, on: date) -> str:
     return "under_16"
 
 
-def _contacts(session: Session, cases: dict[str, _Case], period: Period) -> dict[str, int]:
-    query = select(Contact.case_id, Contact.kind).where(Contact.on >= period.start, Contact.on <= period.end)
+def _contacts(session: Session, cases: dict[str, _Case], first_day: date, last_day: date) -> dict[str, int]:
+    query = select(Contact.case_id, Contact.kind).where(Contact.on >= first_day, Contact.on <= last_day)
     return _count(kind for _case_id, kind in _rows(session, query, cases))
 
 
@@ -287,20 +304,20 @@ def _days_covered(intervals: list[tuple[date, date]]) -> int:
     return days
 
 
-def _outcomes(seekers: list[_Case], period: Period) -> Outcomes:
-    last_day = period.end
+def _outcomes(seekers: list[_Case], first_day: date, last_day: date, until: datetime) -> Outcomes:
+    """Jobs counted from `first_day` to `last_day` (today, in a period still running)."""
     employed, tenures, hours, days_worked = 0, [], [], 0
     for case in seekers:
         held = [(start, min(ended or last_day, last_day)) for start, ended, _h in case.jobs if start <= last_day]
-        during = [(max(start, period.start), stop) for start, stop in held if stop >= period.start]
+        during = [(max(start, first_day), stop) for start, stop in held if stop >= first_day]
         employed += bool(during)
         if held:
             tenures.append(float(max((stop - start).days for start, stop in held)))
         days_worked += _days_covered(during)
-        jobs = [(start, ended or last_day, h) for start, ended, h in case.jobs if h and start <= last_day and (ended is None or ended >= period.start)]
+        jobs = [(start, ended or last_day, h) for start, ended, h in case.jobs if h and start <= last_day and (ended is None or ended >= first_day)]
         if jobs:
             hours.append(max(sum(h for start, stop, h in jobs if start <= day <= stop) for day, _stop, _h in jobs))
-    eligible = [c for c in seekers if c.opened_at + FIRST_CONTACT_WITHIN <= period.until]
+    eligible = [c for c in seekers if c.opened_at + FIRST_CONTACT_WITHIN <= until]
     in_month = [c for c in eligible if c.first_prospection and c.first_prospection <= (c.opened_at + FIRST_CONTACT_WITHIN).date()]
     firsts = [float(d) for c in seekers if (d := _days_to_first_job(c, last_day)) is not None]
     return Outcomes(
@@ -316,11 +333,12 @@ def _outcomes(seekers: list[_Case], period: Period) -> Outcomes:
     )
 
 
-def _month_ends(period: Period) -> list[date]:
-    ends, day = [], period.start
-    while day <= period.end:
+def _month_ends(first_day: date, last_day: date) -> list[date]:
+    """The last day of each month from first_day to last_day; the month under way ends at last_day."""
+    ends, day = [], first_day
+    while day <= last_day:
         following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-        ends.append(min(following - timedelta(days=1), period.end))
+        ends.append(min(following - timedelta(days=1), last_day))
         day = following
     return ends
 

@@ -17,11 +17,12 @@ import yaml
 from pydantic.fields import FieldInfo
 from sqlalchemy import Engine
 
+from activities.registry import directory
 from activities.registry.migrate import migrated_engine
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary, representative_refusal
 from activities.registry.caseload import capacity_from_env
 from starter import cases, output
-from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async
+from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async, settle
 from starter.options import (
     ISO_DATE,
     as_date,
@@ -78,8 +79,14 @@ def open_command(connection: Connection, from_file: Path | None, force_reason: s
     fields = read_case_file(from_file) if from_file else {k: v for k, v in flags.items() if v is not None}
     fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
     actor = require_actor()
+    identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
+    opening = build(OpenCase, **fields, actor=actor)
+    person = build(BeneficiaryIdentity, **identity, structure_id=opening.structure_id, birth_date=opening.birth_date,
+                   situation=opening.situation) if identity else None  # fmt: skip
     registry = migrated_engine()
-    opening = build(OpenCase, **_with_beneficiary(registry, fields), actor=actor)
+    settle(lambda: cases.refuse_opening(registry, opening, date.today()))
+    if person is not None:
+        opening = opening.model_copy(update={"beneficiary_id": _registered(registry, person)})
     state = run_async(with_worker(connection, lambda c: cases.open_case_with_seat(
         c, connection.task_queue, registry, opening, force_reason, capacity_from_env()),
         opening_outcome(cases.workflow_id(opening.case_id), opening.case_id)))  # fmt: skip
@@ -90,19 +97,15 @@ def open_command(connection: Connection, from_file: Path | None, force_reason: s
 IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone", "address", "rqth_reference", "esat_reference")
 
 
-def _with_beneficiary(registry: Engine, fields: dict[str, Any]) -> dict[str, Any]:
-    identity = {name: fields.pop(name) for name in IDENTITY_FIELDS if name in fields}
-    if not identity:
-        return fields
-    person = build(BeneficiaryIdentity, **identity, **{k: fields.get(k) for k in ("structure_id", "birth_date", "situation")})
+def _registered(registry: Engine, person: BeneficiaryIdentity) -> str:
+    """The person's registry id: registered now, or already, without a case."""
     try:
-        fields["beneficiary_id"] = register_beneficiary(registry, person)
+        return register_beneficiary(registry, person)
     except DuplicateBeneficiary as duplicate:
         if duplicate.case_ids:
             hint = f"; `ea reopen {duplicate.case_ids[-1]}` if it is closed"
             fail(f"refused: {duplicate}{hint}", EXIT_REFUSED)
-        fields["beneficiary_id"] = duplicate.beneficiary_id  # registered, but no case opened: carry on
-    return fields
+        return duplicate.beneficiary_id  # registered, but no case opened: carry on
 
 
 def read_case_file(path: Path) -> dict[str, Any]:
@@ -118,7 +121,7 @@ def read_case_file(path: Path) -> dict[str, Any]:
 def step_rows() -> list[dict[str, Any]]:
     """Every step as `ea steps` prints it, straight from the declarations."""
     return [{"command": d.verb, "step": d.name, "phases": [p.value for p in d.allowed_in], "roles": sorted(d.roles),
-             "document": d.document, "help": d.help} for d in steps.STEPS]  # fmt: skip
+             "document": d.document, "help": d.help} for d in steps.EVERY_STEP]  # fmt: skip
 
 
 def steps_markdown() -> str:
@@ -206,6 +209,10 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
             if actor.role is ActorRole.LEGAL_REPRESENTATIVE:
                 _require_representative(actor.id, case_id)
             data = build(declaration.input, **to_fields(**options), actor=actor)
+            if directory.references(data):  # the registry is opened only for steps that name the directory
+                registry = migrated_engine()
+                settle(lambda: directory.require_known(registry, data))
+                registry.dispose()
             request_id = update_id or uuid.uuid4().hex  # named, so that a step left unconfirmed can be sent again once
             outcome = step_outcome(cases.workflow_id(case_id), request_id, f"`ea {declaration.verb} {case_id}`",
                                    f"--request-id {request_id}")  # fmt: skip

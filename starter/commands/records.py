@@ -20,7 +20,7 @@ from activities.registry.queries import CaseFilter, requests_past_deadline, revi
 from activities.registry.people import PersonUnknown, ProtectiveMeasure, RepresentativeIdentity, person_of_case, register_representative
 from activities.registry.retention import anonymise, delete_executions, open_cases
 from starter import bulk, cases, output
-from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async
+from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async, settle
 from starter.options import (
     case_argument,
     choice,
@@ -49,7 +49,7 @@ def directory() -> None:
 def _save(model: type[directory_entries.Entry], fields: dict[str, Any]) -> None:
     entry = build(model, **{name: value for name, value in fields.items() if value is not None})
     engine = migrated_engine()
-    directory_entries.upsert(engine, entry)
+    settle(lambda: directory_entries.upsert(engine, entry))
     engine.dispose()
     click.echo(f"{entry.id}: {entry.name}")
 
@@ -73,7 +73,7 @@ def directory_structure(**fields: Any) -> None:
 @directory.command("referent")
 @click.argument("id")
 @click.option("--name", required=True, help="The référent's name, printed on documents.")
-@click.option("--structure", "structure_id", help="Id of their structure.")
+@click.option("--structure", "structure_id", help="Id of their structure (already in the directory).")
 @click.option("--email", help="How beneficiaries and employers reach them.")
 @click.option("--phone", help="Phone number.")
 @click.option("--capacity", type=int, help="Active people they can follow (default: EA_REFERENT_CAPACITY, 20).")
@@ -90,14 +90,14 @@ def directory_referent(**fields: Any) -> None:
 @directory.command("employer")
 @click.argument("id")
 @click.option("--name", required=True, help="The employer's name.")
-@click.option("--siret", help="SIRET number (14 digits).")
+@click.option("--siret", help="SIRET number (14 digits, checked with its Luhn key).")
 @click.option("--address", help="Postal address.")
 def directory_employer(**fields: Any) -> None:
     """Add or update an employer.
 
     \b
     Example:
-      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678900012
+      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678200010
     """
     _save(directory_entries.EmployerEntry, fields)
 

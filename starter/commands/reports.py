@@ -167,7 +167,8 @@ def figure_rows(report: ActivityReport) -> list[tuple[str, str, Any]]:
 
 def _print_table(report: ActivityReport) -> None:
     scope = f"structure {report.structure_id}" if report.structure_id else "all structures"
-    table = output.Table(title=f"Activity {report.period.start} → {report.period.end} · {scope}", title_justify="left")
+    running = f" · still running: counted up to {report.produced_at:%Y-%m-%d %H:%M} UTC" if report.running else ""
+    table = output.Table(title=f"Activity {report.period.start} → {report.period.end} · {scope}{running}", title_justify="left")
     for column in ("section", "figure", "value"):
         table.add_column(column, justify="right" if column == "value" else "left")
     previous = None

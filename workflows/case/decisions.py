@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from workflows.case import rules
 from workflows.case.events import (
@@ -91,11 +92,20 @@ from workflows.case.model import (
     SubmitProject,
     SupportRequest,
     Training,
-    TrainingStatus,
     Transition,
     WithdrawConsent,
 )
 from workflows.case.refusals import Refusal, RefusalCode, refusal
+
+class Permission(Protocol):
+    """Who may take a step (its declaration), and its name for the refusal."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def roles(self) -> frozenset[ActorRole]: ...
+
 
 SYSTEM = Actor(role=ActorRole.SYSTEM, id="ea-workflow")
 """Who acts when a timer fires or a document fails: the case itself."""
@@ -204,18 +214,11 @@ class Decision:
 # --- Shared checks -------------------------------------------------------------------------------
 
 
-def not_in_future(day: date, today: date, what: str) -> Refusal | None:
-    # One day of slack: the server's clock is UTC, a coordinator's "today" is Paris time.
-    if day > today + timedelta(days=1):
-        return refusal(RefusalCode.DATE_IN_FUTURE, what=what, date=day.isoformat())
-    return None
-
-
-def actor_refusal(state: CaseState, actor: Actor, roles: frozenset[ActorRole]) -> Refusal | None:
+def actor_refusal(state: CaseState, actor: Actor, step: Permission) -> Refusal | None:
     """The role must be one the step allows, and a référent, an employer or the person acts on
     their own case only."""
-    if actor.role not in roles:
-        return refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, allowed=", ".join(sorted(roles)))
+    if actor.role not in step.roles:
+        return refusal(RefusalCode.ROLE_NOT_ALLOWED, role=actor.role, step=step.name, allowed=", ".join(sorted(step.roles)))
     if actor.role is ActorRole.REFERENT and actor.id != state.referent_id:
         return refusal(RefusalCode.NOT_THE_CASES_REFERENT, actor=actor.id, referent=state.referent_id or "none")
     if actor.role is ActorRole.EMPLOYER and actor.id not in state.employers:
@@ -253,10 +256,6 @@ def reopen_case(decision: Decision) -> None:
 # --- Each step: its check and its effect -------------------------------------------------------------
 
 
-def check_give_consent(state: CaseState, data: GiveConsent, today: date) -> Refusal | None:
-    return not_in_future(data.given_on, today, "the consent date")
-
-
 def give_consent(decision: Decision, data: GiveConsent) -> None:
     decision.state.consent_given_on = data.given_on
     decision.state.consent_by = data.actor
@@ -264,22 +263,15 @@ def give_consent(decision: Decision, data: GiveConsent) -> None:
     decision.advance(Step.GIVE_CONSENT, ConsentGiven(given_on=data.given_on, by_legal_representative=by_representative))
 
 
-def check_withdraw_consent(state: CaseState, data: WithdrawConsent, today: date) -> Refusal | None:
-    return not_in_future(data.withdrawn_on, today, "the withdrawal date")
-
-
 def withdraw_consent(decision: Decision, data: WithdrawConsent) -> None:
     decision.close(Step.WITHDRAW_CONSENT, ClosureReason.CONSENT_WITHDRAWN, ConsentWithdrawn(withdrawn_on=data.withdrawn_on))
 
 
 def check_record_prescription(state: CaseState, data: RecordPrescription, today: date) -> Refusal | None:
-    prescribed_on = data.prescription.dated
     situation = data.situation or state.situation
     if situation is Situation.EMPLOYEE and state.employer_id is None:
         return refusal(RefusalCode.EMPLOYEE_WITHOUT_EMPLOYER)
-    return not_in_future(prescribed_on, today, "the prescription date") or rules.eligibility_refusal(
-        state.birth_date, situation, prescribed_on
-    )
+    return rules.eligibility_refusal(state.birth_date, situation, data.prescription.dated)
 
 
 def record_prescription(decision: Decision, data: RecordPrescription) -> None:
@@ -302,8 +294,7 @@ def _signature_refusal(parties: list[Party], signatures: dict[Party, date], part
 
 def check_sign_convention(state: CaseState, data: SignConvention, today: date) -> Refusal | None:
     assert data.actor is not None  # refuse() checked it
-    return _signature_refusal(rules.required_parties(state), state.signatures, data.party, data.actor) or not_in_future(
-        data.signed_on, today, "the signature date")
+    return _signature_refusal(rules.required_parties(state), state.signatures, data.party, data.actor)
 
 
 def sign_convention(decision: Decision, data: SignConvention) -> None:
@@ -315,17 +306,9 @@ def sign_convention(decision: Decision, data: SignConvention) -> None:
     decision.advance(Step.SIGN_CONVENTION, ConventionSigned(party=data.party, signed_on=data.signed_on), moves=not unsigned)
 
 
-def check_submit_evaluation(state: CaseState, data: SubmitEvaluation, today: date) -> Refusal | None:
-    return not_in_future(data.completed_on, today, "the evaluation date")
-
-
 def submit_evaluation(decision: Decision, data: SubmitEvaluation) -> None:
     decision.state.evaluated_on = data.completed_on
     decision.advance(Step.SUBMIT_EVALUATION, EvaluationSubmitted(completed_on=data.completed_on))
-
-
-def check_submit_project(state: CaseState, data: SubmitProject, today: date) -> Refusal | None:
-    return not_in_future(data.agreed_on, today, "the project date")
 
 
 def submit_project(decision: Decision, data: SubmitProject) -> None:
@@ -376,8 +359,9 @@ def check_record_job_loss(state: CaseState, data: RecordJobLoss, today: date) ->
     job = _ending_job(state, data)
     if isinstance(job, Refusal):
         return job
-    if job is not None and job.start_date is not None and data.ended_on < job.start_date:
-        return refusal(RefusalCode.JOB_ENDS_BEFORE_START, ended_on=data.ended_on.isoformat(), started_on=job.start_date.isoformat())
+    if job is not None and job.start_date is not None and data.ended_on < job.start_date:  # that job's own start (dates.py: the rest)
+        return refusal(RefusalCode.DATE_BEFORE, what="the end of the job", date=data.ended_on.isoformat(),
+                       earlier="the start of the job", earlier_date=job.start_date.isoformat())  # fmt: skip
     return None
 
 
@@ -394,10 +378,6 @@ def record_job_loss(decision: Decision, data: RecordJobLoss) -> None:
     unsigned = set(rules.required_parties(state)) - set(state.signatures)
     moves = not remaining and (not unsigned or state.phase is not Phase.CONVENTION)
     decision.advance(Step.RECORD_JOB_LOSS, JobLost(ended_on=data.ended_on, employer_id=ended), moves=moves)
-
-
-def check_record_change_of_post(state: CaseState, data: RecordChangeOfPost, today: date) -> Refusal | None:
-    return not_in_future(data.effective_on, today, "the change of post")
 
 
 def record_change_of_post(decision: Decision, data: RecordChangeOfPost) -> None:
@@ -468,8 +448,7 @@ def check_sign_amendment(state: CaseState, data: SignAmendment, today: date) -> 
     assert data.actor is not None  # refuse() checked it
     if data.party is Party.EMPLOYER and amendment.employer_id not in (None, data.actor.id) and data.actor.role is ActorRole.EMPLOYER:
         return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=data.actor.id)
-    return _signature_refusal(amendment.parties, amendment.signatures, data.party, data.actor) or not_in_future(
-        data.signed_on, today, "the signature date")
+    return _signature_refusal(amendment.parties, amendment.signatures, data.party, data.actor)
 
 
 def sign_amendment(decision: Decision, data: SignAmendment) -> None:
@@ -485,10 +464,6 @@ def sign_amendment(decision: Decision, data: SignAmendment) -> None:
             _apply_cadence(decision, amendment.cadence)
     decision.advance(Step.SIGN_AMENDMENT, AmendmentSigned(amendment=amendment.number, party=data.party, signed_on=data.signed_on,
                                                           in_force=in_force))  # fmt: skip
-
-
-def check_complete_review(state: CaseState, data: CompleteReview, today: date) -> Refusal | None:
-    return not_in_future(data.held_on, today, "the review date")
 
 
 def complete_review(decision: Decision, data: CompleteReview) -> None:
@@ -510,11 +485,9 @@ def set_intensity(decision: Decision, data: SetIntensity) -> None:
 
 
 def check_record_contact(state: CaseState, data: RecordContact, today: date) -> Refusal | None:
-    if data.on < state.opened_at.date() - timedelta(days=1):
-        return refusal(RefusalCode.DATE_BEFORE_OPENING, what="the contact date", date=data.on.isoformat())
     if data.kind is ContactKind.PROSPECTION and state.employed:
         return refusal(RefusalCode.PROSPECTION_WHILE_EMPLOYED)
-    return not_in_future(data.on, today, "the contact date")
+    return None
 
 
 def record_contact(decision: Decision, data: RecordContact) -> None:
@@ -522,12 +495,6 @@ def record_contact(decision: Decision, data: RecordContact) -> None:
     state.contacts += 1
     state.last_contact_on = max(data.on, state.last_contact_on or data.on)
     decision.advance(Step.RECORD_CONTACT, ContactRecorded(on=data.on, kind=data.kind, employer_id=data.employer_id))
-
-
-def check_record_training(state: CaseState, data: RecordTraining, today: date) -> Refusal | None:
-    if data.status is TrainingStatus.PLANNED:
-        return None  # a planned training may start on any day to come
-    return not_in_future(data.on, today, "the training date")
 
 
 def record_training(decision: Decision, data: RecordTraining) -> None:
@@ -646,5 +613,5 @@ def document_failed(decision: Decision, template: str, entry: JournalEntry, reas
     state = decision.state
     request_id = getattr(entry.event, "request_id", None)
     state.alerts.append(Alert(at=decision.now, kind=AlertKind.DOCUMENT_FAILED, phase=state.phase, template=template,
-                              request_id=request_id))  # fmt: skip
+                              request_id=request_id, reason=reason))  # fmt: skip
     decision.record(DocumentFailed(template=template, event_seq=entry.seq, reason=reason))

@@ -501,6 +501,8 @@ class Alert(Model):
     request_id: str | None = None
     template: str | None = None
     """For a document that could not be rendered: which one."""
+    reason: str | None = None
+    """For a document that could not be rendered: why, naming what to add (ids, never a name)."""
 
 
 class Employment(Model):

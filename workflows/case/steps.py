@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from workflows.case import dates
 from workflows.case import decisions as d
 from workflows.case import events as e
 from workflows.case import rules
@@ -81,10 +82,10 @@ class StepDeclaration:
 
 
 STEPS: tuple[StepDeclaration, ...] = (
-    StepDeclaration(Step.GIVE_CONSENT, GiveConsent, PERSON_ROLES, d.check_give_consent, d.give_consent,
+    StepDeclaration(Step.GIVE_CONSENT, GiveConsent, PERSON_ROLES, d.no_check, d.give_consent,
                     (e.ConsentGiven,), "consent", "Record the person's consent: nothing happens without it.",
                     "ea --actor beneficiary:B12 consent C1A2B3 --on 2027-01-04"),
-    StepDeclaration(Step.WITHDRAW_CONSENT, WithdrawConsent, PERSON_ROLES, d.check_withdraw_consent, d.withdraw_consent,
+    StepDeclaration(Step.WITHDRAW_CONSENT, WithdrawConsent, PERSON_ROLES, d.no_check, d.withdraw_consent,
                     (e.ConsentWithdrawn,), "withdraw", "Record that the person withdrew consent: the case closes at once.",
                     "ea --actor beneficiary:B12 withdraw C1A2B3", document="closure_letter"),
     StepDeclaration(Step.RECORD_PRESCRIPTION, RecordPrescription, STAFF_ROLES, d.check_record_prescription,
@@ -99,10 +100,10 @@ STEPS: tuple[StepDeclaration, ...] = (
                     d.check_sign_amendment, d.sign_amendment, (e.AmendmentSigned,), "sign-amendment",
                     "Record one party's signature of an amendment (avenant); it applies once every party concerned signed.",
                     "ea --actor employer:emp-4412 sign-amendment C1A2B3 --party employer --number 1"),
-    StepDeclaration(Step.SUBMIT_EVALUATION, SubmitEvaluation, STAFF_ROLES, d.check_submit_evaluation, d.submit_evaluation,
+    StepDeclaration(Step.SUBMIT_EVALUATION, SubmitEvaluation, STAFF_ROLES, d.no_check, d.submit_evaluation,
                     (e.EvaluationSubmitted,), "evaluation", "Record that the evaluation of the person's situation is done.",
                     "ea evaluation C1A2B3", document="evaluation_report"),
-    StepDeclaration(Step.SUBMIT_PROJECT, SubmitProject, STAFF_ROLES, d.check_submit_project, d.submit_project,
+    StepDeclaration(Step.SUBMIT_PROJECT, SubmitProject, STAFF_ROLES, d.no_check, d.submit_project,
                     (e.ProjectAgreed,), "project", "Record that the professional project is agreed.",
                     "ea project C1A2B3", document="project"),
     StepDeclaration(Step.RECORD_HIRING, RecordHiring, STAFF_ROLES, d.check_record_hiring, d.record_hiring, (e.Hired,),
@@ -111,7 +112,7 @@ STEPS: tuple[StepDeclaration, ...] = (
     StepDeclaration(Step.RECORD_JOB_LOSS, RecordJobLoss, STAFF_ROLES, d.check_record_job_loss, d.record_job_loss,
                     (e.JobLost,), "job-loss", "Record the end of the job: back to job search, without a new prescription.",
                     "ea job-loss C1A2B3 --on 2027-06-30"),
-    StepDeclaration(Step.RECORD_CHANGE_OF_POST, RecordChangeOfPost, STAFF_ROLES, d.check_record_change_of_post,
+    StepDeclaration(Step.RECORD_CHANGE_OF_POST, RecordChangeOfPost, STAFF_ROLES, d.no_check,
                     d.record_change_of_post, (e.PostChanged, e.AmendmentProposed), "change-of-post",
                     "Record a change of post: back to evaluation, and an amendment for the parties to sign.",
                     "ea change-of-post C1A2B3"),
@@ -123,7 +124,7 @@ STEPS: tuple[StepDeclaration, ...] = (
                     d.set_review_cadence, (e.CadenceSet, e.AmendmentProposed), "cadence",
                     "Set the review cadence, for an intensity of support; once the convention is signed, by an amendment the parties sign.",
                     "ea cadence C1A2B3 --in-job 60d --level light"),
-    StepDeclaration(Step.COMPLETE_REVIEW, CompleteReview, STAFF_ROLES, d.check_complete_review, d.complete_review,
+    StepDeclaration(Step.COMPLETE_REVIEW, CompleteReview, STAFF_ROLES, d.no_check, d.complete_review,
                     (e.ReviewHeld,), "review",
                     "Record a periodic review as held: the next one is scheduled at the case's cadence.",
                     "ea review C1A2B3 --on 2027-03-03", document="review_report"),
@@ -149,7 +150,7 @@ STEPS: tuple[StepDeclaration, ...] = (
                     d.respond_to_request, (e.RequestAnswered,), "respond",
                     "Record the référent's response to a request.",
                     "ea respond C1A2B3 req-1 --outcome meeting_scheduled", document="request_response"),
-    StepDeclaration(Step.RECORD_TRAINING, RecordTraining, STAFF_ROLES, d.check_record_training, d.record_training,
+    StepDeclaration(Step.RECORD_TRAINING, RecordTraining, STAFF_ROLES, d.no_check, d.record_training,
                     (e.TrainingRecorded,), "training",
                     "Record a training or a bilan de compétences: planned, done or abandoned, and who funds it.",
                     "ea training C1A2B3 --kind training --title 'CACES R489 cariste' --funder agefiph --on 2027-02-01"),
@@ -158,8 +159,11 @@ STEPS: tuple[StepDeclaration, ...] = (
                     document="closure_letter"),
 )  # fmt: skip
 
-REOPEN_ROLES = COORDINATOR
-"""Reopening starts a new run rather than updating one; only a coordinator does it."""
+REOPENING = StepDeclaration(Step.REOPEN, StepInput, COORDINATOR, d.no_check, lambda decision, _data: d.reopen_case(decision),
+                            (e.CaseReopened,), "reopen", "Reopen a closed case for the same person: a new run that asks for consent again.",
+                            "ea reopen C1A2B3")  # fmt: skip
+"""Reopening starts a new run rather than updating one (so it is not among the updates); only a
+coordinator does it. Declared like the others, so `ea steps` and the refusals name it alike."""
 
 BY_STEP: dict[Step, StepDeclaration] = {declaration.step: declaration for declaration in STEPS}
 BY_INPUT: dict[type[StepInput], StepDeclaration] = {declaration.input: declaration for declaration in STEPS}
@@ -167,7 +171,9 @@ DOCUMENTS: dict[str, str] = {declaration.name: declaration.document for declarat
     "amendment_proposed": "amendment",  # a change of cadence after signature, put in writing
 }
 """The document (a template under templates/) each kind of event produces."""
-VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in STEPS} | {Step.REOPEN.value: "reopen"}
+EVERY_STEP: tuple[StepDeclaration, ...] = (*STEPS, REOPENING)
+"""What a person can do to a case, as `ea steps` lists it."""
+VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in EVERY_STEP}
 """The CLI's word for each step, for messages that name what a person can type."""
 
 
@@ -177,7 +183,7 @@ def declaration_of(data: StepInput) -> StepDeclaration:
 
 def refuse(state: CaseState, data: object, today: date) -> Refusal | None:
     """Why this step may not be taken now by this actor, or None: who acts at all, the phase, the
-    actor's role and relation to the case, then the step's own rules. The workflow's validators call it, so nothing refused reaches history."""
+    actor's role and relation to the case, the step's own rules, then its date. The workflow's validators call it, so nothing refused reaches history."""
     if not isinstance(data, StepInput) or type(data) not in BY_INPUT:
         return refusal(RefusalCode.NO_INPUT)
     declaration = declaration_of(data)
@@ -185,8 +191,9 @@ def refuse(state: CaseState, data: object, today: date) -> Refusal | None:
         return refusal(RefusalCode.NO_ACTOR, step=declaration.name)
     return (
         _phase_refusal(state, declaration.step)
-        or d.actor_refusal(state, data.actor, declaration.roles)
+        or d.actor_refusal(state, data.actor, declaration)
         or declaration.check(state, data, today)
+        or dates.step_date_refusal(state, data, today)
     )
 
 
