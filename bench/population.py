@@ -18,6 +18,7 @@ from workflows.case.model import (
     ClosureReason,
     ContactKind,
     ContractType,
+    Derogation,
     Intensity,
     IntensityReason,
     Party,
@@ -68,14 +69,14 @@ class Story:
     def consent(self, at: datetime) -> None:
         self._emit(at, e.ConsentGiven(given_on=at.date()), Phase.PRESCRIPTION)
 
-    def prescribe(self, at: datetime, prescriber: str) -> None:
+    def prescribe(self, at: datetime, prescriber: str, derogation: Derogation | None = None) -> None:
         if prescriber == "cdaph":
             self.route = "cdaph"
             prescription: Prescription = CdaphDecision(decision_reference="CDAPH-1", decision_date=at.date())
         else:
             self.route = "spe"
             prescription = SpePrescription(prescriber=Prescriber(prescriber), prescriber_reference="SPE-1", prescription_date=at.date())
-        self._emit(at, e.PrescriptionRecorded(prescription=prescription, situation=self.situation), Phase.CONVENTION)
+        self._emit(at, e.PrescriptionRecorded(prescription=prescription, situation=self.situation, derogation=derogation), Phase.CONVENTION)
 
     def sign(self, at: datetime) -> None:
         self._emit(at, e.ConventionSigned(party=Party.BENEFICIARY, signed_on=at.date()))

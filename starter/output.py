@@ -47,7 +47,8 @@ def status_table(state: CaseState) -> Table:
         "référent": state.referent_id or "— (assign one: ea assign)",
         "situation": state.situation or "—",
         "asked by": state.asked_by or "not recorded",
-        "prescription": _prescription(state),
+        "prescription": _prescription(state) + (f" · derogation ({state.derogation.authorised_by}): {state.derogation.reason}"
+                                                if state.derogation else ""),
         "employer": state.employer_id or "—",
         "signatures": ", ".join(f"{party} {day.isoformat()}" for party, day in state.signatures.items()) or "—",
         "convention": _convention(state),

@@ -44,6 +44,9 @@ MESSAGES: dict[RefusalCode, str] = {
     RefusalCode.NO_JOB_WITH_EMPLOYER: "the person holds no job with {employer}; their employers: {employers}",
     RefusalCode.WHICH_JOB: "the person holds several jobs: say which one ended with --employer ({employers})",
     RefusalCode.NO_AMENDMENT: "no amendment {number} to sign; awaiting signatures: {awaiting}",
+    RefusalCode.DEROGATION_BY_COORDINATOR: "only a coordinator admits a person outside the standard criteria",
+    RefusalCode.DEROGATION_NOT_NEEDED: "the person meets the standard criteria: no derogation to record",
+    RefusalCode.DEROGATION_NEEDS_SITUATION: "a derogation still needs the person's situation (--situation)",
     RefusalCode.NO_CONSENT_YET: "the person has not consented yet, and nothing is done for anyone before they do: "
                                 "the employer may ask again once `ea consent` is recorded",
 }

@@ -197,3 +197,21 @@ def test_a_change_of_post_is_an_amendment_the_parties_sign() -> None:
     [amendment] = state.amendments
     assert state.phase is Phase.EVALUATION and amendment.post_changed_on == TODAY
     assert amendment.unsigned == [Party.BENEFICIARY, Party.STRUCTURE, Party.EMPLOYER]
+
+
+def test_a_coordinator_admits_a_person_outside_the_criteria_by_a_derogation_that_is_journaled() -> None:
+    state = opened(Situation.RQTH)
+    state.birth_date = TODAY.replace(year=TODAY.year - 15)
+    take(state, GiveConsent(given_on=TODAY, actor=PERSON))
+    prescription = CdaphDecision(decision_reference="D-1", decision_date=TODAY)
+    plain = RecordPrescription(prescription=prescription, actor=COORDINATOR)
+    assert steps.refuse(state, plain, TODAY).code is RefusalCode.TOO_YOUNG  # type: ignore[union-attr]
+    derogation = plain.model_copy(update={"derogation": "apprentissage signé, accord de la MDPH"})
+    referent = derogation.model_copy(update={"actor": Actor(role=ActorRole.REFERENT, id="ref-1")})
+    assert steps.refuse(state, referent, TODAY).code is RefusalCode.DEROGATION_BY_COORDINATOR  # type: ignore[union-attr]
+    [entry] = steps.apply(state, derogation, NOW)
+    assert entry.event.derogation is not None  # type: ignore[union-attr]
+    assert entry.event.derogation.waived == ["too_young"] and entry.event.derogation.authorised_by == "coordinator:coord-1"  # type: ignore[union-attr]
+    adult = opened(Situation.RQTH)
+    take(adult, GiveConsent(given_on=TODAY, actor=PERSON))
+    assert steps.refuse(adult, derogation, TODAY).code is RefusalCode.DEROGATION_NOT_NEEDED  # type: ignore[union-attr]

@@ -23,7 +23,7 @@ from bench.population import Story, day, write
 from starter.operators import ensure_schedule, report_schedule
 from tests.builders import eventually
 from tests.cli_runner import Ea
-from workflows.case.model import AskedBy, Intensity, IntensityReason
+from workflows.case.model import AskedBy, Derogation, Intensity, IntensityReason
 from workflows.contracts import Period
 
 PERIOD = Period(start=date(2026, 1, 1), end=date(2026, 6, 30))
@@ -48,6 +48,13 @@ class Design:
     lost: int | None
     prospection: int | None
     closed: int | None
+
+    @property
+    def derogation(self) -> Derogation | None:
+        """One person in ten is admitted outside the standard criteria."""
+        if self.i % 10 != 7:
+            return None
+        return Derogation(reason="RQTH en cours d'instruction", authorised_by="coordinator:coord-rep", waived=["situation_not_open"])
 
     @property
     def asked_by(self) -> AskedBy:
@@ -114,7 +121,7 @@ def story(design: Design, structure: str) -> Story:
     s = Story(f"R{uuid.uuid4().hex[:10]}", structure, design.opened, design.birth_year, design.situation,
               referent_id="ref-report", employer_id="emp-0" if design.employee else None, asked_by=design.asked_by)  # fmt: skip
     events = [(1, lambda at: s.consent(at)), (2, lambda at: s.contact(at, "phone")),
-              (5, lambda at: s.prescribe(at, design.prescriber)), (10, lambda at: s.sign(at)),
+              (5, lambda at: s.prescribe(at, design.prescriber, design.derogation)), (10, lambda at: s.sign(at)),
               (20, lambda at: s.evaluate(at)), (30, lambda at: s.agree_project(at))]  # fmt: skip
     if design.prospection is not None:
         events.append((design.prospection, lambda at: s.contact(at, "prospection", "emp-prospect")))
@@ -175,6 +182,7 @@ def test_caseload_entries_and_exits(population: tuple[str, list[Design], Activit
     assert report.entries == len(entries)
     assert report.entries_by_route == tally([d.prescriber for d in entries])
     assert report.entries_by_situation == tally([d.situation for d in entries])
+    assert report.derogations == sum(1 for d in entries if d.derogation) > 0
     assert report.entries_by_asker == tally([d.asked_by for d in entries]) and set(report.entries_by_asker) == {"person", "employer"}
     assert report.exits == len(exits) == 2
     assert report.exits_by_reason == tally([REASONS[d.i % 3] for d in exits])

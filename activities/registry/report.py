@@ -78,6 +78,7 @@ class ActivityReport(Model):
     entries: int = Field(description="Cases opened during the period.")
     entries_by_route: dict[str, int] = Field(description="Entries by prescriber: the CDAPH or the service public de l'emploi.")
     entries_by_situation: dict[str, int]
+    derogations: int = Field(default=0, description="Entries admitted outside the standard criteria, by a coordinator's derogation.")
     entries_by_asker: dict[str, int] = Field(default_factory=dict, description="Entries by who asked for the support: the person, the employer, a prescriber, other.")
     exits: int = Field(description="Closures during the period: a case closed and reopened counts each time it closed.")
     exits_by_reason: dict[str, int]
@@ -113,6 +114,7 @@ class _Case:
     birth_year: int | None
     employed_at_entry: bool = False
     asked_by: str | None = None
+    derogation: bool = False
     prescriber: str | None = None
     phases: list[tuple[datetime, str]] = field(default_factory=list)
     """Each change of phase, in order, from the opening."""
@@ -172,6 +174,7 @@ def activity_report(session: Session, period: Period, structure_id: str | None =
         entries_by_route=_count(c.prescriber or "awaiting_prescription" for c in entries),
         entries_by_situation=_count(c.situation or "unknown" for c in entries),
         entries_by_asker=_count(c.asked_by or "not_recorded" for c in entries),
+        derogations=sum(1 for c in entries if c.derogation),
         exits=len(exits),
         exits_by_reason=_count(reason for _c, _at, reason in exits),
         support_of_exits=DurationStats.of([c.effective_days(at) for c, at, _reason in exits]),
@@ -211,6 +214,9 @@ def _gather(session: Session, structure_id: str | None, until: datetime) -> dict
         cases[case_id].closures.append((utc(at), reason))
     for case_id, prescriber in _rows(session, select(Prescription.case_id, Prescription.prescriber).order_by(Prescription.seq), cases):
         cases[case_id].prescriber = cases[case_id].prescriber or prescriber
+    prescribed = select(JournalRow.case_id, JournalRow.detail).where(JournalRow.kind == "record_prescription")
+    for case_id, detail in _rows(session, prescribed, cases):
+        cases[case_id].derogation |= bool((detail or {}).get("derogation"))
     jobs = select(Employment.case_id, Employment.start_date, Employment.ended_on, Employment.weekly_hours)
     for case_id, start, ended, hours in _rows(session, jobs.where(Employment.start_date.is_not(None)), cases):
         cases[case_id].jobs.append((start, ended, hours))

@@ -237,12 +237,13 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
 @click.option("--reference", required=True, help="The decision's or the prescription's reference.")
 @day_option(help="The date of the decision or prescription.")
 @click.option("--situation", type=choice(Situation), help="The situation it states, if the case has none yet.")
-def prescribe(prescriber: str, reference: str, day: date, situation: str | None) -> dict[str, Any]:
+@click.option("--derogation", help="Admit the person outside the standard criteria, saying why (a coordinator only).")
+def prescribe(prescriber: str, reference: str, day: date, situation: str | None, derogation: str | None) -> dict[str, Any]:
     if prescriber == "cdaph":
         prescription = {"route": "cdaph", "decision_reference": reference, "decision_date": day}
     else:
         prescription = {"route": "spe", "prescriber": prescriber, "prescriber_reference": reference, "prescription_date": day}
-    return {"prescription": prescription, "situation": situation}
+    return {"prescription": prescription, "situation": situation, "derogation": derogation}
 
 
 @step_command(Step.SIGN_CONVENTION)

@@ -133,6 +133,7 @@ def figure_rows(report: ActivityReport) -> list[tuple[str, str, Any]]:
         *[("entries_by_route", k, v) for k, v in report.entries_by_route.items()],
         *[("entries_by_situation", k, v) for k, v in report.entries_by_situation.items()],
         *[("entries_by_asker", k, v) for k, v in report.entries_by_asker.items()],
+        ("entries", "derogations", report.derogations),
         ("exits", "total", report.exits),
         *[("exits_by_reason", k, v) for k, v in report.exits_by_reason.items()],
         ("support", "exits_median_days", report.support_of_exits.median_days),

@@ -56,6 +56,7 @@ from workflows.case.model import (
     CaseSnapshot,
     CaseState,
     CloseCase,
+    Derogation,
     Closure,
     ClosureReason,
     CompleteReview,
@@ -248,6 +249,7 @@ def reopen_case(decision: Decision) -> None:
     state.consent_given_on = None
     state.consent_by = None
     state.prescription = None
+    state.derogation = None
     state.signatures = {}
     state.signed_by = {}
     decision.advance(Step.REOPEN, CaseReopened())
@@ -271,14 +273,29 @@ def check_record_prescription(state: CaseState, data: RecordPrescription, today:
     situation = data.situation or state.situation
     if situation is Situation.EMPLOYEE and state.employer_id is None:
         return refusal(RefusalCode.EMPLOYEE_WITHOUT_EMPLOYER)
-    return rules.eligibility_refusal(state.birth_date, situation, data.prescription.dated)
+    ineligible = rules.eligibility_refusal(state.birth_date, situation, data.prescription.dated)
+    if data.derogation is None:
+        return ineligible
+    assert data.actor is not None  # refuse() checked it
+    if data.actor.role is not ActorRole.COORDINATOR:
+        return refusal(RefusalCode.DEROGATION_BY_COORDINATOR)
+    if ineligible is None:
+        return refusal(RefusalCode.DEROGATION_NOT_NEEDED)
+    if situation is None:
+        return refusal(RefusalCode.DEROGATION_NEEDS_SITUATION)
+    return None
 
 
 def record_prescription(decision: Decision, data: RecordPrescription) -> None:
     state = decision.state
     state.prescription = data.prescription
     state.situation = data.situation or state.situation
-    decision.advance(Step.RECORD_PRESCRIPTION, PrescriptionRecorded(prescription=data.prescription, situation=data.situation))
+    if data.derogation is not None and data.actor is not None:
+        waived = rules.eligibility_refusal(state.birth_date, state.situation, data.prescription.dated)
+        codes = [reason.code.value for reason in (waived, *waived.also)] if waived else []
+        state.derogation = Derogation(reason=data.derogation, authorised_by=str(data.actor), waived=codes)
+    decision.advance(Step.RECORD_PRESCRIPTION, PrescriptionRecorded(prescription=data.prescription, situation=data.situation,
+                                                                    derogation=state.derogation))  # fmt: skip
 
 
 def _signature_refusal(parties: list[Party], signatures: dict[Party, date], party: Party, actor: Actor) -> Refusal | None:

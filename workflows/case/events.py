@@ -19,6 +19,7 @@ from workflows.case.model import (
     AskedBy,
     CadenceChange,
     CaseFacts,
+    Derogation,
     CaseSnapshot,
     CaseState,
     ClosureReason,
@@ -64,6 +65,7 @@ class PrescriptionRecorded(Model):
     type: Literal["record_prescription"] = "record_prescription"
     prescription: Prescription
     situation: Situation | None = None
+    derogation: Derogation | None = None
 
 
 class ConventionSigned(Model):

@@ -349,6 +349,17 @@ class RecordPrescription(StepInput):
     prescription: Prescription
     situation: Situation | None = None
     """The situation stated by the prescription; required unless the case already has one."""
+    derogation: Reason | None = None
+    """Why the person is admitted outside the standard criteria (a coordinator's decision)."""
+
+
+class Derogation(Model):
+    """An admission outside the standard criteria: « certaines situations particulières ouvrent
+    droit à des dérogations ». Journaled with who authorised it and which rules it waived."""
+
+    reason: str
+    authorised_by: str
+    waived: list[str]
 
 
 class SignConvention(StepInput):
@@ -602,6 +613,7 @@ class CaseState(Model):
     consent_by: Actor | None = None
     """Who gave consent: the person, or their legal representative (L5213-2-1)."""
     prescription: Prescription | None = None
+    derogation: Derogation | None = None
     signatures: dict[Party, date] = {}
     signed_by: dict[Party, Actor] = {}
     """Who signed for each party: documents name the person's representative when they signed."""

@@ -46,6 +46,9 @@ class RefusalCode(StrEnum):
     NO_JOB_WITH_EMPLOYER = "no_job_with_employer"
     WHICH_JOB = "which_job"
     NO_AMENDMENT = "no_amendment"
+    DEROGATION_BY_COORDINATOR = "derogation_by_coordinator"
+    DEROGATION_NOT_NEEDED = "derogation_not_needed"
+    DEROGATION_NEEDS_SITUATION = "derogation_needs_situation"
 
 
 class Refusal(BaseModel):
