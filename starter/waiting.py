@@ -51,6 +51,16 @@ async def last_poll(client: Client, connection: Connection) -> datetime | None:
     return max(seen, default=None)
 
 
+async def until_polled(client: Client, connection: Connection, seconds: float = 20) -> None:
+    """Until the server has seen a worker poll the queue: a worker just started (`ea run`, a test's)
+    is ready only then, since commands send nothing to a queue nobody polls."""
+    for _ in range(int(seconds * 20)):
+        if await last_poll(client, connection) is not None:
+            return
+        await asyncio.sleep(0.05)
+    raise NoWorker(f"{_nobody(connection)} after {seconds:g} s")
+
+
 def _nobody(connection: Connection) -> str:
     return f"no worker polls task queue {connection.task_queue} at {connection.address}"
 

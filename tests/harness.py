@@ -5,7 +5,6 @@ Shared by the pytest fixtures and by the script that records replay histories.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import importlib.util
 import os
@@ -22,7 +21,7 @@ from pathlib import Path
 from google.protobuf.message import Message
 from sqlalchemy import create_engine, text
 from temporalio.api.common.v1 import Payload
-from temporalio.client import Client, WorkflowHistory
+from temporalio.client import WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -30,7 +29,7 @@ from activities.registry.database import make_engine
 from activities.registry.journal import Registry
 from starter.devserver import free_port, temporal_binary
 from starter.settings import Connection
-from starter.waiting import last_poll
+from starter.waiting import until_polled
 from worker import workers
 from workflows import search_attributes
 from workflows.encryption import EncryptionCodec, Keyring, encrypted_converter
@@ -74,18 +73,8 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queu
         async with AsyncExitStack() as stack:
             for each in running:
                 await stack.enter_async_context(each)
-            await polling(env.client, task_queue)
+            await until_polled(env.client, Connection(namespace=env.client.namespace, task_queue=task_queue))
             yield task_queue
-
-
-async def polling(client: Client, task_queue: str, seconds: float = 10) -> None:
-    """Until the server has seen the worker poll: `ea` sends nothing to a queue nobody polls."""
-    where = Connection(namespace=client.namespace, task_queue=task_queue)
-    for _ in range(int(seconds * 20)):
-        if await last_poll(client, where) is not None:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no worker polled {task_queue} within {seconds} s")
 
 
 def postgres_binaries() -> Path:

@@ -27,6 +27,7 @@ from starter.options import (
     with_client,
 )
 from starter.settings import Connection
+from starter.waiting import until_polled
 from workflows.case.model import Phase
 from workflows.contracts import documents_queue
 
@@ -144,9 +145,13 @@ async def _serve_with(server: DevServer, process: Any, connection: Connection, c
     await operators.ensure_schedules(client, connection.task_queue)
     database_url = database_url_from_env()
     renderer = _documents_process(connection, database_url)
-    click.echo(_serving(server, codec, connection, database_url, renderer.pid), err=True)
     try:
-        await worker.serve(connection, database_url, role="cases")
+        serving = asyncio.create_task(worker.serve(connection, database_url, role="cases"))
+        polled = asyncio.create_task(until_polled(client, connection))  # "ready" once a command would find the worker
+        await asyncio.wait({serving, polled}, return_when=asyncio.FIRST_COMPLETED)
+        if polled.done() and polled.exception() is None:
+            click.echo(_serving(server, codec, connection, database_url, renderer.pid), err=True)
+        await serving
     finally:
         renderer.send_signal(signal.SIGTERM)
         renderer.wait(timeout=15)
