@@ -25,7 +25,7 @@ from workflows.accompaniment import REFUSED, AccompanimentWorkflow
 from workflows.case import dates, decisions, steps
 from workflows.case.refusals import Refusal
 from workflows.accompaniment import CaseInput
-from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, Model, OpenCase, Phase, RequestAcknowledgement, Step
+from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, Model, NameRepresentative, OpenCase, Phase, RequestAcknowledgement, Step
 from workflows.contracts import SeatRequest
 
 
@@ -140,6 +140,14 @@ async def close_for_erasure(client: Client, case_ids: list[str], actor: Actor) -
         if (await case_status(client, case_id)).phase is not Phase.CLOSED:
             await apply_step(client, case_id, CloseCase(reason=ClosureReason.ERASURE_REQUESTED, actor=actor))
         await client.get_workflow_handle_for(AccompanimentWorkflow.run, workflow_id(case_id)).result()
+
+
+async def name_representative(client: Client, case_ids: list[str], representative_id: str, actor: Actor) -> None:
+    """Name the representative on each open case (once: a case that already names them is left as it is)."""
+    for case_id in case_ids:
+        state = await case_status(client, case_id)
+        if state.phase is not Phase.CLOSED and representative_id not in state.representative_ids:
+            await apply_step(client, case_id, NameRepresentative(representative_id=representative_id, actor=actor))
 
 
 def refusal_message(cause: BaseException | None) -> str:

@@ -37,6 +37,9 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
           "List cases from Temporal's visibility (our search attributes; no personal data)."),
  'migrate': ('starter.commands.records',
              'Bring the registry database (DATABASE_URL) to the newest schema; keeps every row.'),
+ 'name-representative': ('starter.commands.lifecycle',
+                         "Name on this case the person's legal representative recorded in the registry: they may then "
+                         'act for the person.'),
  'open': ('starter.commands.lifecycle', "Open a case: it waits for the person's consent."),
  'person-request': ('starter.commands.lifecycle',
                     "Record a request by the person; it is answered like an employer's, and wakes a dormant case."),
@@ -49,8 +52,8 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
  'report': ('starter.commands.reports',
             "Funders' reports (State, Agefiph, FIPHFP): file active, entries, exits, services, outcomes."),
  'representative': ('starter.commands.records',
-                    "Record a person's legal representative: they then consent and sign for the person (`--actor "
-                    'legal_representative:ID`), and documents name them.'),
+                    "Record a person's legal representative and name them on the person's open cases: they then "
+                    'consent and sign for the person (`--actor legal_representative:ID`), and documents name them.'),
  'request': ('starter.commands.lifecycle',
              "Record an employer's request; the référent must answer before its deadline."),
  'respond': ('starter.commands.lifecycle', "Record the référent's response to a request."),

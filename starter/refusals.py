@@ -17,6 +17,9 @@ MESSAGES: dict[RefusalCode, str] = {
     RefusalCode.NOT_THE_CASES_REFERENT: "{actor} is not the référent of this case (its référent: {referent})",
     RefusalCode.NOT_THE_CASES_EMPLOYER: "{actor} is not the employer party to this case",
     RefusalCode.NOT_THE_PERSON: "{actor} is not the person this case is about",
+    RefusalCode.NOT_THE_REPRESENTATIVE: "{actor} is not named as the person's legal representative on this case "
+                                        "(`ea representative {actor} --case ...` names them)",
+    RefusalCode.ALREADY_REPRESENTATIVE: "{representative} is already the person's legal representative on this case",
     RefusalCode.NOT_A_SIGNATORY: "a {role} may not sign for the party {party}: each party signs for itself",
     RefusalCode.DATE_IN_FUTURE: "{what} {date} is in the future",
     RefusalCode.DATE_BEFORE: "{what} {date} is before {earlier} ({earlier_date})",

@@ -33,6 +33,7 @@ from workflows.case.model import (
     RecordHiring,
     RecordJobLoss,
     RecordPrescription,
+    NameRepresentative,
     RecordTraining,
     RequestKind,
     RequestSupport,
@@ -91,6 +92,7 @@ PERMISSIONS: dict[Step, set[ActorRole]] = {
     Step.REQUEST_SUPPORT: {ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.BENEFICIARY, ActorRole.LEGAL_REPRESENTATIVE},
     Step.RESPOND_TO_REQUEST: {ActorRole.COORDINATOR, ActorRole.REFERENT},
     Step.RECORD_TRAINING: {ActorRole.COORDINATOR, ActorRole.REFERENT},
+    Step.NAME_REPRESENTATIVE: {ActorRole.COORDINATOR, ActorRole.REFERENT},
     Step.CLOSE: {ActorRole.COORDINATOR, ActorRole.REFERENT},
 }
 """Who may take each step, written out as the spec: the declarations must say the same."""
@@ -125,6 +127,7 @@ SAMPLES: dict[Step, Callable[[Actor], StepInput]] = {
     Step.REQUEST_SUPPORT: lambda a: RequestSupport(kind=RequestKind.DIFFICULTY_ALERT, actor=a),
     Step.RESPOND_TO_REQUEST: lambda a: RespondToRequest(request_id="req-1", outcome=ResponseOutcome.MEETING_SCHEDULED, actor=a),
     Step.RECORD_TRAINING: lambda a: RecordTraining(kind=TrainingKind.BILAN_DE_COMPETENCES, title="Bilan CIBC", on=TODAY, actor=a),
+    Step.NAME_REPRESENTATIVE: lambda a: NameRepresentative(representative_id="tutor-2", actor=a),
     Step.CLOSE: lambda a: CloseCase(reason=ClosureReason.GOALS_REACHED, actor=a),
 }  # fmt: skip
 
@@ -134,6 +137,7 @@ def employed_case(phase: Phase) -> CaseState:
     opening = OpenCase(case_id="C1", structure_id="struct-1", beneficiary_id="B1", birth_date=date(1990, 5, 17),
                        situation=Situation.EMPLOYEE, employer_id="emp-1", referent_id="ref-1", actor=COORDINATOR)  # fmt: skip
     state, _ = decisions.open_case(opening, NOW - timedelta(days=30))
+    steps.apply(state, NameRepresentative(representative_id=OWN[ActorRole.LEGAL_REPRESENTATIVE], actor=COORDINATOR), NOW)
     steps.apply(state, SubmitEmployerRequest(employer_id="emp-1", kind=RequestKind.MEDIATION, actor=COORDINATOR), NOW)
     state.phase = phase
     if phase is not Phase.CONSENT:
@@ -165,7 +169,8 @@ def test_every_step_is_refused_to_every_role_it_does_not_name(declaration: steps
 @pytest.mark.parametrize(
     ("role", "stranger"),
     [(ActorRole.REFERENT, RefusalCode.NOT_THE_CASES_REFERENT), (ActorRole.EMPLOYER, RefusalCode.NOT_THE_CASES_EMPLOYER),
-     (ActorRole.BENEFICIARY, RefusalCode.NOT_THE_PERSON)],
+     (ActorRole.BENEFICIARY, RefusalCode.NOT_THE_PERSON),
+     (ActorRole.LEGAL_REPRESENTATIVE, RefusalCode.NOT_THE_REPRESENTATIVE)],
 )  # fmt: skip
 def test_a_referent_an_employer_or_a_person_acts_on_their_own_case_only(role: ActorRole, stranger: RefusalCode) -> None:
     state = employed_case(Phase.IN_JOB_SUPPORT)
@@ -219,7 +224,7 @@ def test_a_request_to_a_dormant_case_is_journaled_then_wakes_it_up() -> None:
     state.intensity = Intensity.DORMANT
     entries = steps.apply(state, RequestSupport(kind=RequestKind.TRAINING_NEED, actor=Actor(role=ActorRole.BENEFICIARY, id="B1")), NOW)
     assert [entry.kind for entry in entries] == ["request_support", "intensity_changed"]
-    assert state.intensity is Intensity.INTENSIVE and [entry.seq for entry in entries] == [3, 4]
+    assert state.intensity is Intensity.INTENSIVE and [entry.seq for entry in entries] == [state.seq - 1, state.seq]
     assert steps.BY_STEP[Step.REQUEST_SUPPORT].reply(state).request_id == "req-2"
 
 

@@ -56,7 +56,7 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     table = await cli.ok("status", case)
     assert "ref-8" in table and "mission_locale ML-33-0042" in table
     history = await cli.json("history", case)
-    assert [e["event"]["type"] for e in history["events"]][:3] == ["case_opened", "give_consent", "record_prescription"]
+    assert [e["event"]["type"] for e in history["events"]][:4] == ["case_opened", "name_representative", "give_consent", "record_prescription"]
     assert "closed" in await cli.ok("close", case, "--reason", "goals_reached")
     assert (await cli.json("reopen", case))["phase"] == "consent"
     assert "closed" in await cli.ok("--actor", "legal_representative:rep-7", "withdraw", case)

@@ -199,6 +199,7 @@ async def test_consent_and_signature_by_a_legal_representative_are_named_in_ever
     register_representative(registry.engine, representative)
     acting = Actor(role=ActorRole.LEGAL_REPRESENTATIVE, id=representative.id)
     case_id = await cases.open(Situation.RQTH, beneficiary_id=beneficiary_id)
+    await cases.step(case_id, Step.NAME_REPRESENTATIVE, representative_id=representative.id)
     await cases.step(case_id, Step.GIVE_CONSENT, given_on=TODAY, actor=acting)
     await cases.step(case_id, Step.RECORD_PRESCRIPTION, prescription=cdaph())
     await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.BENEFICIARY, signed_on=TODAY, actor=acting)

@@ -40,6 +40,7 @@ VALID_INPUTS: dict[Step, Model] = {
         Step.SUBMIT_EMPLOYER_REQUEST: {"employer_id": "emp-acme", "kind": RequestKind.MEDIATION},
         Step.RESPOND_TO_REQUEST: {"request_id": "req-1", "outcome": ResponseOutcome.MEETING_SCHEDULED},
         Step.SIGN_AMENDMENT: {"party": Party.STRUCTURE, "signed_on": TODAY},
+        Step.NAME_REPRESENTATIVE: {"representative_id": "rep-named"},
         Step.RECORD_TRAINING: {"kind": TrainingKind.TRAINING, "title": "CACES R489", "on": TODAY},
         Step.CLOSE: {"reason": "goals_reached"},
     }.items()
@@ -93,12 +94,14 @@ async def test_prescription_without_a_situation_is_refused(cases: Cases) -> None
 
 async def test_a_future_date_is_refused(cases: Cases) -> None:
     case_id = await cases.open()
+    await cases.step(case_id, Step.NAME_REPRESENTATIVE, representative_id=REPRESENTATIVE.id)
     data = BY_STEP[Step.GIVE_CONSENT].input(given_on=TODAY + timedelta(days=10), actor=REPRESENTATIVE)
     await assert_refused(cases.client, case_id, Step.GIVE_CONSENT, data, "the consent date", "is in the future")
 
 
 async def test_a_party_signs_once_and_only_parties_sign(cases: Cases) -> None:
     case_id = await cases.open(Situation.RQTH)
+    await cases.step(case_id, Step.NAME_REPRESENTATIVE, representative_id=REPRESENTATIVE.id)
     await cases.walk_to(case_id, Phase.CONVENTION)
     employer = BY_STEP[Step.SIGN_CONVENTION].input(party=Party.EMPLOYER, signed_on=TODAY, actor=COORDINATOR)
     await assert_refused(cases.client, case_id, Step.SIGN_CONVENTION, employer, "employer is not a party")

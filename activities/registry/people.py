@@ -139,14 +139,6 @@ class PersonUnknown(Exception):
     pass
 
 
-def person_of_case(engine: Engine, case_id: str) -> str:
-    with Session(engine) as session:
-        case = session.get(Case, case_id)
-    if case is None or case.beneficiary_id is None:
-        raise PersonUnknown(f"case {case_id} has no person in the registry (open it with their identity, or --beneficiary)")
-    return case.beneficiary_id
-
-
 def register_representative(engine: Engine, identity: RepresentativeIdentity) -> None:
     """Record (or correct) the representative of a registered person."""
     with Session(engine) as session, session.begin():

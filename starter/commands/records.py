@@ -17,7 +17,7 @@ from activities.registry.caseload import capacity_from_env, referent_loads
 from activities.documents.rendering import Documents, Renderer
 from activities.registry.migrate import migrated_engine
 from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
-from activities.registry.people import PersonUnknown, ProtectiveMeasure, RepresentativeIdentity, person_of_case, register_representative
+from activities.registry.people import PersonUnknown, ProtectiveMeasure, RepresentativeIdentity, register_representative
 from activities.registry.retention import anonymise, delete_executions, open_cases
 from starter import bulk, cases, output
 from starter.exits import EXIT_NOT_FOUND, EXIT_SOME_ROWS_FAILED, EXIT_USAGE, build, fail, run_async, settle
@@ -151,9 +151,10 @@ def referent_list(structure_id: str | None, as_json: bool) -> None:
 @click.option("--email", help="E-mail address.")
 @click.option("--phone", help="Phone number.")
 @click.option("--address", help="Postal address.")
-def representative(**fields: Any) -> None:
-    """Record a person's legal representative: they then consent and sign for the person
-    (`--actor legal_representative:ID`), and documents name them.
+@pass_connection
+def representative(connection: Connection, **fields: Any) -> None:
+    """Record a person's legal representative and name them on the person's open cases: they then
+    consent and sign for the person (`--actor legal_representative:ID`), and documents name them.
 
     \b
     Example:
@@ -161,18 +162,24 @@ def representative(**fields: Any) -> None:
     """
     if not (fields["beneficiary_id"] or fields["case_id"]):
         fail("whom do they represent? --person ID or --case ID", EXIT_USAGE)
+    case_id = fields.pop("case_id")
+    if case_id:  # the case itself says whose it is: the registry may not have projected a case just opened
+        fields["beneficiary_id"] = run_async(with_worker(connection, lambda c: cases.case_status(c, case_id))).beneficiary_id
+        if fields["beneficiary_id"] is None:
+            fail(f"case {case_id} has no person in the registry (open it with their identity, or --beneficiary)", EXIT_NOT_FOUND)
     engine = migrated_engine()
     try:
-        if fields["case_id"]:
-            fields["beneficiary_id"] = person_of_case(engine, fields["case_id"])
-        fields.pop("case_id")
         identity = build(RepresentativeIdentity, id=fields.pop("representative_id"), **{k: v for k, v in fields.items() if v is not None})
         register_representative(engine, identity)
+        still_open = sorted({*open_cases(engine, identity.beneficiary_id), *([case_id] if case_id else [])})
     except PersonUnknown as unknown:
         fail(str(unknown), EXIT_NOT_FOUND)
     finally:
         engine.dispose()
-    click.echo(f"{identity.id}: legal representative of {identity.beneficiary_id} ({identity.measure})")
+    actor = require_actor()
+    run_async(with_worker(connection, lambda c: cases.name_representative(c, still_open, identity.id, actor)))
+    named = f"; named on case(s) {', '.join(still_open)}" if still_open else ""
+    click.echo(f"{identity.id}: legal representative of {identity.beneficiary_id} ({identity.measure}){named}")
 
 
 @click.command("due")

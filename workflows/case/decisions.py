@@ -43,6 +43,7 @@ from workflows.case.events import (
     ReviewHeld,
     ReviewOverdue,
     SupportRequested,
+    RepresentativeNamed,
     TrainingRecorded,
 )
 from workflows.case.model import (
@@ -73,6 +74,7 @@ from workflows.case.model import (
     RecordHiring,
     RecordJobLoss,
     RecordPrescription,
+    NameRepresentative,
     RecordTraining,
     RequestAcknowledgement,
     RequestKind,
@@ -226,6 +228,8 @@ def actor_refusal(state: CaseState, actor: Actor, step: Permission) -> Refusal |
         return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=actor.id)
     if actor.role is ActorRole.BENEFICIARY and state.beneficiary_id is not None and actor.id != state.beneficiary_id:
         return refusal(RefusalCode.NOT_THE_PERSON, actor=actor.id)
+    if actor.role is ActorRole.LEGAL_REPRESENTATIVE and actor.id not in state.representative_ids:
+        return refusal(RefusalCode.NOT_THE_REPRESENTATIVE, actor=actor.id)
     return None
 
 
@@ -512,6 +516,17 @@ def record_contact(decision: Decision, data: RecordContact) -> None:
     state.contacts += 1
     state.last_contact_on = max(data.on, state.last_contact_on or data.on)
     decision.advance(Step.RECORD_CONTACT, ContactRecorded(on=data.on, kind=data.kind, employer_id=data.employer_id))
+
+
+def check_name_representative(state: CaseState, data: NameRepresentative, today: date) -> Refusal | None:
+    if data.representative_id in state.representative_ids:
+        return refusal(RefusalCode.ALREADY_REPRESENTATIVE, representative=data.representative_id)
+    return None
+
+
+def name_representative(decision: Decision, data: NameRepresentative) -> None:
+    decision.state.representative_ids = [*decision.state.representative_ids, data.representative_id]
+    decision.advance(Step.NAME_REPRESENTATIVE, RepresentativeNamed(representative_id=data.representative_id))
 
 
 def record_training(decision: Decision, data: RecordTraining) -> None:

@@ -155,6 +155,11 @@ class ContactRecorded(Model):
     employer_id: str | None = None
 
 
+class RepresentativeNamed(Model):
+    type: Literal["name_representative"] = "name_representative"
+    representative_id: str
+
+
 class TrainingRecorded(Model):
     type: Literal["record_training"] = "record_training"
     training: Training
@@ -239,7 +244,7 @@ class RetentionWarning(Model):
 Event = Annotated[
     CaseOpened | ConsentGiven | ConsentWithdrawn | PrescriptionRecorded | ConventionSigned | EvaluationSubmitted
     | ProjectAgreed | Hired | AmendmentProposed | AmendmentSigned | JobLost | PostChanged | ReferentAssigned
-    | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded
+    | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded | RepresentativeNamed
     | EmployerRequestReceived | SupportRequested | RequestAnswered | CaseClosed | CaseReopened
     | IntensityChanged | PhaseReminder | ReviewDue | ReviewOverdue | RequestOverdue | DocumentFailed | IdentityErased
     | RetentionWarning,

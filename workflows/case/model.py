@@ -124,6 +124,7 @@ class Step(StrEnum):
     REQUEST_SUPPORT = "request_support"
     RESPOND_TO_REQUEST = "respond_to_request"
     RECORD_TRAINING = "record_training"
+    NAME_REPRESENTATIVE = "name_representative"
     CLOSE = "close"
     REOPEN = "reopen"
 
@@ -443,6 +444,11 @@ class SetIntensity(StepInput):
         return self
 
 
+class NameRepresentative(StepInput):
+    representative_id: OpaqueId
+    """The id the legal representative acts under, recorded first in the registry (`ea representative`)."""
+
+
 class RecordTraining(StepInput):
     kind: TrainingKind
     """A training, or a bilan de compétences."""
@@ -612,6 +618,8 @@ class CaseState(Model):
     consent_given_on: date | None = None
     consent_by: Actor | None = None
     """Who gave consent: the person, or their legal representative (L5213-2-1)."""
+    representative_ids: list[str] = []
+    """The person's legal representatives: the only ones who may act for them on this case."""
     prescription: Prescription | None = None
     derogation: Derogation | None = None
     signatures: dict[Party, date] = {}

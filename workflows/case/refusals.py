@@ -19,6 +19,8 @@ class RefusalCode(StrEnum):
     NOT_THE_CASES_REFERENT = "not_the_cases_referent"
     NOT_THE_CASES_EMPLOYER = "not_the_cases_employer"
     NOT_THE_PERSON = "not_the_person"
+    NOT_THE_REPRESENTATIVE = "not_the_representative"
+    ALREADY_REPRESENTATIVE = "already_representative"
     NOT_A_SIGNATORY = "not_a_signatory"
     DATE_IN_FUTURE = "date_in_future"
     DATE_BEFORE = "date_before"

@@ -61,6 +61,7 @@ TRANSITIONS: dict[tuple[Phase, Step], Phase] = {
     **{(phase, Step.RECORD_TRAINING): phase for phase in (Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
     # Amendments follow the signed convention (a hiring, a change of cadence), in any later phase.
     **{(phase, Step.SIGN_AMENDMENT): phase for phase in (Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
+    **{(phase, Step.NAME_REPRESENTATIVE): phase for phase in OPEN_PHASES},
     (Phase.CLOSED, Step.REOPEN): Phase.CONSENT,
     **{(phase, step): Phase.CLOSED for phase in OPEN_PHASES for step in _CLOSING_STEPS},
     **{(phase, step): phase for phase in OPEN_PHASES for step in _ANYTIME_STEPS},
