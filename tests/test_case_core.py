@@ -156,7 +156,7 @@ def test_the_declarations_give_each_step_the_roles_of_the_permission_table() -> 
 def test_every_step_is_refused_to_every_role_it_does_not_name(declaration: steps.StepDeclaration, role: ActorRole) -> None:
     state = employed_case(next((p for p in declaration.allowed_in if p is not Phase.CONSENT), Phase.CONSENT))
     if declaration.step is Step.SIGN_AMENDMENT:  # an amendment awaiting every party's signature
-        state.amendments.append(Amendment(at=NOW, number=1, parties=list(Party)))
+        state.amendments.append(Amendment(at=NOW, number=1, employer_id=state.employer_id, parties=list(Party)))
     data = SAMPLES[declaration.step](Actor(role=role, id=OWN[role]))
     reason = steps.refuse(state, data, TODAY)
     if role in PERMISSIONS[declaration.step]:

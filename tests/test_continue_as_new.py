@@ -7,7 +7,7 @@ from datetime import timedelta
 from starter.cases import apply_step, workflow_id
 from tests.builders import eventually
 from starter.scripted import COORDINATOR, TODAY, Cases
-from workflows.case.model import AlertKind, CaseSettings, CaseState, ContactKind, Phase, RecordContact, Situation, Step
+from workflows.case.model import AlertKind, CaseSettings, CaseState, ContactKind, Phase, RecordContact, RequestKind, Situation, Step, SubmitEmployerRequest
 
 LOW_BOUND = CaseSettings(history_limit=100, request_response_within=timedelta(seconds=5))
 
@@ -51,6 +51,9 @@ async def test_a_step_retried_with_its_id_across_continue_as_new_is_taken_once(c
     first_run = (await handle.describe()).run_id
     contact = RecordContact(on=TODAY, kind=ContactKind.WORKPLACE, actor=COORDINATOR)
     await apply_step(cases.client, case_id, contact, request_id="contact-visit-1")
+    asking = SubmitEmployerRequest(employer_id="emp-acme", kind=RequestKind.MEDIATION, actor=COORDINATOR)
+    first = await apply_step(cases.client, case_id, asking, request_id="ask-1")
+    await apply_step(cases.client, case_id, asking, request_id="ask-2")
     for _ in range(30):
         await cases.step(case_id, Step.COMPLETE_REVIEW, held_on=TODAY)
 
@@ -61,5 +64,6 @@ async def test_a_step_retried_with_its_id_across_continue_as_new_is_taken_once(c
     before = await cases.status(case_id)
     again = await apply_step(cases.client, case_id, contact, request_id="contact-visit-1")
     assert before.contacts == 1 and again.seq == before.seq, "the retry took nothing"
+    assert await apply_step(cases.client, case_id, asking, request_id="ask-1") == first, "its own request, not the last one"
     other = await apply_step(cases.client, case_id, contact, request_id="contact-visit-2")
     assert other.seq == before.seq + 1 and (await cases.status(case_id)).contacts == 2, "another id is another contact"

@@ -215,3 +215,31 @@ def test_a_coordinator_admits_a_person_outside_the_criteria_by_a_derogation_that
     adult = opened(Situation.RQTH)
     take(adult, GiveConsent(given_on=TODAY, actor=PERSON))
     assert steps.refuse(adult, derogation, TODAY).code is RefusalCode.DEROGATION_NOT_NEEDED  # type: ignore[union-attr]
+
+
+def test_an_employer_signs_only_its_own_amendment_and_asks_only_in_its_own_name() -> None:
+    state = in_job_support(opened(Situation.EMPLOYEE, employer_id="emp-1"))
+    take(state, hire("emp-2", alongside=True))
+    emp1 = EMPLOYER
+    assert steps.refuse(state, SignAmendment(party=Party.EMPLOYER, signed_on=TODAY, number=1, actor=emp1), TODAY).code \
+        is RefusalCode.NOT_THE_CASES_EMPLOYER, "amendment n° 1 is emp-2's"  # type: ignore[union-attr]
+    posing = SubmitEmployerRequest(employer_id="emp-2", kind=RequestKind.MEDIATION, actor=emp1)
+    assert steps.refuse(state, posing, TODAY).code is RefusalCode.NOT_THE_CASES_EMPLOYER  # type: ignore[union-attr]
+
+
+def test_an_amendment_awaiting_an_employer_who_left_goes_on_without_them() -> None:
+    state = in_job_support(opened(Situation.EMPLOYEE, employer_id="emp-1"))
+    take(state, hire("emp-2", alongside=True))
+    take(state, SignAmendment(party=Party.BENEFICIARY, signed_on=TODAY, actor=PERSON))
+    take(state, SignAmendment(party=Party.STRUCTURE, signed_on=TODAY, actor=COORDINATOR))
+    take(state, RecordJobLoss(ended_on=TODAY, employer_id="emp-2", actor=COORDINATOR))
+    assert state.amendments[0].unsigned == [] and state.amendments[0].in_force_on == TODAY
+    assert state.convention_version == 2
+
+
+def test_reopening_lets_the_amendments_still_awaiting_signatures_lapse() -> None:
+    state = in_job_support(opened(Situation.RQTH))
+    take(state, hire("emp-2", alongside=False))
+    state.phase = Phase.CLOSED
+    decisions.reopen_case(decisions.Decision(state, NOW, COORDINATOR))
+    assert state.amendments == [] and state.amendment(None) is None

@@ -26,11 +26,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.case import decisions, rules, steps
     from workflows.case.events import DocumentRequest, JournalBatch, JournalEntry
-    from workflows.case.model import Actor, AssignReferent, CaseFacts, CaseState, Model, OpenCase, Phase, StepInput
+    from workflows.case.model import Actor, AssignReferent, CaseFacts, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, StepInput
     from workflows.case.refusals import Refusal, RefusalCode, refusal
     from workflows.contracts import SeatRequest, documents_queue
     from workflows.wording import case_summary
 
+RENDER_WITHIN = timedelta(hours=1)
+"""With no documents worker for an hour, a document becomes an alert: a case never waits on paperwork
+to continue-as-new or to close."""
 RENDER_RETRY = RetryPolicy(maximum_attempts=5, non_retryable_error_types=["DocumentDataMissing"])
 DOCUMENTS_PATCH = "render-documents"
 """Histories recorded before documents existed replay without these activities."""
@@ -144,10 +147,12 @@ class AccompanimentWorkflow:
         référent's assignment waits, for a seat in their caseload."""
 
         def handle(data: StepInput) -> Any:
-            if not self._seen():
-                self._outbox.extend(steps.apply(self.state, data, workflow.now(), self._has))
-                self._remember()
-            return declaration.reply(self.state)
+            if self._seen():
+                return self._answer_again(declaration)
+            self._outbox.extend(steps.apply(self.state, data, workflow.now(), self._has))
+            reply = declaration.reply(self.state)
+            self._remember(reply)
+            return reply
 
         async def seat_then_handle(data: AssignReferent) -> Any:
             if workflow.patched(CASELOAD_PATCH) and not self._seen():
@@ -164,10 +169,24 @@ class AccompanimentWorkflow:
         info = workflow.current_update_info()
         return info is not None and info.id in self.state.recent_update_ids
 
-    def _remember(self) -> None:
+    def _remember(self, reply: Any) -> None:
         info = workflow.current_update_info()
-        if info is not None:
-            self.state.recent_update_ids = [*self.state.recent_update_ids, info.id][-RECENT_UPDATE_IDS:]
+        if info is None:
+            return
+        state = self.state
+        state.recent_update_ids = [*state.recent_update_ids, info.id][-RECENT_UPDATE_IDS:]
+        kept = {update_id: state.request_of_update[update_id] for update_id in state.recent_update_ids if update_id in state.request_of_update}
+        if isinstance(reply, RequestAcknowledgement):
+            kept[info.id] = reply.request_id
+        state.request_of_update = kept
+
+    def _answer_again(self, declaration: steps.StepDeclaration) -> Any:
+        """A retried step gets the answer it got the first time: its own request, for a request."""
+        info = workflow.current_update_info()
+        request = self.state.request(self.state.request_of_update.get(info.id, "")) if info else None
+        if request is not None:
+            return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+        return declaration.reply(self.state)
 
     def _decision(self, actor: Actor | None) -> decisions.Decision:
         return decisions.Decision(self.state, workflow.now(), actor, self._has)
@@ -248,6 +267,7 @@ class AccompanimentWorkflow:
                 DocumentRequest(template=template, entry=entry, case=facts),
                 task_queue=own_queue,
                 start_to_close_timeout=timedelta(seconds=30),  # a document renders in about a second
+                schedule_to_close_timeout=RENDER_WITHIN,
                 retry_policy=RENDER_RETRY,
             )
         except ActivityError as failed:

@@ -186,7 +186,9 @@ class Documents:
         """What a template may name: the case (from the workflow) and the people (from the registry)."""
         state, entry = request.case, request.entry
         at_event = entry.snapshot or CaseSnapshot.of(state)
-        employer_id, referent_id = at_event.employer_id, at_event.referent_id
+        asked = state.request(getattr(entry.event, "request_id", ""))
+        employer_id = asked.employer_id if asked and asked.employer_id else at_event.employer_id  # the one who asked
+        referent_id = at_event.referent_id
         beneficiary = _required(
             session.get(Beneficiary, state.beneficiary_id) if state.beneficiary_id else None,
             "the person", "open the case with the person's identity, or --beneficiary",

@@ -254,6 +254,7 @@ def reopen_case(decision: Decision) -> None:
     state.consent_by = None
     state.prescription = None
     state.derogation = None
+    state.amendments = [amendment for amendment in state.amendments if not amendment.unsigned]  # lapsed with the closure
     state.signatures = {}
     state.signed_by = {}
     decision.advance(Step.REOPEN, CaseReopened())
@@ -346,9 +347,12 @@ def check_record_hiring(state: CaseState, data: RecordHiring, today: date) -> Re
 def record_hiring(decision: Decision, data: RecordHiring) -> None:
     """A job beside the ones held (`alongside`), or one that replaces them from its first day."""
     state = decision.state
+    if state.employer_id is not None and state.employer_id not in [job.employer_id for job in state.current_jobs]:
+        state.employments.append(Employment(employer_id=state.employer_id))  # held since before jobs were on record
     replaced = [] if data.alongside else state.current_jobs
     for job in replaced:
         job.ended_on = data.start_date
+        _employer_leaves(decision, job.employer_id, data.start_date)
     state.employments.append(Employment(employer_id=data.employer_id, contract_type=data.contract_type,
                                         start_date=data.start_date, weekly_hours=data.weekly_hours))  # fmt: skip
     # The employer joins the signed convention by an amendment, which they sign with the others.
@@ -358,6 +362,16 @@ def record_hiring(decision: Decision, data: RecordHiring) -> None:
                   weekly_hours=data.weekly_hours, amendment=amendment.number, alongside=data.alongside,
                   previous_job_ended_on=data.start_date if replaced else None)  # fmt: skip
     decision.advance(Step.RECORD_HIRING, event)
+
+
+def _employer_leaves(decision: Decision, employer_id: str, on: date) -> None:
+    """An employer whose job ended signs nothing more: the amendments still awaiting them go on
+    without them, and one that the others have all signed comes into force."""
+    for amendment in decision.state.amendments:
+        if amendment.employer_id == employer_id and Party.EMPLOYER in amendment.unsigned:
+            amendment.parties = [party for party in amendment.parties if party is not Party.EMPLOYER]
+            if not amendment.unsigned:
+                _bring_into_force(decision, amendment, on)
 
 
 def _ending_job(state: CaseState, data: RecordJobLoss) -> Employment | Refusal | None:
@@ -394,6 +408,8 @@ def record_job_loss(decision: Decision, data: RecordJobLoss) -> None:
     ended = job.employer_id if job is not None else state.employer_id
     if job is not None:
         job.ended_on = data.ended_on
+    if ended is not None:
+        _employer_leaves(decision, ended, data.ended_on)
     remaining = [employer for employer in state.employers if employer != ended]
     state.employer_id = remaining[-1] if remaining else None
     unsigned = set(rules.required_parties(state)) - set(state.signatures)
@@ -454,7 +470,10 @@ def _amend(decision: Decision, *, employer_id: str | None = None, cadence: Caden
     """A new amendment to the signed convention, for the person, the structure and the employer
     concerned (the one who joins, or the current one)."""
     state = decision.state
-    parties = [Party.BENEFICIARY, Party.STRUCTURE] + ([Party.EMPLOYER] if employer_id or state.employer_id else [])
+    employer_id = employer_id or state.employer_id
+    parties = [Party.BENEFICIARY, Party.STRUCTURE] + ([Party.EMPLOYER] if employer_id else [])
+    if not decision.has(Since.SIGNED_AMENDMENTS):
+        parties = []  # a hiring replayed from before amendments were signed in the case: nothing awaits
     amendment = Amendment(at=decision.now, employer_id=employer_id, number=len(state.amendments) + 1, cadence=cadence,
                           post_changed_on=post_changed_on, parties=parties)  # fmt: skip
     state.amendments.append(amendment)
@@ -467,9 +486,15 @@ def check_sign_amendment(state: CaseState, data: SignAmendment, today: date) -> 
         awaiting = ", ".join(str(a.number) for a in state.amendments if a.unsigned) or "none"
         return refusal(RefusalCode.NO_AMENDMENT, number=data.number or "awaiting signature", awaiting=awaiting)
     assert data.actor is not None  # refuse() checked it
-    if data.party is Party.EMPLOYER and amendment.employer_id not in (None, data.actor.id) and data.actor.role is ActorRole.EMPLOYER:
+    if data.actor.role is ActorRole.EMPLOYER and data.actor.id != amendment.employer_id:
         return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=data.actor.id)
     return _signature_refusal(amendment.parties, amendment.signatures, data.party, data.actor)
+
+
+def _bring_into_force(decision: Decision, amendment: Amendment, on: date) -> None:
+    amendment.in_force_on = on
+    if amendment.cadence is not None:
+        _apply_cadence(decision, amendment.cadence)
 
 
 def sign_amendment(decision: Decision, data: SignAmendment) -> None:
@@ -480,9 +505,7 @@ def sign_amendment(decision: Decision, data: SignAmendment) -> None:
         amendment.signed_by[data.party] = data.actor
     in_force = not amendment.unsigned
     if in_force:
-        amendment.in_force_on = data.signed_on
-        if amendment.cadence is not None:
-            _apply_cadence(decision, amendment.cadence)
+        _bring_into_force(decision, amendment, data.signed_on)
     decision.advance(Step.SIGN_AMENDMENT, AmendmentSigned(amendment=amendment.number, party=data.party, signed_on=data.signed_on,
                                                           in_force=in_force))  # fmt: skip
 
@@ -541,6 +564,9 @@ def check_submit_employer_request(state: CaseState, data: SubmitEmployerRequest,
         return refusal(RefusalCode.NO_EMPLOYER)
     if data.employer_id not in state.employers:
         return refusal(RefusalCode.EMPLOYER_NOT_PARTY, employer=data.employer_id)
+    assert data.actor is not None  # refuse() checked it
+    if data.actor.role is ActorRole.EMPLOYER and data.actor.id != data.employer_id:
+        return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=data.actor.id)
     if state.consent_given_on is None:
         return refusal(RefusalCode.NO_CONSENT_YET)
     return None

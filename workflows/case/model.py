@@ -545,7 +545,7 @@ class Amendment(Model):
 
     at: datetime
     employer_id: OpaqueId | None = None
-    """The employer who joins (a hiring)."""
+    """The employer party to it: the one who joins (a hiring), or the current one."""
     number: int = 0
     """Avenant n°; 0 in states written before amendments were numbered here."""
     cadence: CadenceChange | None = None
@@ -646,6 +646,8 @@ class CaseState(Model):
     recent_update_ids: list[str] = []
     """The ids of the last steps taken, carried across continue-as-new: a step sent again with the
     same id is answered, not taken twice."""
+    request_of_update: dict[str, str] = {}
+    """For the remembered steps that made a request: which one, so that a retry gets its own answer."""
 
     @model_validator(mode="before")
     @classmethod
@@ -729,7 +731,7 @@ class CaseFacts(Model):
     def of(cls, state: CaseState, request_id: str | None = None) -> CaseFacts:
         fields = {name: getattr(state, name) for name in cls.model_fields if name != "requests"}
         requests = [r for r in state.requests if r.status is RequestStatus.OPEN or r.request_id == request_id]
-        return cls.model_validate({**fields, "requests": requests})
+        return cls.model_validate({**fields, "requests": requests}).model_copy(deep=True)
 
     def request(self, request_id: str) -> SupportRequest | None:
         return next((r for r in self.requests if r.request_id == request_id), None)
