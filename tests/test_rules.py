@@ -60,7 +60,7 @@ def test_a_refusal_lists_what_is_possible_now() -> None:
                           actor=Actor(role=ActorRole.COORDINATOR, id="coord-1"))  # fmt: skip
     refused = refuse(case(Phase.CONSENT), hiring, NOON.date())
     assert refused is not None
-    assert explain(refused).startswith("`ea hire` is not possible in phase consent; possible now: consent, job-loss, withdraw, close, assign")
+    assert explain(refused).startswith("`ea hire` is not possible in phase consent; possible now: consent, job-loss, name-representative, withdraw, close, assign")
 
 
 def test_deadlines_follow_the_state() -> None:

@@ -115,6 +115,8 @@ def read_case_file(path: Path) -> dict[str, Any]:
         fail(f"{path}: not valid YAML or JSON ({error})".replace("\n", " "), EXIT_USAGE)
     if not isinstance(data, dict):
         fail(f"{path}: expected a mapping of fields, found {type(data).__name__}", EXIT_USAGE)
+    if not all(isinstance(name, str) for name in data):
+        fail(f"{path}: every field needs a name (case_id, structure_id, birth_date, ...)", EXIT_USAGE)
     return data
 
 
