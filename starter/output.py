@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -20,11 +20,18 @@ if TYPE_CHECKING:
 console = Console()
 
 
+def _plain(value: Any) -> Any:
+    """Dates as ISO 8601 (what scripts parse), models as their JSON, anything else as text."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else str(value)
+
+
 def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
     if isinstance(data, BaseModel):
         print(data.model_dump_json(indent=2))
     elif isinstance(data, dict):
-        print(json.dumps(data, indent=2, default=str))
+        print(json.dumps(data, indent=2, default=_plain))
     else:
         print(json.dumps([item.model_dump(mode="json") for item in data], indent=2))
 

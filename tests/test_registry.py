@@ -161,6 +161,7 @@ async def test_what_is_due_lists_reviews_and_late_requests(backend: Backend) -> 
     listed = await ea.json("due", "--structure", structure)
     assert sorted(r["case"] for r in listed["reviews"]) == sorted(employees)
     assert [(r["case"], r["kind"], r["escalated"]) for r in listed["requests"]] == [(employees[0], "difficulty_alert", True)]
+    assert datetime.fromisoformat(listed["requests"][0]["deadline"]) < datetime.now(timezone.utc), "ISO 8601, past"
     table = await ea.ok("due", "--referent", "ref-b")
     assert "3 review(s) due" in table and "1 request(s) past their deadline" in table and employees[0] in table
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from activities.registry import directory as directory_entries
 from activities.registry.caseload import capacity_from_env, referent_loads
 from activities.documents.rendering import Documents, Renderer
+from activities.registry.database import utc
 from activities.registry.migrate import migrated_engine
 from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
 from activities.registry.people import PersonUnknown, ProtectiveMeasure, RepresentativeIdentity, register_representative
@@ -198,10 +199,10 @@ def due(structure_id: str | None, referent_id: str | None, as_json: bool) -> Non
     where = CaseFilter(structure_id=structure_id, referent_id=referent_id)
     engine = migrated_engine()
     with Session(engine) as session:
-        reviews = [{"case": c.id, "referent": c.referent_id, "phase": c.phase, "due": c.next_review_due, "overdue": c.overdue}
+        reviews = [{"case": c.id, "referent": c.referent_id, "phase": c.phase, "due": utc(c.next_review_due) if c.next_review_due else None, "overdue": c.overdue}
                    for c in reviews_due(session, now, where)]  # fmt: skip
         requests = [{"case": r.case_id, "referent": c.referent_id, "request": r.request_id, "kind": r.kind,
-                     "from": r.employer_id or r.origin, "deadline": r.deadline, "escalated": r.escalated}
+                     "from": r.employer_id or r.origin, "deadline": utc(r.deadline), "escalated": r.escalated}
                     for r, c in requests_past_deadline(session, now, where)]  # fmt: skip
     engine.dispose()
     if as_json:
