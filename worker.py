@@ -2,9 +2,10 @@
 one task queue; the documents worker renders documents on that queue's documents queue, in a
 process of its own so that a PDF never holds a case's workflow tasks. Either scales on its own.
 
-Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EA_TASK_QUEUE,
-DATABASE_URL). SIGINT or SIGTERM stops it gracefully: no new task is taken and the running
-activities get time to finish; Temporal hands anything unfinished to the next worker.
+Settings come from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, the cluster's TLS or
+API key, EA_TASK_QUEUE, DATABASE_URL, EA_METRICS_ADDRESS: starter/settings.py, starter/telemetry.py).
+SIGINT or SIGTERM stops it gracefully: no new task is taken and the running activities get time to
+finish; Temporal hands anything unfinished to the next worker.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from activities.documents.reporting import Reporting
 from activities.registry.retention import Retention
 from workflows.encryption import KeyMissing
 from starter.settings import Connection
+from starter.telemetry import metrics_address_from_env, metrics_runtime
 from workflows.accompaniment import AccompanimentWorkflow
 from workflows.contracts import documents_queue
 from workflows.reporting import ActivityReportWorkflow
@@ -107,17 +109,20 @@ def open_registry(database_url: str) -> Registry:
 
 
 async def serve(connection: Connection, database_url: str, stop: asyncio.Event | None = None, role: str = "all",
-                extra_workflows: Sequence[type] = (), extra_activities: Sequence[Callable[..., Any]] = ()) -> None:  # fmt: skip
-    """Run until `stop` is set (by default: until SIGINT or SIGTERM), then shut down gracefully."""
+                extra_workflows: Sequence[type] = (), extra_activities: Sequence[Callable[..., Any]] = (),
+                metrics_address: str | None = None) -> None:  # fmt: skip
+    """Run until `stop` is set (by default: until SIGINT or SIGTERM), then shut down gracefully;
+    with `metrics_address`, the SDK's metrics are served there for Prometheus."""
     stop = stop or stop_on_signals()
-    client = await connection.connect()
+    client = await connection.connect(runtime=metrics_runtime(metrics_address))
     registry = open_registry(database_url)
     with workers(client, connection.task_queue, registry, role, extra_workflows, extra_activities) as running:
         async with AsyncExitStack() as stack:
             for each in running:
                 await stack.enter_async_context(each)
             queues = ", ".join(each.task_queue for each in running)
-            log.info("worker started (%s): task queue %s, namespace %s at %s", role, queues, connection.namespace, connection.address)
+            log.info("worker started (%s): task queue %s, namespace %s at %s (%s)%s", role, queues, connection.namespace,
+                     connection.address, connection.access.describe(), f", metrics on {metrics_address}" if metrics_address else "")
             await stop.wait()
             log.info("worker stopping: finishing the tasks in hand")
     log.info("worker stopped")
@@ -166,7 +171,7 @@ def quiet_logs() -> None:
 if __name__ == "__main__":
     configure_logging()
     try:
-        asyncio.run(serve(Connection.from_env(), database_url_from_env()))
+        asyncio.run(serve(Connection.from_env(), database_url_from_env(), metrics_address=metrics_address_from_env()))
     except KeyMissing as missing:
         log.error("refusing to start: %s", missing)
         raise SystemExit(2) from None

@@ -14,7 +14,7 @@ import click
 
 from starter.command_index import INDEX
 from starter.lazy import LazyGroup
-from starter.settings import DEFAULT_TASK_QUEUE, DEFAULT_WAIT, Connection
+from starter.settings import DEFAULT_TASK_QUEUE, DEFAULT_WAIT, ClusterAccess, Connection
 
 if TYPE_CHECKING:
     from workflows.case.model import Actor
@@ -47,7 +47,7 @@ def ea(ctx: click.Context, address: str, namespace: str, task_queue: str, wait: 
       ea sign C1A2B3 --party beneficiary ; ea sign C1A2B3 --party structure
       ea status C1A2B3
     """
-    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue, wait=wait)
+    ctx.obj = Connection(address=address, namespace=namespace, task_queue=task_queue, wait=wait, access=ClusterAccess.from_env())
     ctx.meta["actor"] = actor
 
 

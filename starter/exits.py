@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from starter import reads, waiting
 from workflows.encryption import KeyMissing
-from starter.settings import ServerUnreachable
+from starter.settings import AccessMisconfigured, ServerUnreachable
 
 EXIT_UNEXPECTED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_UNREACHABLE, EXIT_SOME_ROWS_FAILED = 1, 2, 3, 4, 5, 6
 EXIT_NO_WORKER, EXIT_INTERRUPTED = 7, 130
@@ -60,7 +60,7 @@ def settle(call: Callable[[], T]) -> T:
 
 
 KNOWN_ERRORS = (reads.CaseNotFound, reads.StepRefused, reads.CaseExists, ServerUnreachable, ValidationError,
-                KeyMissing, waiting.NoWorker, waiting.NotConfirmed, waiting.Interrupted)  # fmt: skip
+                KeyMissing, AccessMisconfigured, waiting.NoWorker, waiting.NotConfirmed, waiting.Interrupted)  # fmt: skip
 
 
 REGISTRY_ERRORS: dict[tuple[str, str], int] = {
@@ -68,8 +68,9 @@ REGISTRY_ERRORS: dict[tuple[str, str], int] = {
     ("activities.registry.directory", "DirectoryConflict"): EXIT_REFUSED,
     ("activities.registry.directory", "UnknownReference"): EXIT_USAGE,
     ("sqlalchemy.exc", "IntegrityError"): EXIT_REFUSED,
+    ("starter.operators", "SearchAttributeConflict"): EXIT_REFUSED,
 }
-"""The registry's refusals (module, class) and their exit codes."""
+"""The registry's refusals and the cluster setup's (module, class), and their exit codes."""
 
 
 def _registry_errors() -> dict[type[Exception], int]:
@@ -97,6 +98,8 @@ def explain(error: Exception) -> tuple[str, int]:
             return validation_message(error), EXIT_USAGE
         case KeyMissing():
             return f"encryption: {error}", EXIT_USAGE
+        case AccessMisconfigured():
+            return f"cluster access: {error}", EXIT_USAGE
         case waiting.NoWorker() | waiting.NotConfirmed():
             return str(error), EXIT_NO_WORKER
         case waiting.Interrupted():

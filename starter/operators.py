@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import (
     Client,
@@ -100,14 +101,27 @@ async def list_cases(client: Client, filters: CaseFilters, limit: int = 100) -> 
     return listings
 
 
+class SearchAttributeConflict(Exception):
+    """An attribute of ours exists on the namespace with another type: queries on it would be wrong."""
+
+
 async def setup_search_attributes(client: Client, namespace: str) -> dict[str, str]:
-    """Register our search attributes on a cluster's namespace (idempotent): name → added/present."""
+    """Register our search attributes on a cluster's namespace (idempotent): name → added/present.
+    One of ours already there with another type is refused before anything is added."""
     service = client.operator_service
-    existing = await service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
-    missing = {key.name: int(key.indexed_value_type) for key in sa.ALL if key.name not in existing.custom_attributes}
+    existing = (await service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))).custom_attributes
+    conflicts = [f"{key.name} is {_type_name(existing[key.name])}, ours is {_type_name(key.indexed_value_type)}"
+                 for key in sa.ALL if key.name in existing and existing[key.name] != key.indexed_value_type]  # fmt: skip
+    if conflicts:
+        raise SearchAttributeConflict(f"namespace {namespace}: {'; '.join(conflicts)} (see `temporal operator search-attribute`)")
+    missing = {key.name: int(key.indexed_value_type) for key in sa.ALL if key.name not in existing}
     if missing:
         await service.add_search_attributes(AddSearchAttributesRequest(search_attributes=missing, namespace=namespace))
     return {key.name: "added" if key.name in missing else "present" for key in sa.ALL}
+
+
+def _type_name(value: int) -> str:
+    return IndexedValueType.Name(value).removeprefix("INDEXED_VALUE_TYPE_")
 
 
 def retention_settings_from_env() -> RetentionSettings:

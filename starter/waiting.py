@@ -42,23 +42,31 @@ class Interrupted(Exception):
     """Ctrl-C while waiting; the message says what is recorded."""
 
 
+async def pollers(client: Client, connection: Connection, kind: TaskQueueType.ValueType = TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                  ) -> dict[str, datetime]:  # fmt: skip
+    """The workers that lately polled the task queue for workflow tasks (or `kind`): identity → last poll."""
+    request = DescribeTaskQueueRequest(namespace=connection.namespace, task_queue=TaskQueue(name=connection.task_queue),
+                                       task_queue_type=kind)  # fmt: skip
+    response = await client.workflow_service.describe_task_queue(request)
+    return {poller.identity: poller.last_access_time.ToDatetime(timezone.utc) for poller in response.pollers}
+
+
 async def last_poll(client: Client, connection: Connection) -> datetime | None:
     """When a worker last polled the task queue for workflow tasks, if one ever did lately."""
-    request = DescribeTaskQueueRequest(namespace=connection.namespace, task_queue=TaskQueue(name=connection.task_queue),
-                                       task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)  # fmt: skip
-    response = await client.workflow_service.describe_task_queue(request)
-    seen = [poller.last_access_time.ToDatetime(timezone.utc) for poller in response.pollers]
-    return max(seen, default=None)
+    return max((await pollers(client, connection)).values(), default=None)
 
 
-async def until_polled(client: Client, connection: Connection, seconds: float = 20) -> None:
-    """Until the server has seen a worker poll the queue: a worker just started (`ea run`, a test's)
-    is ready only then, since commands send nothing to a queue nobody polls."""
+async def until_polled(client: Client, connection: Connection, seconds: float = 20, workers: int = 1,
+                       kind: TaskQueueType.ValueType = TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW) -> None:  # fmt: skip
+    """Until the server has seen `workers` workers poll the queue (for workflow tasks, or `kind`): a
+    worker just started (`ea run`, a test's) is ready only then, since commands send nothing to a
+    queue nobody polls."""
     for _ in range(int(seconds * 20)):
-        if await last_poll(client, connection) is not None:
+        if len(await pollers(client, connection, kind)) >= workers:
             return
         await asyncio.sleep(0.05)
-    raise NoWorker(f"{_nobody(connection)} after {seconds:g} s")
+    raise NoWorker(f"{_nobody(connection)} after {seconds:g} s" if workers == 1 else
+                   f"fewer than {workers} workers poll task queue {connection.task_queue} after {seconds:g} s")  # fmt: skip
 
 
 def _nobody(connection: Connection) -> str:

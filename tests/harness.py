@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -19,17 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from google.protobuf.message import Message
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.orm import Session
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowHistory
+from temporalio.client import Client, WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry.database import make_engine
 from activities.registry.journal import Registry
+from activities.registry.schema import JournalRow
+from starter.cases import case_status
 from starter.devserver import free_port, temporal_binary
 from starter.settings import Connection
 from starter.waiting import until_polled
+from tests.builders import eventually
 from worker import workers
 from workflows import search_attributes
 from workflows.encryption import EncryptionCodec, Keyring, encrypted_converter
@@ -75,6 +80,42 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queu
                 await stack.enter_async_context(each)
             await until_polled(env.client, Connection(namespace=env.client.namespace, task_queue=task_queue))
             yield task_queue
+
+
+@contextmanager
+def worker_process(address: str, task_queue: str, database_url: str, role: str = "all",
+                   metrics_address: str | None = None) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+    """`ea worker` as a service runs it, in a process of its own that a test may kill."""
+    env = {**os.environ, "TEMPORAL_ADDRESS": address, "EA_TASK_QUEUE": task_queue, "DATABASE_URL": database_url,
+           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env(), "EA_METRICS_ADDRESS": metrics_address or ""}  # fmt: skip
+    process = subprocess.Popen([str(Path(sys.executable).parent / "ea"), "worker", "--role", role], env=env,
+                               start_new_session=True)  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+async def journal_is_whole(engine: Engine, client: Client, case_ids: list[str], seconds: float = 90) -> None:
+    """Every event each case decided is in the journal once: seq 1..n, no gap, no double."""
+    async def whole() -> bool:
+        decided = {case_id: (await case_status(client, case_id)).seq for case_id in case_ids}
+        written: dict[str, list[int]] = {case_id: [] for case_id in case_ids}
+        with Session(engine) as session:
+            for case_id, seq in session.execute(select(JournalRow.case_id, JournalRow.seq).where(JournalRow.case_id.in_(case_ids))
+                                                .order_by(JournalRow.case_id, JournalRow.seq)):  # fmt: skip
+                written[case_id].append(seq)
+        return all(seqs == list(range(1, decided[case_id] + 1)) for case_id, seqs in written.items())
+
+    await eventually(whole, seconds=seconds)
+
+
+def rows_per_case(engine: Engine, table: type, case_ids: list[str]) -> dict[str, int]:
+    with Session(engine) as session:
+        counted = session.execute(select(table.case_id, func.count()).where(table.case_id.in_(case_ids)).group_by(table.case_id))
+        return {case_id: count for case_id, count in counted}
 
 
 def postgres_binaries() -> Path:

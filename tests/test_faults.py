@@ -10,10 +10,9 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -29,46 +28,11 @@ from starter.devserver import DevServer, free_port, stop
 from workflows.encryption import encrypted_converter
 from tests.builders import SECONDS, eventually
 from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
-from tests.harness import TEST_KEYS, local_postgres, registry_at, registry_for, running_worker
+from tests.harness import TEST_KEYS, journal_is_whole, local_postgres, registry_at, registry_for, rows_per_case, running_worker, worker_process
 from workflows.case.model import AlertKind, CaseSettings, GiveConsent, OpenCase, Phase, RecordPrescription, ResponseOutcome, Situation, Step
 from worker import case_worker
 
 pytestmark = pytest.mark.fault
-
-
-async def journal_is_whole(registry: Registry, cases: Cases, case_ids: list[str], seconds: float = 90) -> None:
-    """Every event each case decided is in the journal once: seq 1..n, no gap, no double."""
-
-    async def whole() -> bool:
-        for case_id in case_ids:
-            seq = (await cases.status(case_id)).seq
-            with Session(registry.engine) as session:
-                seqs = list(session.scalars(select(JournalRow.seq).where(JournalRow.case_id == case_id).order_by(JournalRow.seq)))
-            if seqs != list(range(1, seq + 1)):
-                return False
-        return True
-
-    await eventually(whole, seconds=seconds)
-
-
-def rows_per_case(registry: Registry, table: type, case_ids: list[str]) -> dict[str, int]:
-    with Session(registry.engine) as session:
-        counted = session.execute(select(table.case_id, func.count()).where(table.case_id.in_(case_ids)).group_by(table.case_id))
-        return {case_id: count for case_id, count in counted}
-
-
-@contextmanager
-def worker_process(address: str, task_queue: str, database_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`ea worker` as the service runs it, in a process of its own that a test can kill."""
-    env = {**os.environ, "TEMPORAL_ADDRESS": address, "EA_TASK_QUEUE": task_queue, "DATABASE_URL": database_url,
-           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env()}  # fmt: skip
-    process = subprocess.Popen([str(Path(sys.executable).parent / "ea"), "worker"], env=env, start_new_session=True)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 async def test_a_worker_killed_mid_activity_loses_nothing_and_writes_nothing_twice(env: WorkflowEnvironment) -> None:
@@ -91,11 +55,11 @@ async def test_a_worker_killed_mid_activity_loses_nothing_and_writes_nothing_twi
     with worker_process(address, task_queue, str(registry.engine.url)):
         states = await asyncio.wait_for(asyncio.gather(*walks), timeout=120)
         assert all(state.phase is Phase.IN_JOB_SUPPORT for state in states)
-        await journal_is_whole(registry, cases, case_ids)
-    assert rows_per_case(registry, Signature, case_ids) == {c: 3 for c in case_ids}, "beneficiary, structure, employer: once each"
+        await journal_is_whole(registry.engine, env.client, case_ids)
+    assert rows_per_case(registry.engine, Signature, case_ids) == {c: 3 for c in case_ids}, "beneficiary, structure, employer: once each"
     for table in (Consent, Evaluation, ProfessionalProject):
-        assert rows_per_case(registry, table, case_ids) == {c: 1 for c in case_ids}, table.__tablename__
-    assert rows_per_case(registry, Employment, case_ids) == {c: 1 for c in case_ids}, "the job held at opening, once"
+        assert rows_per_case(registry.engine, table, case_ids) == {c: 1 for c in case_ids}, table.__tablename__
+    assert rows_per_case(registry.engine, Employment, case_ids) == {c: 1 for c in case_ids}, "the job held at opening, once"
 
 
 @asynccontextmanager
@@ -164,8 +128,8 @@ async def test_the_registry_down_for_a_while_delays_the_journal_and_loses_nothin
                 with pytest.raises(Exception):
                     session.execute(select(JournalRow.id)).first()
             cluster.start()
-            await journal_is_whole(registry, cases, case_ids, seconds=60)
-            assert rows_per_case(registry, Consent, case_ids) == {c: 1 for c in case_ids}
+            await journal_is_whole(registry.engine, env.client, case_ids, seconds=60)
+            assert rows_per_case(registry.engine, Consent, case_ids) == {c: 1 for c in case_ids}
         registry.engine.dispose()
 
 
@@ -188,7 +152,7 @@ async def test_hire_and_close_at_the_same_instant_give_one_consistent_outcome(ca
             outcomes.add("hired, then closed")
         journal = [e.kind for e in registry.journal(case_id)]
         assert journal.count("record_hiring") == len(final.employments) and journal.count("close") == 1
-        assert rows_per_case(registry, Employment, [case_id]).get(case_id, 0) == len(final.employments)
+        assert rows_per_case(registry.engine, Employment, [case_id]).get(case_id, 0) == len(final.employments)
     assert outcomes, "each race ends one way or the other, never half of both"
 
 

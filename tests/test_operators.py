@@ -7,15 +7,19 @@ import json
 import subprocess
 from pathlib import Path
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest, RemoveSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
 
 from starter.cases import workflow_id
-from starter.exits import EXIT_SOME_ROWS_FAILED, EXIT_USAGE
+from starter.exits import EXIT_REFUSED, EXIT_SOME_ROWS_FAILED, EXIT_USAGE
 from starter.devserver import temporal_binary
 from tests.builders import SECONDS, eventually
 from starter.scripted import Cases, new_case_id
 from tests.cli_runner import Ea
 from workflows.case.model import Phase, Situation
+from workflows.reporting import SCHEDULE_ID as REPORT_SCHEDULE_ID
+from workflows.retention import SCHEDULE_ID as RETENTION_SCHEDULE_ID
 
 
 def temporal_cli(env: WorkflowEnvironment, *args: str) -> list[dict]:
@@ -83,14 +87,29 @@ async def test_the_ui_shows_a_readable_summary_of_each_case(cases: Cases) -> Non
     assert text.startswith("in-job support (intensive) · 1 open request · next review ")
 
 
-async def test_admin_setup_registers_search_attributes_on_a_bare_cluster(tmp_path: Path) -> None:
+async def test_admin_setup_on_a_bare_cluster_is_harmless_the_second_time(tmp_path: Path) -> None:
     bare = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_binary())
     try:
-        cli = Ea(bare.client.service_client.config.target_host, "q")
+        cli, service = Ea(bare.client.service_client.config.target_host, "q"), bare.client.operator_service
         first = await cli.json("admin", "setup")
         assert set(first["search_attributes"].values()) == {"added"} and len(first["search_attributes"]) == 8
+        assert first["schedules"] == {RETENTION_SCHEDULE_ID: "created", REPORT_SCHEDULE_ID: "created"}
+        registered = await service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
+        paused = bare.client.get_schedule_handle(REPORT_SCHEDULE_ID)
+        await paused.pause(note="tuned by an operator")
+
         again = await cli.json("admin", "setup")
         assert set(again["search_attributes"].values()) == {"present"}
+        assert again["schedules"] == {RETENTION_SCHEDULE_ID: "present", REPORT_SCHEDULE_ID: "present"}
+        assert await service.list_search_attributes(ListSearchAttributesRequest(namespace="default")) == registered
+        assert sorted([s.id async for s in await bare.client.list_schedules()]) == sorted([RETENTION_SCHEDULE_ID, REPORT_SCHEDULE_ID])
+        assert (await paused.describe()).schedule.state.paused, "what an operator changed is kept"
+
+        await service.remove_search_attributes(RemoveSearchAttributesRequest(namespace="default", search_attributes=["EaOverdue"]))
+        await service.add_search_attributes(AddSearchAttributesRequest(namespace="default",
+                                                                       search_attributes={"EaOverdue": IndexedValueType.INDEXED_VALUE_TYPE_INT}))  # fmt: skip
+        clash = await cli("admin", "setup")
+        assert clash.exit_code == EXIT_REFUSED and "EaOverdue is INT, ours is BOOL" in clash.stderr
     finally:
         await bare.shutdown()
 

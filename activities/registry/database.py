@@ -24,10 +24,23 @@ def database_url_from_env() -> str:
     return os.environ.get("DATABASE_URL") or default_database_url()
 
 
+POOL_SIZE, MAX_OVERFLOW = 10, 10
+"""Connections a process keeps open to a server database, and how many more it may open in a burst:
+a case worker runs 8 activity threads, a documents worker 8 more (worker.py), each holding one
+connection while it works."""
+
+
+def pool_from_env() -> dict[str, int]:
+    """EA_DB_POOL_SIZE and EA_DB_MAX_OVERFLOW: every worker process may hold their sum, so the
+    sum times the processes must stay under PostgreSQL's max_connections (docs/SCALING.md)."""
+    return {"pool_size": int(os.environ.get("EA_DB_POOL_SIZE") or POOL_SIZE),
+            "max_overflow": int(os.environ.get("EA_DB_MAX_OVERFLOW") or MAX_OVERFLOW)}  # fmt: skip
+
+
 def make_engine(url: str) -> Engine:
     # hide_parameters: an error or a log line must never carry the values of a row (personal data).
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool_from_env())
     # Several activity threads write at once: wait for the lock rather than fail, and let
     # readers (the CLI, reports) work while the worker writes.
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)

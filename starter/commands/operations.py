@@ -26,7 +26,8 @@ from starter.options import (
     pass_connection,
     with_client,
 )
-from starter.settings import Connection
+from starter.settings import ACCESS_VARIABLES, Connection
+from starter.telemetry import METRICS_VARIABLE, metrics_address_from_env
 from starter.waiting import until_polled
 from workflows.case.model import Phase
 from workflows.contracts import documents_queue
@@ -80,7 +81,10 @@ def admin() -> None:
 @json_option
 @pass_connection
 def admin_setup(connection: Connection, as_json: bool) -> None:
-    """Register our search attributes and the daily retention schedule (`make run` does both on the dev server).
+    """Register our search attributes and the schedules (retention, funders' report) on any cluster.
+
+    Idempotent: what exists is kept (a schedule an operator paused or tuned stays as it is); an
+    attribute of ours that exists with another type is refused. `make run` does it on the dev server.
 
     \b
     Example:
@@ -146,7 +150,7 @@ async def _serve_with(server: DevServer, process: Any, connection: Connection, c
     database_url = database_url_from_env()
     renderer = _documents_process(connection, database_url)
     try:
-        serving = asyncio.create_task(worker.serve(connection, database_url, role="cases"))
+        serving = asyncio.create_task(worker.serve(connection, database_url, role="cases", metrics_address=metrics_address_from_env()))
         polled = asyncio.create_task(until_polled(client, connection))  # "ready" once a command would find the worker
         await asyncio.wait({serving, polled}, return_when=asyncio.FIRST_COMPLETED)
         if polled.done() and polled.exception() is None:
@@ -158,8 +162,11 @@ async def _serve_with(server: DevServer, process: Any, connection: Connection, c
 
 
 def _documents_process(connection: Connection, database_url: str) -> subprocess.Popen[bytes]:
-    """The documents worker, in a process of its own: a PDF never holds the cases' workflow tasks."""
-    environment = {**os.environ, "TEMPORAL_ADDRESS": connection.address, "TEMPORAL_NAMESPACE": connection.namespace,
+    """The documents worker, in a process of its own: a PDF never holds the cases' workflow tasks. It
+    reaches the embedded server as this process does (no cluster credentials), and leaves the
+    metrics endpoint to the case worker."""
+    inherited = {name: value for name, value in os.environ.items() if name not in (*ACCESS_VARIABLES, METRICS_VARIABLE)}
+    environment = {**inherited, "TEMPORAL_ADDRESS": connection.address, "TEMPORAL_NAMESPACE": connection.namespace,
                    "EA_TASK_QUEUE": connection.task_queue, "DATABASE_URL": database_url}  # fmt: skip
     ea = Path(sys.executable).parent / "ea"
     return subprocess.Popen([str(ea), "worker", "--role", "documents"], env=environment, start_new_session=True)
@@ -199,17 +206,19 @@ def server(connection: Connection, port: int, ui_port: int) -> None:
 @click.option("--role", type=click.Choice(worker.ROLES), default="all", show_default=True,
               help="cases: the workflows and registry activities; documents: rendering, on the queue's documents "
                    "queue; all: both in this process. Run each role as many times as the load asks.")  # fmt: skip
+@click.option("--metrics-address", envvar=METRICS_VARIABLE, metavar="HOST:PORT",
+              help=f"Serve the Temporal SDK's metrics for Prometheus on http://HOST:PORT/metrics (env {METRICS_VARIABLE}).")
 @pass_connection
-def worker_command(connection: Connection, role: str) -> None:
+def worker_command(connection: Connection, role: str, metrics_address: str | None) -> None:
     """Run a worker for the cases' task queue (DATABASE_URL selects the registry).
 
     \b
     Example:
-      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role cases
+      TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role cases --metrics-address 0.0.0.0:9464
       TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role documents
     """
     worker.configure_logging()
-    run_async(worker.serve(connection, database_url_from_env(), role=role))
+    run_async(worker.serve(connection, database_url_from_env(), role=role, metrics_address=metrics_address))
 
 
 @click.command("codec-server")
