@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -45,14 +45,26 @@ ONCE_PER_CASE = {Consent: 1, Prescription: 1, Signature: 2}
 """What a case at the evaluation has in the registry: one consent, one prescription, two signatures."""
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Server:
+    client: Client
+    pid: int
+
+
 @asynccontextmanager
-async def dev_server(directory: Path) -> AsyncIterator[Client]:
+async def dev_server(directory: Path) -> AsyncIterator[Server]:
     """A dev server of its own (a SQLite file, as `make run`), and a client with the tests' keys."""
     server = DevServer(port=free_port(), ui_port=free_port(), db_file=directory / "temporal.db")
     process = server.start()
     try:
         await server.wait_until_ready(process)
-        yield await Client.connect(server.address, data_converter=encrypted_converter(TEST_KEYS))
+        yield Server(await Client.connect(server.address, data_converter=encrypted_converter(TEST_KEYS)), process.pid)
     finally:
         stop(process)
 
@@ -65,6 +77,11 @@ class Workers:
     documents: list[subprocess.Popen[bytes]]
     metrics: dict[int, str]
     """Process id → its /metrics URL."""
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by the case workers alive and by the documents workers."""
+        return {"case workers": sum(cpu_seconds(p.pid) for p in self.cases),
+                "documents worker": sum(cpu_seconds(p.pid) for p in self.documents)}  # fmt: skip
 
     def kill_case_worker(self) -> None:
         victim = self.cases.pop()
@@ -95,6 +112,8 @@ async def workers(client: Client, task_queue: str, database_url: str, case_worke
 class Run:
     case_ids: list[str]
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per case, by process, over the run and its checks (none when a worker was killed)."""
 
     @property
     def rate(self) -> float:
@@ -143,13 +162,14 @@ def doubled_journal_keys(engine: Engine) -> list[tuple[str, int]]:
         return [(case_id, seq) for case_id, seq in session.execute(doubled)]
 
 
-async def measure(client: Client, database_url: str, count: int, case_workers: int, kill: bool = False) -> Run:
+async def measure(server: Server, database_url: str, count: int, case_workers: int, kill: bool = False) -> Run:
     """One run on a task queue and a fresh registry of its own: `case_workers` case workers and one
     documents worker, all started at once (they migrate the registry one after the other)."""
-    task_queue = f"scale-{uuid.uuid4().hex[:8]}"
+    task_queue, client = f"scale-{uuid.uuid4().hex[:8]}", server.client
     engine = make_engine(database_url)
     cases = Cases(client, task_queue, engine)
     async with workers(client, task_queue, database_url, case_workers) as running:
+        before = running.cpu() | {"dev server": cpu_seconds(server.pid)}
         halfway = asyncio.Event()
         driving = asyncio.create_task(drive(cases, count, halfway=halfway))
         if kill:
@@ -158,19 +178,23 @@ async def measure(client: Client, database_url: str, count: int, case_workers: i
             assert not driving.done(), "the kill came too late to test anything"
         run = await driving
         await nothing_lost_nothing_twice(cases, run.case_ids)
+        if not kill:
+            after = running.cpu() | {"dev server": cpu_seconds(server.pid)}
+            run.cpu = {name: (after[name] - before[name]) / count for name in after}
     engine.dispose()
     return run
 
 
 async def main(count: int) -> None:
     with postgres_cluster() as admin, tempfile.TemporaryDirectory(prefix="ea-scale-") as directory:
-        async with dev_server(Path(directory)) as client:
+        async with dev_server(Path(directory)) as server:
             for case_workers, kill in ((1, False), (2, False), (2, True)):
                 started = time.monotonic()
-                run = await measure(client, fresh_database(admin), count, case_workers, kill)
+                run = await measure(server, fresh_database(admin), count, case_workers, kill)
                 what = f"{case_workers} case worker(s){', one killed at a third' if kill else ''}"
+                cpu = "".join(f"; {name} {seconds * 1000:.0f} ms CPU per case" for name, seconds in run.cpu.items())
                 print(f"{what}: {count} cases to {TARGET.value} in {run.seconds:.1f} s, {run.rate:.2f} cases/s; nothing lost, "
-                      f"nothing twice (checked, conventions rendered: {time.monotonic() - started:.0f} s in all)", flush=True)  # fmt: skip
+                      f"nothing twice (checked, conventions rendered: {time.monotonic() - started:.0f} s in all){cpu}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -48,6 +48,6 @@ async def test_each_worker_process_serves_the_sdk_metrics_named_in_the_docs(env:
 
 @pytest.mark.fault
 async def test_two_case_workers_and_a_documents_worker_lose_nothing_when_one_is_killed(postgres_admin: str, tmp_path: Path) -> None:
-    async with dev_server(tmp_path) as client:
-        run = await measure(client, fresh_database(postgres_admin), CASES, case_workers=2, kill=True)
+    async with dev_server(tmp_path) as server:
+        run = await measure(server, fresh_database(postgres_admin), CASES, case_workers=2, kill=True)
     assert len(run.case_ids) == CASES  # and measure checked: every case at the evaluation, nothing lost, nothing twice
