@@ -36,3 +36,11 @@ def test_journeys_benchmark_runs_quick_and_writes_its_table(tmp_path: Path) -> N
         assert sum(1 for row in rows if measure in row) == 1, measure
     assert len(rows) == 8
     assert "Machine:" in table and "python -m bench.journeys --quick" in table
+
+
+def test_case_year_benchmark_measures_a_first_and_a_further_year() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.case_year", "--cases", "1"],
+                            capture_output=True, text=True, timeout=170, check=True)  # fmt: skip
+    lines = [line for line in result.stdout.splitlines() if "per case:" in line]
+    assert [line.split(",")[0] for line in lines] == ["first year", "a further year in support"]
+    assert all("events" in line and "KiB of history" in line and "journal" in line and "KiB of database" in line for line in lines)
