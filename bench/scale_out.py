@@ -35,7 +35,9 @@ from activities.registry.schema import Consent, Document, JournalRow, Prescripti
 from starter.devserver import DevServer, free_port, stop
 from starter.scripted import Cases
 from tests.builders import eventually
-from tests.harness import TEST_KEYS, fresh_database, journal_is_whole, polling, postgres_cluster, rows_per_case, worker_process
+from starter.settings import Connection
+from starter.waiting import until_polled
+from tests.harness import TEST_KEYS, fresh_database, journal_is_whole, postgres_cluster, rows_per_case, worker_process
 from workflows.case.model import Phase, Situation
 from workflows.contracts import documents_queue
 from workflows.encryption import encrypted_converter
@@ -102,9 +104,9 @@ async def workers(client: Client, task_queue: str, database_url: str, case_worke
                 process = stack.enter_context(worker_process(address, task_queue, database_url, role, f"127.0.0.1:{port}"))
                 started[role].append(process)
                 metrics[process.pid] = f"http://127.0.0.1:{port}/metrics"
-        await polling(client, task_queue, seconds=60, workers=case_workers)
-        await polling(client, documents_queue(task_queue), seconds=60, workers=documents_workers,
-                      kind=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)  # fmt: skip
+        for queue, count, kind in ((task_queue, case_workers, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+                                   (documents_queue(task_queue), documents_workers, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)):
+            await until_polled(client, Connection(namespace=client.namespace, task_queue=queue), 60, count, kind)
         yield Workers(started["cases"], started["documents"], metrics)
 
 
