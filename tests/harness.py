@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -75,6 +76,20 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queu
                 await stack.enter_async_context(each)
             await until_polled(env.client, Connection(namespace=env.client.namespace, task_queue=task_queue))
             yield task_queue
+
+
+@contextmanager
+def worker_process(address: str, task_queue: str, database_url: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`ea worker` as the service runs it, in a process of its own that a test can kill (`env`: more settings)."""
+    environment = {**os.environ, "TEMPORAL_ADDRESS": address, "EA_TASK_QUEUE": task_queue, "DATABASE_URL": database_url,
+                   "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env(), **env}  # fmt: skip
+    process = subprocess.Popen([str(Path(sys.executable).parent / "ea"), "worker"], env=environment, start_new_session=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 def postgres_binaries() -> Path:

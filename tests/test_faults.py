@@ -10,10 +10,9 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from starter.devserver import DevServer, free_port, stop
 from workflows.encryption import encrypted_converter
 from tests.builders import SECONDS, eventually
 from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
-from tests.harness import TEST_KEYS, local_postgres, registry_at, registry_for, running_worker
+from tests.harness import TEST_KEYS, local_postgres, registry_at, registry_for, running_worker, worker_process
 from workflows.case.model import AlertKind, CaseSettings, GiveConsent, OpenCase, Phase, RecordPrescription, ResponseOutcome, Situation, Step
 from worker import case_worker
 
@@ -55,20 +54,6 @@ def rows_per_case(registry: Registry, table: type, case_ids: list[str]) -> dict[
     with Session(registry.engine) as session:
         counted = session.execute(select(table.case_id, func.count()).where(table.case_id.in_(case_ids)).group_by(table.case_id))
         return {case_id: count for case_id, count in counted}
-
-
-@contextmanager
-def worker_process(address: str, task_queue: str, database_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`ea worker` as the service runs it, in a process of its own that a test can kill."""
-    env = {**os.environ, "TEMPORAL_ADDRESS": address, "EA_TASK_QUEUE": task_queue, "DATABASE_URL": database_url,
-           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env()}  # fmt: skip
-    process = subprocess.Popen([str(Path(sys.executable).parent / "ea"), "worker"], env=env, start_new_session=True)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 async def test_a_worker_killed_mid_activity_loses_nothing_and_writes_nothing_twice(env: WorkflowEnvironment) -> None:

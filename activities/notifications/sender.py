@@ -143,12 +143,13 @@ def _prefers_digest(session: Session, referent_id: str) -> bool:
 
 
 def _resolved(session: Session, row: Notification) -> bool:
-    """The work the escalation is about was done meanwhile (or the case closed)."""
+    """The work the escalation is about was done meanwhile (or the case closed): that review held,
+    that request answered."""
     case = session.get(Case, row.case_id)
     if case is None or case.closed_at is not None:
         return True
-    if row.kind == Kind.REVIEW_ESCALATION:
-        pending = select(Review.id).where(Review.case_id == row.case_id, Review.overdue.is_(True), Review.held_on.is_(None))
+    if row.kind == Kind.REVIEW_ESCALATION:  # the review pending when it became overdue: due before that event
+        pending = select(Review.id).where(Review.case_id == row.case_id, Review.seq < row.seq, Review.held_on.is_(None))
         return session.scalar(pending.limit(1)) is None
     detail = session.scalar(select(JournalRow.detail).where(JournalRow.case_id == row.case_id, JournalRow.seq == row.seq)) or {}
     status = session.scalar(select(SupportRequest.status).where(SupportRequest.case_id == row.case_id,

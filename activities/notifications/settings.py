@@ -60,7 +60,10 @@ class BadMailSettings(ValueError):
 
 
 def mail_settings_from_env() -> MailSettings:
-    values = {field: os.environ[variable] for field, variable in ENVIRONMENT.items() if os.environ.get(variable)}
+    values: dict[str, str | int] = {field: os.environ[variable] for field, variable in ENVIRONMENT.items() if os.environ.get(variable)}
+    for field, value in values.items():
+        if isinstance(MailSettings.model_fields[field].default, timedelta) and str(value).isdigit():
+            values[field] = int(value)  # seconds
     try:
         return MailSettings(**values)  # type: ignore[arg-type]
     except ValidationError as error:

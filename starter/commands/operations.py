@@ -15,7 +15,7 @@ from sqlalchemy import make_url
 
 import worker
 from activities.registry.database import database_url_from_env
-from activities.notifications.settings import MailSettings, mail_settings_from_env
+from activities.notifications.settings import BadMailSettings, MailSettings, mail_settings_from_env
 from activities.registry.migrate import migrated_engine
 from starter import devserver, mail_catcher, operators, output
 from starter.calendar_server import CalendarServer
@@ -23,7 +23,7 @@ from starter.mail_catcher import mail_dir
 from starter.codec_server import CodecServer, codec_token, codec_token_file, ui_origins
 from starter.devserver import DevServer
 from workflows.encryption import keyring_from_env, keys_file
-from starter.exits import run_async
+from starter.exits import EXIT_USAGE, fail, run_async
 from starter.options import (
     choice,
     json_option,
@@ -130,7 +130,7 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int, calend
       ea run
     """
     worker.configure_logging()
-    mail = mail_settings_from_env()
+    mail = _mail_settings()
     catcher = None if os.environ.get("EA_SMTP_HOST") else mail_catcher.catcher(mail_dir(), mail.port, mail.host)
     if catcher is not None:
         catcher.start()
@@ -154,6 +154,14 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int, calend
             catcher.stop()
         devserver.stop(process)
         click.echo("ea: dev server stopped", err=True)
+
+
+def _mail_settings() -> MailSettings:
+    """Checked before anything starts: a wrong setting is one line and exit 2."""
+    try:
+        return mail_settings_from_env()
+    except BadMailSettings as bad:
+        fail(str(bad), EXIT_USAGE)
 
 
 def _mail_row(catcher: Any, mail: MailSettings) -> str:
@@ -236,6 +244,7 @@ def worker_command(connection: Connection, role: str) -> None:
       TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role documents
     """
     worker.configure_logging()
+    _mail_settings()
     run_async(worker.serve(connection, database_url_from_env(), role=role))
 
 
