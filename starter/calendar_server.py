@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from sqlalchemy import Engine
+
+from starter.local_http import LocalHTTPServer
 
 from activities.notifications.calendar import feed_for_token
 
@@ -18,26 +19,14 @@ log = logging.getLogger("ea.calendar")
 FEED_PATH = re.compile(r"^/calendar/([A-Za-z0-9_-]{20,100})\.ics$")
 
 
-class CalendarServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class CalendarServer(LocalHTTPServer):
     def __init__(self, engine: Engine, with_names: bool = False, host: str = "127.0.0.1", port: int = 8235) -> None:
         super().__init__((host, port), _Handler)
         self.engine = engine
         self.with_names = with_names
 
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
     def feed_url(self, token: str) -> str:
         return f"{self.url}/calendar/{token}.ics"
-
-    def start_in_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="calendar-server", daemon=True)
-        thread.start()
-        return thread
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -184,12 +184,7 @@ def calendar_serve(host: str, port: int) -> None:
     """
     server = CalendarServer(migrated_engine(), mail_settings_from_env().calendar_names, host=host, port=port)
     click.echo(f"ea: calendar feeds on {server.url}/calendar/<token>.ics", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
 
 
 COMMANDS: list[click.Command] = [notifications, mail, calendar]

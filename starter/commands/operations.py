@@ -267,12 +267,7 @@ def codec_server(host: str, port: int, origins: tuple[str, ...]) -> None:
     origins = origins or ui_origins(8233)
     server = CodecServer(keyring_from_env(), codec_token(), origins, host=host, port=port)
     click.echo(f"ea: codec server on {server.url} for {', '.join(origins)}", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
 
 
 @click.group()
