@@ -60,12 +60,12 @@ def documents_worker(client: Client, task_queue: str, registry: Registry) -> Ite
 
 @contextmanager
 def workers(client: Client, task_queue: str, registry: Registry, role: str = "all", extra_workflows: Sequence[type] = (),
-            extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[list[Worker]]:  # fmt: skip
+            extra_activities: Sequence[Callable[..., Any]] = (), mail: MailSettings | None = None) -> Iterator[list[Worker]]:  # fmt: skip
     """The workers a process of this role runs."""
     with ExitStack() as stack:
         chosen = []
         if role in ("all", "cases"):
-            chosen.append(stack.enter_context(case_worker(client, task_queue, registry, extra_workflows, extra_activities)))
+            chosen.append(stack.enter_context(case_worker(client, task_queue, registry, extra_workflows, extra_activities, mail)))
         if role in ("all", "documents"):
             chosen.append(stack.enter_context(documents_worker(client, task_queue, registry)))
         yield chosen

@@ -26,6 +26,7 @@ from temporalio.client import WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
+from activities.notifications.settings import MailSettings
 from activities.registry.database import make_engine
 from activities.registry.journal import Registry
 from starter.devserver import free_port, temporal_binary
@@ -66,11 +67,12 @@ def registry_for(url: str) -> Registry:
 
 
 @asynccontextmanager
-async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queue: str | None = None) -> AsyncIterator[str]:
+async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queue: str | None = None,
+                         mail: MailSettings | None = None) -> AsyncIterator[str]:  # fmt: skip
     """A case worker and a documents worker on a task queue of their own (or on `task_queue`, to come
-    back to one); yields its name."""
+    back to one), sending mail as `mail` says (default: the environment's); yields its name."""
     task_queue = task_queue or f"test-{uuid.uuid4().hex[:8]}"
-    with workers(env.client, task_queue, registry) as running:
+    with workers(env.client, task_queue, registry, mail=mail) as running:
         async with AsyncExitStack() as stack:
             for each in running:
                 await stack.enter_async_context(each)

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.notifications.settings import MailSettings
 from activities.registry.journal import Registry
 from starter.scripted import Cases
-from worker import case_worker
+from tests.harness import running_worker
 from workflows.contracts import SendSummary
 from workflows.notifying import NotificationSenderWorkflow
 
@@ -79,7 +79,5 @@ class Notifying:
 
 @asynccontextmanager
 async def notifying_worker(env: WorkflowEnvironment, registry: Registry, settings: MailSettings) -> AsyncIterator[Notifying]:
-    task_queue = f"notify-{uuid.uuid4().hex[:8]}"
-    with case_worker(env.client, task_queue, registry, mail=settings) as worker:
-        async with worker:
-            yield Notifying(env, task_queue, registry, Cases(env.client, task_queue, registry.engine))
+    async with running_worker(env, registry, mail=settings) as task_queue:
+        yield Notifying(env, task_queue, registry, Cases(env.client, task_queue, registry.engine))

@@ -97,7 +97,8 @@ def test_a_review_overdue_under_ea_run_shows_in_ea_mail_list(tmp_path: Path) -> 
                          "referent_id: ref-1\nsettings: {intensive_in_job_review_every: 2, in_job_review_every: 2, review_grace: 1}\n")
     running = start(tmp_path, port, ui_port, EA_NOTIFY_EVERY="1")
     try:
-        steps = [("directory", "referent", "ref-1", "--name", "Karim Benali", "--email", "k.benali@ea75.fr"),
+        steps = [("directory", "structure", "s-1", "--name", "Plateforme"), ("directory", "employer", "emp-1", "--name", "Acme"),
+                 ("directory", "referent", "ref-1", "--name", "Karim Benali", "--email", "k.benali@ea75.fr"),
                  ("open", "--from-file", str(case_file)), ("--actor", "beneficiary:p-1", "consent", "MAIL1"),
                  ("prescribe", "MAIL1", "--by", "cdaph", "--reference", "D-1"),
                  ("--actor", "beneficiary:p-1", "sign", "MAIL1", "--party", "beneficiary"), ("sign", "MAIL1", "--party", "structure"),

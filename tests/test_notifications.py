@@ -173,7 +173,7 @@ async def test_the_digest_schedule_sends_each_referent_one_digest_a_day(notifyin
     async def review_due() -> bool:
         return (await cases.status(case_id)).review.announced
 
-    await eventually(review_due)
+    await eventually(review_due, seconds=30)
     schedule_id = f"digest-{notifying.task_queue}"
     async with smtp_server(smtp_port) as inbox:
         await notifying.send_now()
@@ -182,9 +182,9 @@ async def test_the_digest_schedule_sends_each_referent_one_digest_a_day(notifyin
         handle = await notifying.env.client.create_schedule(schedule_id, digest_schedule(notifying.task_queue))
         try:
             await handle.trigger()
-            await eventually(lambda: _true(bool(inbox.keyed("ea.digest.ref-digest."))), seconds=15)
+            await eventually(lambda: _true(bool(inbox.keyed("ea.digest.ref-digest."))), seconds=30)
             await handle.trigger()
-            await eventually(lambda: _true(len(_runs(registry)) == 1))
+            await eventually(lambda: _true(len(_runs(registry)) == 1), seconds=30)
             description = await handle.describe()
             assert description.info.num_actions >= 2
         finally:
