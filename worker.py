@@ -26,6 +26,8 @@ from temporalio.worker import Worker
 from activities.registry.database import database_url_from_env, make_engine
 from activities.registry.caseload import capacity_from_env
 from activities.documents.rendering import Documents
+from activities.notifications.activity import Notifications
+from activities.notifications.settings import BadMailSettings, MailSettings, mail_settings_from_env
 from activities.registry.journal import Registry
 from activities.documents.reporting import Reporting
 from activities.registry.retention import Retention
@@ -34,6 +36,7 @@ from starter.settings import Connection
 from starter.telemetry import metrics_address_from_env, metrics_runtime
 from workflows.accompaniment import AccompanimentWorkflow
 from workflows.contracts import documents_queue
+from workflows.notifying import DigestWorkflow, NotificationSenderWorkflow
 from workflows.reporting import ActivityReportWorkflow
 from workflows.retention import RetentionWorkflow
 
@@ -59,12 +62,12 @@ def documents_worker(client: Client, task_queue: str, registry: Registry) -> Ite
 
 @contextmanager
 def workers(client: Client, task_queue: str, registry: Registry, role: str = "all", extra_workflows: Sequence[type] = (),
-            extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[list[Worker]]:  # fmt: skip
+            extra_activities: Sequence[Callable[..., Any]] = (), mail: MailSettings | None = None) -> Iterator[list[Worker]]:  # fmt: skip
     """The workers a process of this role runs."""
     with ExitStack() as stack:
         chosen = []
         if role in ("all", "cases"):
-            chosen.append(stack.enter_context(case_worker(client, task_queue, registry, extra_workflows, extra_activities)))
+            chosen.append(stack.enter_context(case_worker(client, task_queue, registry, extra_workflows, extra_activities, mail)))
         if role in ("all", "documents"):
             chosen.append(stack.enter_context(documents_worker(client, task_queue, registry)))
         yield chosen
@@ -72,11 +75,13 @@ def workers(client: Client, task_queue: str, registry: Registry, role: str = "al
 
 @contextmanager
 def case_worker(client: Client, task_queue: str, registry: Registry, extra_workflows: Sequence[type] = (),
-                extra_activities: Sequence[Callable[..., Any]] = ()) -> Iterator[Worker]:  # fmt: skip
+                extra_activities: Sequence[Callable[..., Any]] = (), mail: MailSettings | None = None) -> Iterator[Worker]:  # fmt: skip
     """A worker for our workflows and activities (sync activities run on a thread pool); the
     benchmark adds its baseline workflow to the same worker. It still renders documents scheduled
-    on the cases' queue before documents had a queue of their own."""
+    on the cases' queue before documents had a queue of their own. `mail`: the SMTP settings, by
+    default from the environment."""
     quiet_logs()
+    notifications = Notifications(registry.engine, mail or mail_settings_from_env())
     documents = Documents(registry.engine)
     retention = Retention(registry.engine, client)
     reporting = Reporting(registry.engine)
@@ -84,7 +89,8 @@ def case_worker(client: Client, task_queue: str, registry: Registry, extra_workf
         yield Worker(
             client,
             task_queue=task_queue,
-            workflows=[AccompanimentWorkflow, RetentionWorkflow, ActivityReportWorkflow, *extra_workflows],
+            workflows=[AccompanimentWorkflow, RetentionWorkflow, ActivityReportWorkflow, NotificationSenderWorkflow, DigestWorkflow,
+                       *extra_workflows],
             activities=[
                 registry.append_to_journal,
                 registry.reserve_referent_seat,
@@ -94,6 +100,8 @@ def case_worker(client: Client, task_queue: str, registry: Registry, extra_workf
                 retention.anonymise_person,
                 retention.delete_case_executions,
                 reporting.produce_activity_report,
+                notifications.send_notifications,
+                notifications.send_digests,
                 *extra_activities,
             ],
             activity_executor=executor,
@@ -172,6 +180,6 @@ if __name__ == "__main__":
     configure_logging()
     try:
         asyncio.run(serve(Connection.from_env(), database_url_from_env(), metrics_address=metrics_address_from_env()))
-    except KeyMissing as missing:
+    except (KeyMissing, BadMailSettings) as missing:
         log.error("refusing to start: %s", missing)
         raise SystemExit(2) from None

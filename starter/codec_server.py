@@ -15,15 +15,15 @@ import json
 import logging
 import os
 import secrets
-import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from collections.abc import Sequence
 from pathlib import Path
 
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
+from starter.local_http import LocalHTTPServer
 from workflows.encryption import EncryptionCodec, Keyring
 from workflows.private_files import var_dir, write_private
 
@@ -57,24 +57,12 @@ def ui_origins(ui_port: int) -> tuple[str, ...]:
     return (f"http://localhost:{ui_port}", f"http://127.0.0.1:{ui_port}", *configured)
 
 
-class CodecServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class CodecServer(LocalHTTPServer):
     def __init__(self, keyring: Keyring, token: str, origins: Sequence[str], host: str = "127.0.0.1", port: int = 8234) -> None:
         super().__init__((host, port), _Handler)
         self.codec = EncryptionCodec(keyring)
         self.token = token
         self.origins = frozenset(origin.rstrip("/") for origin in origins)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start_in_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="codec-server", daemon=True)
-        thread.start()
-        return thread
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -19,6 +19,7 @@ MODULES = (
     "starter.commands.records",
     "starter.commands.reports",
     "starter.commands.operations",
+    "starter.commands.notifications",
 )
 """Each module lists its commands in COMMANDS."""
 INDEX_FILE = Path(__file__).with_name("command_index.py")

@@ -28,7 +28,8 @@ from workflows.accompaniment import AccompanimentWorkflow
 from pydantic import TypeAdapter
 
 from workflows.case.model import OpaqueId, Phase
-from workflows.contracts import ReportOrder, RetentionSettings
+from workflows.contracts import DigestOrder, ReportOrder, RetentionSettings
+from workflows.notifying import DIGEST_SCHEDULE_ID, SENDER_SCHEDULE_ID, DigestWorkflow, NotificationSenderWorkflow
 from workflows.reporting import SCHEDULE_ID as REPORT_SCHEDULE_ID
 from workflows.reporting import ActivityReportWorkflow
 from workflows.retention import SCHEDULE_ID as RETENTION_SCHEDULE_ID
@@ -152,6 +153,27 @@ def report_schedule(task_queue: str) -> Schedule:
     )
 
 
+def sender_schedule(task_queue: str) -> Schedule:
+    """The notification sender, every EA_NOTIFY_EVERY seconds (60): a message waits at most that long."""
+    every = timedelta(seconds=int(os.environ.get("EA_NOTIFY_EVERY", "60")))
+    return Schedule(
+        action=ScheduleActionStartWorkflow(NotificationSenderWorkflow.run, id=f"{SENDER_SCHEDULE_ID}-run", task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+def digest_schedule(task_queue: str) -> Schedule:
+    """The référents' daily digest, at EA_DIGEST_HOUR (7) in EA_TIME_ZONE (Europe/Paris)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(DigestWorkflow.run, DigestOrder(), id=f"{DIGEST_SCHEDULE_ID}-run", task_queue=task_queue),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(int(os.environ.get("EA_DIGEST_HOUR", "7")))],
+                                                          minute=[ScheduleRange(0)], second=[ScheduleRange(0)])],
+                          time_zone_name=os.environ.get("EA_TIME_ZONE", "Europe/Paris")),  # fmt: skip
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=6)),
+    )
+
+
 async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> str:
     """Create the schedule once; an existing one is kept (an operator may have paused or tuned it)."""
     try:
@@ -162,9 +184,11 @@ async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) 
 
 
 async def ensure_schedules(client: Client, task_queue: str) -> dict[str, str]:
-    """Every schedule of the platform: daily retention, six-monthly report."""
+    """Every schedule of the platform: daily retention, six-monthly report, notifications and digests."""
     return {
         RETENTION_SCHEDULE_ID: await ensure_schedule(client, RETENTION_SCHEDULE_ID,
                                                      retention_schedule(task_queue, retention_settings_from_env())),
         REPORT_SCHEDULE_ID: await ensure_schedule(client, REPORT_SCHEDULE_ID, report_schedule(task_queue)),
+        SENDER_SCHEDULE_ID: await ensure_schedule(client, SENDER_SCHEDULE_ID, sender_schedule(task_queue)),
+        DIGEST_SCHEDULE_ID: await ensure_schedule(client, DIGEST_SCHEDULE_ID, digest_schedule(task_queue)),
     }  # fmt: skip

@@ -27,6 +27,7 @@ from temporalio.client import Client, WorkflowHistory
 
 from temporalio.testing import WorkflowEnvironment
 
+from activities.notifications.settings import MailSettings
 from activities.registry.database import make_engine
 from activities.registry.journal import Registry
 from activities.registry.schema import JournalRow
@@ -70,11 +71,12 @@ def registry_for(url: str) -> Registry:
 
 
 @asynccontextmanager
-async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queue: str | None = None) -> AsyncIterator[str]:
+async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queue: str | None = None,
+                         mail: MailSettings | None = None) -> AsyncIterator[str]:  # fmt: skip
     """A case worker and a documents worker on a task queue of their own (or on `task_queue`, to come
-    back to one); yields its name."""
+    back to one), sending mail as `mail` says (default: the environment's); yields its name."""
     task_queue = task_queue or f"test-{uuid.uuid4().hex[:8]}"
-    with workers(env.client, task_queue, registry) as running:
+    with workers(env.client, task_queue, registry, mail=mail) as running:
         async with AsyncExitStack() as stack:
             for each in running:
                 await stack.enter_async_context(each)
@@ -83,12 +85,12 @@ async def running_worker(env: WorkflowEnvironment, registry: Registry, task_queu
 
 
 @contextmanager
-def worker_process(address: str, task_queue: str, database_url: str, role: str = "all",
-                   metrics_address: str | None = None) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
-    """`ea worker` as a service runs it, in a process of its own that a test may kill."""
-    env = {**os.environ, "TEMPORAL_ADDRESS": address, "EA_TASK_QUEUE": task_queue, "DATABASE_URL": database_url,
-           "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env(), "EA_METRICS_ADDRESS": metrics_address or ""}  # fmt: skip
-    process = subprocess.Popen([str(Path(sys.executable).parent / "ea"), "worker", "--role", role], env=env,
+def worker_process(address: str, task_queue: str, database_url: str, role: str = "all", metrics_address: str | None = None,
+                   **env: str) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+    """`ea worker` as a service runs it, in a process of its own that a test may kill (`env`: more settings)."""
+    environment = {**os.environ, "TEMPORAL_ADDRESS": address, "EA_TASK_QUEUE": task_queue, "DATABASE_URL": database_url,
+                   "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env(), "EA_METRICS_ADDRESS": metrics_address or "", **env}  # fmt: skip
+    process = subprocess.Popen([str(Path(sys.executable).parent / "ea"), "worker", "--role", role], env=environment,
                                start_new_session=True)  # fmt: skip
     try:
         yield process

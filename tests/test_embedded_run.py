@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -24,8 +25,9 @@ def ea(address: str, *args: str, var: Path | None = None) -> subprocess.Complete
     return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
-def start(var: Path, port: int, ui_port: int, codec_port: int | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "EA_VAR_DIR": str(var)}
+def start(var: Path, port: int, ui_port: int, codec_port: int | None = None, **settings: str) -> subprocess.Popen[str]:
+    """`ea run` on free ports (its SMTP catcher and calendar feeds too), state in `var`."""
+    env = {**os.environ, "EA_VAR_DIR": str(var), "EA_SMTP_PORT": str(free_port()), "EA_CALENDAR_PORT": str(free_port()), **settings}
     ports = ["--port", str(port), "--ui-port", str(ui_port), "--codec-port", str(codec_port or free_port())]
     process = subprocess.Popen([EA, "run", *ports], env=env, stderr=subprocess.PIPE, text=True)
     wait_for_line(process, "worker started")
@@ -82,6 +84,43 @@ def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
         assert prescribed.returncode == 0, prescribed.stderr
     finally:
         interrupt(second)
+
+
+@pytest.mark.slow
+def test_a_review_overdue_under_ea_run_shows_in_ea_mail_list(tmp_path: Path) -> None:
+    """The issue's "done when": `ea run`, a case driven to an overdue review with seconds-scale
+    settings, and the référent's message is in `ea mail list`, kept in var/mail/ for its owner only."""
+    port, ui_port = free_port(), free_port()
+    address = f"127.0.0.1:{port}"
+    case_file = tmp_path / "case.yaml"
+    case_file.write_text("case_id: MAIL1\nstructure_id: s-1\nbirth_date: 1990-01-01\nsituation: employee\nemployer_id: emp-1\n"
+                         "referent_id: ref-1\nsettings: {intensive_in_job_review_every: 2, in_job_review_every: 2, review_grace: 1}\n")
+    running = start(tmp_path, port, ui_port, EA_NOTIFY_EVERY="1")
+    try:
+        steps = [("directory", "structure", "s-1", "--name", "Plateforme"), ("directory", "employer", "emp-1", "--name", "Acme"),
+                 ("directory", "referent", "ref-1", "--name", "Karim Benali", "--email", "k.benali@ea75.fr"),
+                 ("open", "--from-file", str(case_file)), ("--actor", "beneficiary:p-1", "consent", "MAIL1"),
+                 ("prescribe", "MAIL1", "--by", "cdaph", "--reference", "D-1"),
+                 ("--actor", "beneficiary:p-1", "sign", "MAIL1", "--party", "beneficiary"), ("sign", "MAIL1", "--party", "structure"),
+                 ("--actor", "employer:emp-1", "sign", "MAIL1", "--party", "employer"), ("evaluation", "MAIL1"), ("project", "MAIL1")]  # fmt: skip
+        for step in steps:
+            done = ea(address, *step, var=tmp_path)
+            assert done.returncode == 0, (step, done.stderr)
+        deadline, subjects = time.monotonic() + 60, []
+        while time.monotonic() < deadline and not any("Revue périodique en retard" in s for s in subjects):
+            time.sleep(1)
+            listed = ea(address, "mail", "list", "--json", var=tmp_path)
+            subjects = [m["subject"] for m in json.loads(listed.stdout)["messages"]]
+        number = next(n for n, s in enumerate(subjects, start=1) if "Revue périodique en retard" in s)
+        shown = ea(address, "mail", "show", str(number), var=tmp_path)
+        assert "To: Karim Benali <k.benali@ea75.fr>" in shown.stdout and "dossier MAIL1" in shown.stdout
+        assert all(path.stat().st_mode & 0o777 == 0o600 for path in (tmp_path / "mail").iterdir())
+        sent = json.loads(ea(address, "notifications", "MAIL1", "--json", var=tmp_path).stdout)["notifications"]
+        assert {"referent:ref-1"} <= {n["recipient"] for n in sent if n["status"] == "sent"}
+        assert ea(address, "mail", "show", "999", var=tmp_path).returncode == 3
+        assert ea(address, "notifications", "NOPE", var=tmp_path).returncode == 3
+    finally:
+        interrupt(running)
 
 
 @pytest.mark.slow

@@ -90,3 +90,23 @@ class Anonymisation(Model):
     beneficiary_id: OpaqueId
     actor: Actor
     reason: Literal["request", "retention"]
+
+
+class SendSummary(Model):
+    """What one run of the notification sender did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    digest: int = 0
+    """Left to the référent's daily digest, as they prefer."""
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+class DigestOrder(Model):
+    """The digests of one day (None: today, in the platform's time zone)."""
+
+    day: date | None = None

@@ -45,7 +45,12 @@ def private_sqlite(database: str) -> None:
     path = Path(database)
     if database in ("", ":memory:") or database.startswith("file:") or not path.parent.is_dir():
         return  # a directory not there yet (a volume not mounted): SQLite's own error says so
-    create_private(path, make_parents=False)
+    if path.exists():
+        # chmod only: opening and closing the file would drop every POSIX lock this process's
+        # other connections hold on it, and another process could then delete the live WAL.
+        os.chmod(path, PRIVATE_FILE)
+    else:
+        create_private(path, make_parents=False)
     for suffix in SQLITE_COMPANIONS[1:]:
         companion = path.with_name(path.name + suffix)
         if companion.exists():

@@ -19,13 +19,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.documents.french import prep
 from activities.documents.markdown import markdown_environment
+from activities.registry.database import DIALECT_INSERTS
 from activities.registry.schema import Beneficiary, Document, LegalRepresentative, Organisation, Referent, Structure
 from workflows.case import rules
 from workflows.case.events import DocumentRequest
@@ -121,7 +121,6 @@ def _required(row: Any, what: str, fix: str) -> Any:
     return row
 
 
-_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def _representative(row: LegalRepresentative) -> str:
@@ -172,7 +171,7 @@ class Documents:
             "created_at": datetime.now(timezone.utc),
         }  # fmt: skip
         statement = (
-            _DIALECT_INSERTS[self.engine.dialect.name](Document)
+            DIALECT_INSERTS[self.engine.dialect.name](Document)
             .values(**row)
             .on_conflict_do_nothing(index_elements=["case_id", "seq", "template"])
         )

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 from workflows.private_files import private_sqlite, var_dir
@@ -14,6 +15,10 @@ from workflows.private_files import private_sqlite, var_dir
 
 class Base(DeclarativeBase):
     pass
+
+
+DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+"""INSERT ... ON CONFLICT DO NOTHING, the way each backend we support spells it."""
 
 
 def default_database_url() -> str:

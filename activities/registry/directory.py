@@ -8,7 +8,7 @@ référent would otherwise hold seats in `ea referent list` and make every docum
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from sqlalchemy import Engine, select
@@ -34,6 +34,9 @@ class StructureEntry(Entry):
     department: Annotated[str, Field(pattern=r"^(\d{2,3}|2[AB])$")] | None = None
     address: Annotated[str, Field(max_length=300)] | None = None
     phone: Phone | None = None
+    coordinator_name: Text | None = None
+    coordinator_email: EmailStr | None = None
+    """Where escalations go (a review or a request left overdue)."""
 
 
 class ReferentEntry(Entry):
@@ -41,6 +44,8 @@ class ReferentEntry(Entry):
     email: EmailStr | None = None
     phone: Phone | None = None
     capacity: Annotated[int, Field(ge=1, le=200)] | None = None
+    notify: Literal["each", "digest"] | None = None
+    """One e-mail per reminder, or one daily digest."""
 
 
 def _siret(value: str) -> str:
@@ -54,6 +59,7 @@ def _siret(value: str) -> str:
 class EmployerEntry(Entry):
     siret: Annotated[str, AfterValidator(_siret)] | None = None
     address: Annotated[str, Field(max_length=300)] | None = None
+    email: EmailStr | None = None
 
 
 _TABLES: dict[type[Entry], Any] = {StructureEntry: Structure, ReferentEntry: Referent, EmployerEntry: Organisation}

@@ -2,33 +2,33 @@
 
 Temporal retries an activity whose worker died after the commit, and a replayed workflow asks
 again for what it asked before; the unique (case_id, seq) key of the journal makes both
-harmless, and an event is projected onto the other tables only when its journal row is new,
-in the same transaction.
+harmless, and an event is projected onto the other tables, and the messages it calls for queued
+in the outbox, only when its journal row is new, in the same transaction.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.notifications.outbox import enqueue
 from activities.registry import caseload
+from activities.registry.database import DIALECT_INSERTS
 from activities.registry.migrate import migrate
 from activities.registry.projection import project
-from activities.registry.schema import JournalRow
+from activities.registry.schema import Case, JournalRow
 from workflows.case.events import JournalBatch, JournalEntry, stored_detail, upcast
 from workflows.case.model import Actor
 from workflows.contracts import Caseload, SeatRequest
 
-_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 ROWS_PER_STATEMENT = 500
 """Ten columns each: 5,000 parameters, well under SQLite's limit (32,766)."""
 
 
-def _unavailable(error: DBAPIError) -> ApplicationError:
+def unavailable(error: DBAPIError) -> ApplicationError:
     """Retryable: Temporal tries again until the database is back. The message names the cause
     only, never the statement's values."""
     return ApplicationError(f"registry unavailable: {error.orig}", type="RegistryUnavailable")
@@ -40,7 +40,7 @@ class Registry:
     def __init__(self, engine: Engine, capacity: int = caseload.DEFAULT_CAPACITY) -> None:
         self.engine = engine
         self.capacity = capacity
-        self._insert = _DIALECT_INSERTS[engine.dialect.name]
+        self._insert = DIALECT_INSERTS[engine.dialect.name]
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -56,9 +56,10 @@ class Registry:
                     if (entry.case_id, entry.seq) in new:
                         new.discard((entry.case_id, entry.seq))
                         project(session, entry)
+                        enqueue(session, session.get(Case, entry.case_id), entry.seq, entry.at, entry.event)
                         written += 1
         except DBAPIError as error:
-            raise _unavailable(error) from None
+            raise unavailable(error) from None
         return written
 
     @activity.defn
@@ -69,7 +70,7 @@ class Registry:
         except caseload.CaseloadFull as full:
             raise ApplicationError(str(full), type="CaseloadFull", non_retryable=True) from None
         except DBAPIError as error:
-            raise _unavailable(error) from None
+            raise unavailable(error) from None
 
     def _write(self, session: Session, entries: list[JournalEntry]) -> set[tuple[str, int]]:
         """Insert the rows in a few statements; returns the (case, seq) keys that were not there yet."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.api.common.v1 import WorkflowExecution
@@ -17,11 +17,12 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.registry.acts import record_act
 from activities.registry.database import utc
 from activities.registry.people import PersonUnknown
-from activities.registry.schema import Beneficiary, Case, Document, JournalRow, LegalRepresentative
+from activities.registry.schema import Beneficiary, Case, Document, JournalRow, LegalRepresentative, Notification
 from workflows.case.model import Actor, ActorRole
-from workflows.case.events import IdentityErased, RetentionWarning, stored_detail
+from workflows.case.events import IdentityErased, RetentionWarning
 from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings
 
 RETENTION_ACTOR = Actor(role=ActorRole.SYSTEM, id="ea-retention")
@@ -29,15 +30,6 @@ RETENTION_ACTOR = Actor(role=ActorRole.SYSTEM, id="ea-retention")
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _journal(session: Session, case: Case, event: IdentityErased | RetentionWarning, actor: Actor) -> None:
-    """An act of the registry itself, outside the case's workflow. The workflow owns the positive
-    sequence (a reopened case goes on from it), so these take the numbers below zero."""
-    first = session.scalar(select(func.min(JournalRow.seq)).where(JournalRow.case_id == case.id)) or 0
-    session.add(JournalRow(case_id=case.id, seq=min(first, 0) - 1, at=_now(), kind=event.type, phase_before=case.phase,
-                           phase_after=case.phase, actor_role=actor.role.value, actor_id=actor.id,
-                           detail=stored_detail(event)))  # fmt: skip
 
 
 def open_cases(engine: Engine, beneficiary_id: str) -> list[str]:
@@ -65,11 +57,13 @@ def anonymise(engine: Engine, request: Anonymisation) -> list[str]:
         case_ids = [case.id for case in cases]
         session.execute(delete(Document).where(Document.case_id.in_(case_ids)))
         session.execute(delete(LegalRepresentative).where(LegalRepresentative.beneficiary_id == person.id))
+        people = (Notification.recipient.like("beneficiary:%") | Notification.recipient.like("legal_representative:%"))
+        session.execute(update(Notification).where(Notification.case_id.in_(case_ids), people).values(address=None))
         for row in session.scalars(select(JournalRow).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "case_opened")):
             row.detail = {**row.detail, "birth_date": person.birth_date.isoformat()}  # 1 January of the year
         for case in cases:
             case.anonymised_at = person.anonymised_at
-            _journal(session, case, IdentityErased(reason=request.reason), request.actor)
+            record_act(session, case, IdentityErased(reason=request.reason), request.actor)
     return case_ids
 
 
@@ -102,7 +96,7 @@ def warn(engine: Engine, case_ids: list[str], settings: RetentionSettings) -> No
     with Session(engine) as session, session.begin():
         for case in session.scalars(select(Case).where(Case.id.in_(case_ids), Case.retention_warned_at.is_(None))):
             case.retention_warned_at = _now()
-            _journal(session, case, RetentionWarning(anonymised_in_days=settings.warn_before.days), RETENTION_ACTOR)
+            record_act(session, case, RetentionWarning(anonymised_in_days=settings.warn_before.days), RETENTION_ACTOR)
 
 
 

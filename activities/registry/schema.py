@@ -38,6 +38,9 @@ class Structure(Base):
     department: Mapped[str | None] = mapped_column(String(3))
     address: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(30))
+    coordinator_name: Mapped[str | None] = mapped_column(String(200))
+    coordinator_email: Mapped[str | None] = mapped_column(String(254))
+    """Where escalations go: a review or a request the référent left overdue."""
 
 
 class Organisation(Base):
@@ -49,6 +52,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     siret: Mapped[str | None] = mapped_column(String(14), unique=True)
     address: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(254))
+    """The employer's contact for the convention, amendments and answers to its requests."""
 
 
 class Referent(Base):
@@ -60,6 +65,10 @@ class Referent(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     capacity: Mapped[int | None] = mapped_column(Integer)
     """Active people they can follow; the platform's setting (EA_REFERENT_CAPACITY, 20) when empty."""
+    notify: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
+    """`each`: one e-mail per reminder; `digest`: one e-mail a day listing them."""
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the secret in their calendar feed's URL; None: no feed (or revoked)."""
 
 
 class Seat(Base):
@@ -320,3 +329,49 @@ class JournalRow(Base):
     actor_role: Mapped[str | None] = mapped_column(String(20))
     actor_id: Mapped[str | None] = mapped_column(ID)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Notification(Base):
+    """The outbox: a message an event calls for, written in the journal's transaction and sent later.
+
+    Unique per (case, event, recipient, kind): a retried journal write never queues it twice. The
+    recipient is a role and an id (`referent:ref-12`); the address is read from the registry when
+    the message is sent, and kept once it was accepted (what was sent to whom)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", "recipient", "kind", name="uq_notification_event_recipient_kind"),
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    """The journal entry (case event) that called for it."""
+    recipient: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """Not before: the backoff after a failure, or the escalation delay."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    message_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class Digest(Base):
+    """A référent's daily digest, sent once per day."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("referent_id", "day", name="uq_digest_referent_day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referent_id: Mapped[str] = mapped_column(ID)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="sending")
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str | None] = mapped_column(String(254))
+    message_id: Mapped[str | None] = mapped_column(String(200))

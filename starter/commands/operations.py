@@ -15,11 +15,15 @@ from sqlalchemy import make_url
 
 import worker
 from activities.registry.database import database_url_from_env
-from starter import devserver, operators, output
+from activities.notifications.settings import BadMailSettings, MailSettings, mail_settings_from_env
+from activities.registry.migrate import migrated_engine
+from starter import devserver, mail_catcher, operators, output
+from starter.calendar_server import CalendarServer
+from starter.mail_catcher import mail_dir
 from starter.codec_server import CodecServer, codec_token, codec_token_file, ui_origins
 from starter.devserver import DevServer
 from workflows.encryption import keyring_from_env, keys_file
-from starter.exits import run_async
+from starter.exits import EXIT_USAGE, fail, run_async
 from starter.options import (
     choice,
     json_option,
@@ -81,7 +85,8 @@ def admin() -> None:
 @json_option
 @pass_connection
 def admin_setup(connection: Connection, as_json: bool) -> None:
-    """Register our search attributes and the schedules (retention, funders' report) on any cluster.
+    """Register our search attributes and the schedules (retention, funders' report, notifications,
+    digest) on any cluster.
 
     Idempotent: what exists is kept (a schedule an operator paused or tuned stays as it is); an
     attribute of ours that exists with another type is refused. `make run` does it on the dev server.
@@ -109,23 +114,33 @@ def admin_setup(connection: Connection, as_json: bool) -> None:
 @click.option("--port", default=7233, show_default=True, help="gRPC port of the dev server.")
 @click.option("--ui-port", default=8233, show_default=True, help="Port of the Temporal Web UI.")
 @click.option("--codec-port", default=8234, show_default=True, help="Port of the codec server the UI decodes with.")
+@click.option("--calendar-port", default=8235, envvar="EA_CALENDAR_PORT", show_default=True,
+              help="Port of the référents' calendar feeds (env EA_CALENDAR_PORT).")  # fmt: skip
 @click.option("--ui-codec/--no-ui-codec", default=True, show_default=True,
               help="Point the UI at the codec server. The dev UI sends no header, so the codec token goes in the "
                    "endpoint URL, which other users of this machine can read (`ps`, the UI's settings): on a shared "
                    "machine, --no-ui-codec and decode with `temporal workflow show --codec-auth`.")  # fmt: skip
 @pass_connection
-def run(connection: Connection, port: int, ui_port: int, codec_port: int, ui_codec: bool) -> None:
+def run(connection: Connection, port: int, ui_port: int, codec_port: int, calendar_port: int, ui_codec: bool) -> None:
     """Start the embedded Temporal dev server, the codec server and a worker (Ctrl-C stops all).
 
     \b
     State is kept in var/ (temporal.db, registry.db, keys.json, codec-token; the directory is
     the owner's only), so the next `ea run` finds every case where it was. Web UI:
     http://localhost:8233 (or http://127.0.0.1:8233), where payloads are decoded by the codec
-    server on http://127.0.0.1:8234 (its token is in var/codec-token).
+    server on http://127.0.0.1:8234 (its token is in var/codec-token). Unless EA_SMTP_HOST names
+    a mail server, a local SMTP catcher on 127.0.0.1:8025 keeps the notifications in var/mail/
+    (`ea mail list`); référents' calendar feeds are served on 127.0.0.1:8235.
     Example:
       ea run
     """
     worker.configure_logging()
+    mail = _mail_settings()
+    catcher = None if os.environ.get("EA_SMTP_HOST") else mail_catcher.catcher(mail_dir(), mail.port, mail.host)
+    if catcher is not None:
+        catcher.start()
+    calendar = CalendarServer(migrated_engine(), mail.calendar_names, port=calendar_port)
+    calendar.start_in_background()
     codec = CodecServer(keyring_from_env(), codec_token(), ui_origins(ui_port), port=codec_port)
     codec.start_in_background()
     server = DevServer(port=port, ui_port=ui_port, namespace=connection.namespace,
@@ -133,17 +148,35 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int, ui_cod
     embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
     process = server.start()
     try:
-        asyncio.run(_serve_with(server, process, embedded, codec))
+        asyncio.run(_serve_with(server, process, embedded, codec, _mail_row(catcher, mail), calendar))
     except KeyboardInterrupt:
         pass
     finally:
-        codec.shutdown()
-        codec.server_close()
+        for http in (codec, calendar):
+            http.shutdown()
+            http.server_close()
+        if catcher is not None:
+            catcher.stop()
         devserver.stop(process)
         click.echo("ea: dev server stopped", err=True)
 
 
-async def _serve_with(server: DevServer, process: Any, connection: Connection, codec: CodecServer) -> None:
+def _mail_settings() -> MailSettings:
+    """Checked before anything starts: a wrong setting is one line and exit 2."""
+    try:
+        return mail_settings_from_env()
+    except BadMailSettings as bad:
+        fail(str(bad), EXIT_USAGE)
+
+
+def _mail_row(catcher: Any, mail: MailSettings) -> str:
+    if catcher is None:
+        return f"to {mail.host}:{mail.port} ({mail.security})"
+    return f"caught on {mail.host}:{mail.port}, kept in {mail_dir()}/ (ea mail list)"
+
+
+async def _serve_with(server: DevServer, process: Any, connection: Connection, codec: CodecServer, mail_row: str,
+                      calendar: CalendarServer) -> None:  # fmt: skip
     await server.wait_until_ready(process)
     client = await connection.connect()
     await operators.ensure_schedules(client, connection.task_queue)
@@ -154,7 +187,7 @@ async def _serve_with(server: DevServer, process: Any, connection: Connection, c
         polled = asyncio.create_task(until_polled(client, connection))  # "ready" once a command would find the worker
         await asyncio.wait({serving, polled}, return_when=asyncio.FIRST_COMPLETED)
         if polled.done() and polled.exception() is None:
-            click.echo(_serving(server, codec, connection, database_url, renderer.pid), err=True)
+            click.echo(_serving(server, codec, connection, database_url, renderer.pid, mail_row, calendar), err=True)
         await serving
     finally:
         renderer.send_signal(signal.SIGTERM)
@@ -172,7 +205,8 @@ def _documents_process(connection: Connection, database_url: str) -> subprocess.
     return subprocess.Popen([str(ea), "worker", "--role", "documents"], env=environment, start_new_session=True)
 
 
-def _serving(server: DevServer, codec: CodecServer, connection: Connection, database_url: str, renderer: int) -> str:
+def _serving(server: DevServer, codec: CodecServer, connection: Connection, database_url: str, renderer: int, mail_row: str,
+             calendar: CalendarServer) -> str:  # fmt: skip
     """The block that ends the start-up: what serves where, and how to stop."""
     registry = make_url(database_url).render_as_string(hide_password=True)
     rows = [
@@ -182,7 +216,9 @@ def _serving(server: DevServer, codec: CodecServer, connection: Connection, data
         ("worker", f"task queue {connection.task_queue}"),
         ("documents worker", f"task queue {documents_queue(connection.task_queue)} (process {renderer})"),
         ("registry", registry),
-        ("stop", f"Ctrl-C (stops the worker, the codec server and Temporal; state stays in {server.db_file.parent}/)"),
+        ("e-mail", mail_row),
+        ("calendar feeds", f"{calendar.url}/calendar/<token>.ics (ea calendar token REFERENT)"),
+        ("stop", f"Ctrl-C (stops the worker, the servers and Temporal; state stays in {server.db_file.parent}/)"),
     ]
     return "ea: ready\n" + "\n".join(f"  {name:<16} {value}" for name, value in rows)
 
@@ -218,6 +254,7 @@ def worker_command(connection: Connection, role: str, metrics_address: str | Non
       TEMPORAL_ADDRESS=temporal.internal:7233 ea worker --role documents
     """
     worker.configure_logging()
+    _mail_settings()
     run_async(worker.serve(connection, database_url_from_env(), role=role, metrics_address=metrics_address))
 
 
@@ -240,12 +277,7 @@ def codec_server(host: str, port: int, origins: tuple[str, ...]) -> None:
     origins = origins or ui_origins(8233)
     server = CodecServer(keyring_from_env(), codec_token(), origins, host=host, port=port)
     click.echo(f"ea: codec server on {server.url} for {', '.join(origins)}", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    server.serve_until_interrupted()
 
 
 @click.group()

@@ -61,12 +61,14 @@ def _save(model: type[directory_entries.Entry], fields: dict[str, Any]) -> None:
 @click.option("--department", help="Département number, e.g. 33 or 2A.")
 @click.option("--address", help="Postal address, printed on documents.")
 @click.option("--phone", help="Phone number, printed on letters.")
+@click.option("--coordinator-name", help="The coordinator who receives escalations.")
+@click.option("--coordinator-email", help="Where escalations go: reviews and requests left overdue.")
 def directory_structure(**fields: Any) -> None:
     """Add or update a structure gestionnaire.
 
     \b
     Example:
-      ea directory structure struct-33 --name "Plateforme EA Gironde" --department 33
+      ea directory structure struct-33 --name "Plateforme EA Gironde" --department 33 --coordinator-email coordination@ea33.fr
     """
     _save(directory_entries.StructureEntry, fields)
 
@@ -78,12 +80,14 @@ def directory_structure(**fields: Any) -> None:
 @click.option("--email", help="How beneficiaries and employers reach them.")
 @click.option("--phone", help="Phone number.")
 @click.option("--capacity", type=int, help="Active people they can follow (default: EA_REFERENT_CAPACITY, 20).")
+@click.option("--notify", type=click.Choice(["each", "digest"]),
+              help="One e-mail per reminder (each, the default), or one daily digest.")  # fmt: skip
 def directory_referent(**fields: Any) -> None:
     """Add or update a référent emploi accompagné.
 
     \b
     Example:
-      ea directory referent ref-12 --name "Karim Benali" --structure struct-33 --email k.benali@ea33.fr
+      ea directory referent ref-12 --name "Karim Benali" --structure struct-33 --email k.benali@ea33.fr --notify digest
     """
     _save(directory_entries.ReferentEntry, fields)
 
@@ -93,12 +97,13 @@ def directory_referent(**fields: Any) -> None:
 @click.option("--name", required=True, help="The employer's name.")
 @click.option("--siret", help="SIRET number (14 digits, checked with its Luhn key).")
 @click.option("--address", help="Postal address.")
+@click.option("--email", help="Where the employer hears of its requests and of what it signs.")
 def directory_employer(**fields: Any) -> None:
     """Add or update an employer.
 
     \b
     Example:
-      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678200010
+      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678200010 --email rh@aubry.fr
     """
     _save(directory_entries.EmployerEntry, fields)
 

@@ -241,13 +241,25 @@ class RetentionWarning(Model):
     anonymised_in_days: int
 
 
+class NotificationFailed(Model):
+    """Written by the registry itself: a message an event called for could not be delivered
+    after every attempt (or has no address): someone must tell that person another way."""
+
+    type: Literal["notification_failed"] = "notification_failed"
+    notification_id: int
+    recipient: str
+    kind: str
+    attempts: int
+    reason: str
+
+
 Event = Annotated[
     CaseOpened | ConsentGiven | ConsentWithdrawn | PrescriptionRecorded | ConventionSigned | EvaluationSubmitted
     | ProjectAgreed | Hired | AmendmentProposed | AmendmentSigned | JobLost | PostChanged | ReferentAssigned
     | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded | RepresentativeNamed
     | EmployerRequestReceived | SupportRequested | RequestAnswered | CaseClosed | CaseReopened
     | IntensityChanged | PhaseReminder | ReviewDue | ReviewOverdue | RequestOverdue | DocumentFailed | IdentityErased
-    | RetentionWarning,
+    | RetentionWarning | NotificationFailed,
     Field(discriminator="type"),
 ]
 EVENTS: TypeAdapter[Event] = TypeAdapter(Event)
