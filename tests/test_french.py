@@ -14,7 +14,8 @@ from activities.documents.french import VOWELS, prep
 from activities.documents.rendering import TEMPLATES
 from workflows.wording import LABELS_FR
 
-WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçôÉÈÀ", min_size=1, max_size=12)
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçôÉÈÀ", min_size=1, max_size=12).filter(lambda w: w.lower() not in ("le", "les"))
+"""A word that is not itself an article (articles are the other property's)."""
 UNGRAMMATICAL = re.compile(r"\b(de|à) (le|les)\b|\bde [aeiouyàâäéèêëîïôöùûüAEIOUYÀÂÉÈÊÎÔÙÛ]", re.IGNORECASE)
 
 
