@@ -19,7 +19,11 @@ from starter.scripted import Cases, new_case_id
 from tests.cli_runner import Ea
 from workflows.case.model import Phase, Situation
 from workflows.reporting import SCHEDULE_ID as REPORT_SCHEDULE_ID
+from workflows.notifying import DIGEST_SCHEDULE_ID, SENDER_SCHEDULE_ID
 from workflows.retention import SCHEDULE_ID as RETENTION_SCHEDULE_ID
+
+OURS = (RETENTION_SCHEDULE_ID, REPORT_SCHEDULE_ID, SENDER_SCHEDULE_ID, DIGEST_SCHEDULE_ID)
+"""Every schedule `ea admin setup` registers."""
 
 
 def temporal_cli(env: WorkflowEnvironment, *args: str) -> list[dict]:
@@ -93,16 +97,16 @@ async def test_admin_setup_on_a_bare_cluster_is_harmless_the_second_time(tmp_pat
         cli, service = Ea(bare.client.service_client.config.target_host, "q"), bare.client.operator_service
         first = await cli.json("admin", "setup")
         assert set(first["search_attributes"].values()) == {"added"} and len(first["search_attributes"]) == 8
-        assert first["schedules"] == {RETENTION_SCHEDULE_ID: "created", REPORT_SCHEDULE_ID: "created"}
+        assert first["schedules"] == {schedule: "created" for schedule in OURS}
         registered = await service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
         paused = bare.client.get_schedule_handle(REPORT_SCHEDULE_ID)
         await paused.pause(note="tuned by an operator")
 
         again = await cli.json("admin", "setup")
         assert set(again["search_attributes"].values()) == {"present"}
-        assert again["schedules"] == {RETENTION_SCHEDULE_ID: "present", REPORT_SCHEDULE_ID: "present"}
+        assert again["schedules"] == {schedule: "present" for schedule in OURS}
         assert await service.list_search_attributes(ListSearchAttributesRequest(namespace="default")) == registered
-        assert sorted([s.id async for s in await bare.client.list_schedules()]) == sorted([RETENTION_SCHEDULE_ID, REPORT_SCHEDULE_ID])
+        assert sorted([s.id async for s in await bare.client.list_schedules()]) == sorted(OURS)
         assert (await paused.describe()).schedule.state.paused, "what an operator changed is kept"
 
         await service.remove_search_attributes(RemoveSearchAttributesRequest(namespace="default", search_attributes=["EaOverdue"]))
