@@ -62,8 +62,12 @@ async def until_polled(client: Client, connection: Connection, seconds: float = 
     worker just started (`ea run`, a test's) is ready only then, since commands send nothing to a
     queue nobody polls."""
     for _ in range(int(seconds * 20)):
-        if len(await pollers(client, connection, kind)) >= workers:
-            return
+        try:
+            if len(await pollers(client, connection, kind)) >= workers:
+                return
+        except RPCError as error:  # a busy server may drop the call: ask again
+            if error.status not in (RPCStatusCode.CANCELLED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+                raise
         await asyncio.sleep(0.05)
     raise NoWorker(f"{_nobody(connection)} after {seconds:g} s" if workers == 1 else
                    f"fewer than {workers} workers poll task queue {connection.task_queue} after {seconds:g} s")  # fmt: skip
