@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 console = Console()
 
 
-def _plain(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
     """Dates as ISO 8601 (what scripts parse), models as their JSON, anything else as text."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -31,7 +31,7 @@ def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
     if isinstance(data, BaseModel):
         print(data.model_dump_json(indent=2))
     elif isinstance(data, dict):
-        print(json.dumps(data, indent=2, default=_plain))
+        print(json.dumps(data, indent=2, default=_json_value))
     else:
         print(json.dumps([item.model_dump(mode="json") for item in data], indent=2))
 

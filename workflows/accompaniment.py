@@ -185,7 +185,7 @@ class AccompanimentWorkflow:
         info = workflow.current_update_info()
         request = self.state.request(self.state.request_of_update.get(info.id, "")) if info else None
         if request is not None:
-            return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+            return RequestAcknowledgement.of(request)
         return declaration.reply(self.state)
 
     def _decision(self, actor: Actor | None) -> decisions.Decision:

@@ -219,10 +219,10 @@ class Documents:
             "structure": structure,
             "referent": referent,
             "employer": employer,
-            "request": state.request(getattr(entry.event, "request_id", "")),
+            "request": asked,
             "amendment_number": getattr(entry.event, "amendment", None),
             "follow_up": rules.follow_up(state.settings),
-            "consent_by": _who(state.consent_by, representatives) if state.consent_by else None,
+            "consent_by": _who(state.consent_by, representatives),
             "signed": [(LABELS_FR["party"][party], day, _who(state.signed_by.get(party), representatives))
                        for party, day in state.signatures.items()],  # fmt: skip
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.

@@ -603,8 +603,7 @@ def _received(decision: Decision, step: Step, event: Event, wake_reason: Intensi
 
 def acknowledge(state: CaseState) -> RequestAcknowledgement:
     """What the one who asked gets back at once: the request's id and when the answer is due."""
-    request = state.requests[-1]
-    return RequestAcknowledgement(request_id=request.request_id, deadline=request.deadline)
+    return RequestAcknowledgement.of(state.requests[-1])
 
 
 def check_respond_to_request(state: CaseState, data: RespondToRequest, today: date) -> Refusal | None:

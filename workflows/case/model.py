@@ -707,6 +707,10 @@ class RequestAcknowledgement(Model):
     request_id: str
     deadline: datetime
 
+    @classmethod
+    def of(cls, request: SupportRequest) -> RequestAcknowledgement:
+        return cls(request_id=request.request_id, deadline=request.deadline)
+
 
 class CaseFacts(Model):
     """What a document prints of its case, copied at its event: not the whole state (no history of
