@@ -666,7 +666,7 @@ class CaseState(Model):
     def employers(self) -> list[str]:
         """Every current employer, each a party to the case; the last one hired is `employer_id`.
         An employee's employer known at opening counts even before any hiring was recorded."""
-        current = [job.employer_id for job in self.employments if job.ended_on is None]
+        current = [job.employer_id for job in self.current_jobs]
         if self.employer_id is not None and self.employer_id not in current:
             current.append(self.employer_id)
         return current
