@@ -40,7 +40,7 @@ def refuse_opening(registry: Engine, opening: OpenCase, today: date) -> None:
     check either: its input is decoded again on replay, when `today` has moved on."""
     reason = dates.birth_date_refusal(opening.birth_date, today)
     if reason is not None:
-        raise StepRefused(explain(reason))
+        raise StepRefused(explain(reason), reason)
     directory.require_known(registry, opening)
 
 
@@ -128,7 +128,7 @@ async def apply_step(client: Client, case_id: str, data: StepInput, *, request_i
     try:
         return await handle.execute_update(declaration.name, data, result_type=declaration.result, id=request_id)
     except WorkflowUpdateFailedError as failed:
-        raise StepRefused(refusal_message(failed.cause)) from None
+        raise StepRefused(refusal_message(failed.cause), refusal_of(failed.cause)) from None
     except RPCError as error:
         raise translated(error, case_id) from None
 
@@ -150,13 +150,20 @@ async def name_representative(client: Client, case_ids: list[str], representativ
             await apply_step(client, case_id, NameRepresentative(representative_id=representative_id, actor=actor))
 
 
+def refusal_of(cause: BaseException | None) -> Refusal | None:
+    """The rule that refused a step, as the core stated it (None for input that did not decode)."""
+    if isinstance(cause, ApplicationError) and cause.type == REFUSED and cause.details:
+        return Refusal.model_validate(cause.details[0])
+    return None
+
+
 def refusal_message(cause: BaseException | None) -> str:
     """The rule that refused a step; for input the worker could not even decode (a client that
     bypassed our models), pydantic's reasons on one line."""
     if not isinstance(cause, ApplicationError):
         return str(cause)
-    if cause.type == REFUSED and cause.details:
-        return explain(Refusal.model_validate(cause.details[0]))
+    if (reason := refusal_of(cause)) is not None:
+        return explain(reason)
     inner = cause.cause
     if cause.type == "RuntimeError" and "decoding arguments" in cause.message and isinstance(inner, ApplicationError):
         reasons, field = [], ""

@@ -66,7 +66,8 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
  'review': ('starter.commands.lifecycle',
             "Record a periodic review as held: the next one is scheduled at the case's cadence."),
  'run': ('starter.commands.operations',
-         'Start the embedded Temporal dev server, the codec server and a worker (Ctrl-C stops all).'),
+         'Start the embedded Temporal dev server, the codec server, the workers and the staff web application (Ctrl-C '
+         'stops all).'),
  'server': ('starter.commands.operations',
             'Start only the embedded Temporal dev server (with our search attributes), in the foreground.'),
  'sign': ('starter.commands.lifecycle',
@@ -81,6 +82,8 @@ INDEX = {'admin': ('starter.commands.operations', "Operators' tasks on a Tempora
            'List every step: its command, the phases where it is possible, who may take it, its document.'),
  'training': ('starter.commands.lifecycle',
               'Record a training or a bilan de compétences: planned, done or abandoned, and who funds it.'),
+ 'user': ('starter.commands.staff', 'Staff accounts for the web application: add, list, disable.'),
+ 'web': ('starter.commands.staff', 'Serve the staff application for référents, coordinators and admins (in French).'),
  'withdraw': ('starter.commands.lifecycle', 'Record that the person withdrew consent: the case closes at once.'),
  'worker': ('starter.commands.operations',
             "Run a worker for the cases' task queue (DATABASE_URL selects the registry).")}

@@ -20,6 +20,7 @@ MODULES = (
     "starter.commands.reports",
     "starter.commands.operations",
     "starter.commands.notifications",
+    "starter.commands.staff",
 )
 """Each module lists its commands in COMMANDS."""
 INDEX_FILE = Path(__file__).with_name("command_index.py")

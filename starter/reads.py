@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.case.model import CaseState
+from workflows.case.refusals import Refusal
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -26,7 +27,12 @@ class CaseExists(Exception):
 
 
 class StepRefused(Exception):
-    """The workflow's validator refused the step; the message says which rule."""
+    """The workflow's validator refused the step; the message says which rule, in English for the
+    terminal, and `reason` carries the rule's code for an edge that words it otherwise."""
+
+    def __init__(self, message: str, reason: Refusal | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def workflow_id(case_id: str) -> str:

@@ -375,3 +375,58 @@ class Digest(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     address: Mapped[str | None] = mapped_column(String(254))
     message_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class Account(Base):
+    """A member of staff who signs in to the web application: a platform admin, a coordinator (every
+    case of their structure) or a référent (the cases they follow, as the directory's référent)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    """Opaque; a coordinator acts on cases under this id (`coordinator:<id>` in the journal)."""
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    """Lower-cased: the name one signs in with."""
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    structure_id: Mapped[str | None] = mapped_column(ID, index=True)
+    referent_id: Mapped[str | None] = mapped_column(ID, unique=True)
+    """For a référent: their entry in the directory, the id their cases name."""
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """argon2id; None for an account that signs in only through the platform's identity provider."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie carries a random token, the table only its hash."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ID, index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A failed sign-in, counted per account name and per address to throttle guessing."""
+
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    """SHA-256 of `email:<name>` or `address:<ip>`: counted without keeping either."""
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccessLogEntry(Base):
+    """Who displayed which person's file, when: accountability for health data (GDPR art. 5(2), 9)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_structure_at", "structure_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    account_id: Mapped[str] = mapped_column(ID)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    structure_id: Mapped[str] = mapped_column(ID)
+    what: Mapped[str] = mapped_column(String(20))
+    """`case` (the file's page) or `document` (a document downloaded)."""

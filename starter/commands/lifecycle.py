@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import types
-import typing
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -22,6 +20,7 @@ from activities.registry.migrate import migrated_engine
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary, representative_refusal
 from activities.registry.caseload import capacity_from_env
 from starter import cases, output
+from starter.annotations import plain
 from starter.exits import EXIT_REFUSED, EXIT_USAGE, build, fail, run_async, settle
 from starter.options import (
     ISO_DATE,
@@ -330,7 +329,7 @@ def _generated_step(declaration: steps.StepDeclaration) -> None:
     """The command of a step nobody wrote a mapper for: one option per field of its input model,
     named after the field, typed and documented from it (a single date is `--on`, today by default)."""
     fields = {name: field for name, field in declaration.input.model_fields.items() if name != "actor" and not field.deprecated}
-    dates = [name for name, field in fields.items() if _plain(field.annotation) is date]
+    dates = [name for name, field in fields.items() if plain(field.annotation) is date]
     options = [_option(name, field, single_date=dates == [name]) for name, field in fields.items()]
 
     def to_fields(**values: Any) -> dict[str, Any]:
@@ -340,16 +339,8 @@ def _generated_step(declaration: steps.StepDeclaration) -> None:
     step_command(declaration.step)(functools.reduce(lambda command, option: option(command), reversed(options), to_fields))
 
 
-def _plain(annotation: Any) -> Any:
-    """`X | None` → X, `Annotated[X, ...]` → X; anything else unchanged."""
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [member for member in typing.get_args(annotation) if member is not type(None)]
-        annotation = members[0] if len(members) == 1 else annotation
-    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is typing.Annotated else annotation
-
-
 def _option(name: str, field: FieldInfo, *, single_date: bool) -> Callable[[Any], Any]:
-    kind, required = _plain(field.annotation), field.is_required()
+    kind, required = plain(field.annotation), field.is_required()
     flag = "--" + name.removesuffix("_id").replace("_", "-")  # --employer, as the hand-written commands say
     help = field.description or name.replace("_", " ").capitalize() + "."
     if kind is date:

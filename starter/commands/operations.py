@@ -116,13 +116,15 @@ def admin_setup(connection: Connection, as_json: bool) -> None:
 @click.option("--codec-port", default=8234, show_default=True, help="Port of the codec server the UI decodes with.")
 @click.option("--calendar-port", default=8235, envvar="EA_CALENDAR_PORT", show_default=True,
               help="Port of the référents' calendar feeds (env EA_CALENDAR_PORT).")  # fmt: skip
+@click.option("--web-port", default=8000, envvar="EA_WEB_PORT", show_default=True,
+              help="Port of the staff web application (env EA_WEB_PORT).")
 @click.option("--ui-codec/--no-ui-codec", default=True, show_default=True,
               help="Point the UI at the codec server. The dev UI sends no header, so the codec token goes in the "
                    "endpoint URL, which other users of this machine can read (`ps`, the UI's settings): on a shared "
                    "machine, --no-ui-codec and decode with `temporal workflow show --codec-auth`.")  # fmt: skip
 @pass_connection
-def run(connection: Connection, port: int, ui_port: int, codec_port: int, calendar_port: int, ui_codec: bool) -> None:
-    """Start the embedded Temporal dev server, the codec server and a worker (Ctrl-C stops all).
+def run(connection: Connection, port: int, ui_port: int, codec_port: int, calendar_port: int, web_port: int, ui_codec: bool) -> None:
+    """Start the embedded Temporal dev server, the codec server, the workers and the staff web application (Ctrl-C stops all).
 
     \b
     State is kept in var/ (temporal.db, registry.db, keys.json, codec-token; the directory is
@@ -130,7 +132,10 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int, calend
     http://localhost:8233 (or http://127.0.0.1:8233), where payloads are decoded by the codec
     server on http://127.0.0.1:8234 (its token is in var/codec-token). Unless EA_SMTP_HOST names
     a mail server, a local SMTP catcher on 127.0.0.1:8025 keeps the notifications in var/mail/
-    (`ea mail list`); référents' calendar feeds are served on 127.0.0.1:8235.
+    (`ea mail list`); référents' calendar feeds are served on 127.0.0.1:8235; the staff
+    application on http://localhost:8000 (`ea user add` creates its first account).
+
+    \b
     Example:
       ea run
     """
@@ -148,7 +153,7 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int, calend
     embedded = Connection(address=server.address, namespace=server.namespace, task_queue=connection.task_queue)
     process = server.start()
     try:
-        asyncio.run(_serve_with(server, process, embedded, codec, _mail_row(catcher, mail), calendar))
+        asyncio.run(_serve_with(server, process, embedded, codec, _mail_row(catcher, mail), calendar, web_port))
     except KeyboardInterrupt:
         pass
     finally:
@@ -176,40 +181,44 @@ def _mail_row(catcher: Any, mail: MailSettings) -> str:
 
 
 async def _serve_with(server: DevServer, process: Any, connection: Connection, codec: CodecServer, mail_row: str,
-                      calendar: CalendarServer) -> None:  # fmt: skip
+                      calendar: CalendarServer, web_port: int) -> None:  # fmt: skip
     await server.wait_until_ready(process)
     client = await connection.connect()
     await operators.ensure_schedules(client, connection.task_queue)
     database_url = database_url_from_env()
-    renderer = _documents_process(connection, database_url)
+    renderer = _process(connection, database_url, "worker", "--role", "documents")
+    web = _process(connection, database_url, "web", "--port", str(web_port))
     try:
         serving = asyncio.create_task(worker.serve(connection, database_url, role="cases", metrics_address=metrics_address_from_env()))
         polled = asyncio.create_task(until_polled(client, connection))  # "ready" once a command would find the worker
         await asyncio.wait({serving, polled}, return_when=asyncio.FIRST_COMPLETED)
         if polled.done() and polled.exception() is None:
-            click.echo(_serving(server, codec, connection, database_url, renderer.pid, mail_row, calendar), err=True)
+            click.echo(_serving(server, codec, connection, database_url, renderer.pid, mail_row, calendar, web_port), err=True)
         await serving
     finally:
-        renderer.send_signal(signal.SIGTERM)
-        renderer.wait(timeout=15)
+        for process in (renderer, web):
+            process.send_signal(signal.SIGTERM)
+        for process in (renderer, web):
+            process.wait(timeout=15)
 
 
-def _documents_process(connection: Connection, database_url: str) -> subprocess.Popen[bytes]:
-    """The documents worker, in a process of its own: a PDF never holds the cases' workflow tasks. It
-    reaches the embedded server as this process does (no cluster credentials), and leaves the
-    metrics endpoint to the case worker."""
+def _process(connection: Connection, database_url: str, *command: str) -> subprocess.Popen[bytes]:
+    """An `ea` command in a process of its own — the documents worker (a PDF never holds the cases'
+    workflow tasks), the staff application. It reaches the embedded server as this process does
+    (no cluster credentials), and leaves the metrics endpoint to the case worker."""
     inherited = {name: value for name, value in os.environ.items() if name not in (*ACCESS_VARIABLES, METRICS_VARIABLE)}
     environment = {**inherited, "TEMPORAL_ADDRESS": connection.address, "TEMPORAL_NAMESPACE": connection.namespace,
                    "EA_TASK_QUEUE": connection.task_queue, "DATABASE_URL": database_url}  # fmt: skip
     ea = Path(sys.executable).parent / "ea"
-    return subprocess.Popen([str(ea), "worker", "--role", "documents"], env=environment, start_new_session=True)
+    return subprocess.Popen([str(ea), *command], env=environment, start_new_session=True)
 
 
 def _serving(server: DevServer, codec: CodecServer, connection: Connection, database_url: str, renderer: int, mail_row: str,
-             calendar: CalendarServer) -> str:  # fmt: skip
+             calendar: CalendarServer, web_port: int) -> str:  # fmt: skip
     """The block that ends the start-up: what serves where, and how to stop."""
     registry = make_url(database_url).render_as_string(hide_password=True)
     rows = [
+        ("staff web app", f"http://localhost:{web_port} (first account: ea user add EMAIL --role admin --name NAME)"),
         ("Temporal gRPC", server.address),
         ("Temporal Web UI", server.ui_url),
         ("codec server", f"{codec.url} (token in {codec_token_file()})"),

@@ -21,6 +21,7 @@ from workflows.case import rules
 from workflows.case.events import JournalEntry
 from workflows.case.model import (
     PERSON_ROLES,
+    Actor,
     STAFF_ROLES,
     ActorRole,
     AssignReferent,
@@ -214,3 +215,10 @@ def apply(state: CaseState, data: StepInput, now: datetime, has: Callable[[d.Sin
     decision = d.Decision(state, now, data.actor, has)
     declaration_of(data).effect(decision, data)
     return decision.entries
+
+
+def open_to(state: CaseState, actor: Actor) -> list[StepDeclaration]:
+    """The steps this actor may take on this case now, by phase, role and relation to the case:
+    what an edge offers. Each step's own rules still decide when it is sent (`refuse`)."""
+    return [declaration for declaration in STEPS
+            if (state.phase, declaration.step) in rules.TRANSITIONS and d.actor_refusal(state, actor, declaration) is None]  # fmt: skip

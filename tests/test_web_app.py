@@ -1,0 +1,107 @@
+"""The staff application over HTTP, on the real Temporal dev server and registry: a référent's
+work, generated step forms, refusals in French, documents, the access log, hostile input."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from activities.registry.journal import Registry
+from activities.registry.schema import AccessLogEntry
+from starter.scripted import Cases
+from tests.web_harness import Browser, Staff, hire_staff, make_web
+from workflows.case.events import JournalEntry
+from workflows.case.model import Phase, Step
+from web.state import Web
+
+
+@pytest.fixture(scope="module")
+def staff(registry: Registry) -> Staff:
+    return hire_staff(registry.engine)
+
+
+@pytest.fixture
+def web(cases: Cases) -> Web:
+    return make_web(cases.client, cases.task_queue, cases.registry)
+
+
+@pytest.fixture
+async def referent(web: Web, staff: Staff) -> AsyncIterator[Browser]:
+    browser = Browser(web)
+    assert (await browser.sign_in(staff.emails["referent_a"])).status_code == 303
+    yield browser
+    await browser.close()
+
+
+async def test_a_referent_records_a_review_from_the_generated_form(cases: Cases, staff: Staff, referent: Browser) -> None:
+    case_id = await cases.open(structure_id=staff.structure_a, referent_id=staff.referent_a)
+    await cases.walk_to(case_id, Phase.JOB_SEARCH)
+
+    page = await referent.get(f"/dossiers/{case_id}")
+    assert page.status_code == 200
+    assert "Enregistrer un point d&#39;étape" in page.text or "Enregistrer un point d'étape" in page.text
+    request_id = re.search(r'name="request_id" value="([^"]+-complete_review)"', page.text).group(1)  # type: ignore[union-attr]
+
+    form = {"held_on": "2026-11-30", "request_id": request_id}
+    sent = await referent.post(f"/dossiers/{case_id}/etapes/complete_review", form)
+    assert sent.status_code == 303, sent.text
+    again = await referent.post(f"/dossiers/{case_id}/etapes/complete_review", form)  # the same form sent twice
+    assert again.status_code == 303
+    state = await cases.status(case_id)
+    assert state.review.held == 1, "a form sent twice is recorded once (its update id)"
+
+    shown = await referent.get(sent.headers["location"])
+    assert "c&#39;est enregistré" in shown.text or "c'est enregistré" in shown.text
+
+
+async def test_a_refused_step_says_why_in_french_next_to_its_form(cases: Cases, staff: Staff, referent: Browser) -> None:
+    case_id = await cases.open(structure_id=staff.structure_a, referent_id=staff.referent_a)
+    await cases.walk_to(case_id, Phase.EVALUATION)
+    await referent.get(f"/dossiers/{case_id}")
+    refused = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation", {"completed_on": "2999-01-01"})
+    assert refused.status_code == 409
+    assert "dans le futur" in refused.text
+    missing = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation", {"completed_on": ""})
+    assert missing.status_code == 422
+    assert "Ce champ est obligatoire." in missing.text
+    assert (await cases.status(case_id)).phase is Phase.EVALUATION
+
+
+async def test_the_actor_is_the_signed_in_referent_whatever_the_form_says(cases: Cases, staff: Staff, referent: Browser,
+                                                                          registry: Registry) -> None:  # fmt: skip
+    case_id = await cases.open(structure_id=staff.structure_a, referent_id=staff.referent_a)
+    await cases.walk_to(case_id, Phase.EVALUATION)
+    await referent.get(f"/dossiers/{case_id}")
+    sent = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation",
+                               {"completed_on": "2026-11-30", "actor": "coordinator:intruder", "actor.role": "coordinator"})  # fmt: skip
+    assert sent.status_code == 303
+    entry = await _journaled(registry, case_id, Step.SUBMIT_EVALUATION)
+    assert str(entry.actor) == f"referent:{staff.referent_a}"
+
+
+async def _journaled(registry: Registry, case_id: str, step: Step) -> JournalEntry:
+    """The step's journal entry, once the worker has written it (a moment after the update)."""
+    for _ in range(100):
+        if found := [e for e in registry.journal(case_id) if e.kind == step.value]:
+            return found[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{step} never reached the journal of {case_id}")
+
+
+async def test_every_display_of_a_file_is_in_the_access_log(cases: Cases, staff: Staff, web: Web, referent: Browser) -> None:
+    case_id = await cases.open(structure_id=staff.structure_a, referent_id=staff.referent_a)
+    await referent.get(f"/dossiers/{case_id}")
+    await referent.get(f"/dossiers/{case_id}")
+    with Session(web.registry) as session:
+        logged = session.scalars(select(AccessLogEntry).where(AccessLogEntry.case_id == case_id)).all()
+    assert [entry.what for entry in logged] == ["case", "case"]
+    coordinator = Browser(web)
+    await coordinator.sign_in(staff.emails["coordinator_a"])
+    log = await coordinator.get("/journal-des-acces")
+    assert log.status_code == 200 and case_id in log.text and "referent_a" in log.text
+    await coordinator.close()

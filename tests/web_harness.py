@@ -1,0 +1,97 @@
+"""The staff application in the tests: served in-process over ASGI (httpx), on the session's real
+Temporal dev server and registry, with a staff of known accounts on two structures."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import httpx
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from activities.registry import accounts
+from activities.registry.accounts import StaffRole
+from activities.registry.directory import ReferentEntry, StructureEntry, upsert
+from web.app import create_app
+from web.settings import WebSettings
+from web.state import Web
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def make_web(client: Client, task_queue: str, registry: Engine, now: Callable[[], datetime] | None = None,
+             settings: WebSettings | None = None) -> Web:  # fmt: skip
+    async def connect() -> Client:
+        return client
+
+    web = Web(registry=registry, connect=connect, task_queue=task_queue, settings=settings or WebSettings(step_wait=20), capacity=20)
+    if now is not None:
+        web.now = now
+    return web
+
+
+class Browser:
+    """One person's browser: its cookies, and the CSRF token of the last page it read."""
+
+    def __init__(self, web: Web, address: str = "127.0.0.1") -> None:
+        transport = httpx.ASGITransport(app=create_app(web), client=(address, 50000))
+        self.http = httpx.AsyncClient(transport=transport, base_url="http://testserver", follow_redirects=False)
+        self.csrf = ""
+
+    async def get(self, url: str) -> httpx.Response:
+        response = await self.http.get(url)
+        if found := _CSRF.search(response.text):
+            self.csrf = found.group(1)
+        return response
+
+    async def post(self, url: str, data: dict[str, str], csrf: str | None = None) -> httpx.Response:
+        return await self.http.post(url, data={"csrf": self.csrf if csrf is None else csrf, **data})
+
+    async def sign_in(self, email: str, password: str = PASSWORD) -> httpx.Response:
+        await self.get("/connexion")
+        return await self.post("/connexion", {"email": email, "password": password})
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+@dataclass
+class Staff:
+    """Accounts on structure A (two référents, a coordinator), structure B (one of each) and an admin."""
+
+    structure_a: str
+    structure_b: str
+    referent_a: str
+    referent_a2: str
+    referent_b: str
+    emails: dict[str, str]
+    """Role name (referent_a, referent_a2, coordinator_a, referent_b, coordinator_b, admin) → e-mail."""
+
+
+def hire_staff(registry: Engine) -> Staff:
+    tag = uuid.uuid4().hex[:6]
+    a, b = f"struct-a-{tag}", f"struct-b-{tag}"
+    ref_a, ref_a2, ref_b = f"ref-a-{tag}", f"ref-a2-{tag}", f"ref-b-{tag}"
+    for structure in (a, b):
+        upsert(registry, StructureEntry(id=structure, name=f"Plateforme {structure}", department="75"))
+    for referent, structure in ((ref_a, a), (ref_a2, a), (ref_b, b)):
+        upsert(registry, ReferentEntry(id=referent, name=f"Référent {referent}", structure_id=structure, email=f"{referent}@example.fr"))
+    now = datetime.now(timezone.utc)
+    emails = {}
+    for key, role, structure, referent in (
+        ("referent_a", StaffRole.REFERENT, None, ref_a),
+        ("referent_a2", StaffRole.REFERENT, None, ref_a2),
+        ("coordinator_a", StaffRole.COORDINATOR, a, None),
+        ("referent_b", StaffRole.REFERENT, None, ref_b),
+        ("coordinator_b", StaffRole.COORDINATOR, b, None),
+        ("admin", StaffRole.ADMIN, None, None),
+    ):
+        emails[key] = f"{key}.{tag}@plateforme.fr"
+        accounts.add_account(registry, email=emails[key], name=f"{key} {tag}", role=role, password=PASSWORD, now=now,
+                             structure_id=structure, referent_id=referent)  # fmt: skip
+    return Staff(a, b, ref_a, ref_a2, ref_b, emails)
