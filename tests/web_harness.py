@@ -56,6 +56,14 @@ class Browser:
         await self.get("/connexion")
         return await self.post("/connexion", {"email": email, "password": password})
 
+    def use_session(self, token: str) -> None:
+        """Present this session token, as a browser given (or planted with) it would."""
+        self.http.cookies.set("ea_session", token, domain="testserver.local")
+
+    @property
+    def session(self) -> str | None:
+        return self.http.cookies.get("ea_session", domain="testserver.local")
+
     async def close(self) -> None:
         await self.http.aclose()
 

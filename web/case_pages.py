@@ -26,10 +26,13 @@ from web.scope import CaseHidden, actor_of, visible_case
 from web.session import Signed, checked_form, requires
 from web.state import Web
 from web.words import input_errors, label, refusal_text
-from workflows.case import steps
+from workflows.case import decisions, steps
 from workflows.case.model import CaseState, RequestStatus, Step
+from workflows.case.refusals import RefusalCode
 
 router = APIRouter()
+FORBIDDEN = frozenset({RefusalCode.ROLE_NOT_ALLOWED, RefusalCode.NOT_THE_CASES_REFERENT, RefusalCode.NOT_A_SIGNATORY})
+"""Refusals about who acts (403), not about the case's state or the input (409)."""
 STAFF = requires(StaffRole.REFERENT, StaffRole.COORDINATOR)
 
 
@@ -93,6 +96,8 @@ async def take_step(request: Request, case_id: str, step: str, signed: Signed = 
     values = {name: str(value) for name, value in form.items() if name not in ("csrf", "request_id")}
     actor = actor_of(signed.member)
     assert actor is not None  # STAFF: a référent or a coordinator
+    if (forbidden := decisions.actor_refusal(state, actor, declaration)) is not None:  # the workflow's own table, asked first
+        return await _case_page(request, signed, state, Attempt(step, values, refusal=refusal_text(forbidden)), status=403)
     try:
         data = read_step(declaration, values, actor)
         await asyncio.to_thread(directory.require_known, web.registry, data)
@@ -105,7 +110,8 @@ async def take_step(request: Request, case_id: str, step: str, signed: Signed = 
         await asyncio.wait_for(apply_step(await web.client(), case_id, data, request_id=request_id), web.settings.step_wait)
     except StepRefused as refused:
         text = refusal_text(refused.reason) if refused.reason else "Cette étape n'est pas possible maintenant."
-        return await _case_page(request, signed, await visible_case(web, signed.member, case_id), Attempt(step, values, refusal=text), 409)
+        status = 403 if refused.reason is not None and refused.reason.code in FORBIDDEN else 409
+        return await _case_page(request, signed, await visible_case(web, signed.member, case_id), Attempt(step, values, refusal=text), status)
     return RedirectResponse(f"/dossiers/{case_id}?fait={declaration.name}", status_code=303)
 
 

@@ -76,8 +76,14 @@ def _employers(web: Web) -> list[tuple[str, str]]:
         return [(o.id, o.name) for o in session.scalars(select(Organisation).where(Organisation.kind == "employer").order_by(Organisation.name))]
 
 
+OPENING_FIELDS = frozenset({"first_name", "last_name", "birth_date", "email", "phone", "situation", "asked_by", "employer_id", "referent_id"})
+
+
 def _opening_page(request: Request, signed: Signed, values: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
     web: Web = request.app.state.web
+    elsewhere = [message for name, message in errors.items() if name not in OPENING_FIELDS]
+    if elsewhere:  # a problem no field of the form shows: said above the form
+        errors = {**errors, "": " ".join(dict.fromkeys(elsewhere))}
     structure_id = signed.member.structure_id or ""
     return page(request, "open.html", signed, status=status, values=values, errors=errors, situations=list(Situation),
                 asked_by=list(AskedBy), referents=_referents(web, structure_id), employers=_employers(web))  # fmt: skip
@@ -100,6 +106,7 @@ async def open_case(request: Request, signed: Signed = Depends(STAFF)) -> Respon
     values = {name: str(value).strip() for name, value in form.items() if name != "csrf"}
     member, actor = signed.member, actor_of(signed.member)
     fields = {name: value for name, value in values.items() if value and name not in IDENTITY}
+    fields.setdefault("case_id", uuid.uuid4().hex[:10].upper())
     if member.role is StaffRole.REFERENT:
         fields["referent_id"] = member.referent_id or ""  # a référent opens the cases they will follow
     try:

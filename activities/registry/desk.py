@@ -163,5 +163,5 @@ def _loads(session: Session, scope: Scope, default_capacity: int) -> list[Load]:
         referents = referents.where(Referent.id == scope.referent_id)
     seats = (select(Seat.referent_id, func.count(Seat.case_id)).join(Case, Case.id == Seat.case_id)
              .where(Case.closed_at.is_(None), Case.structure_id == scope.structure_id).group_by(Seat.referent_id))  # fmt: skip
-    active = dict(session.execute(seats).tuples())
+    active = {referent_id: count for referent_id, count in session.execute(seats)}
     return [Load(r.id, r.name, active.get(r.id, 0), r.capacity or default_capacity) for r in session.scalars(referents.order_by(Referent.name))]
