@@ -115,8 +115,9 @@ def _reminders(session: Session, scope: Scope, now: datetime, limit: int) -> lis
 
 
 def _unseen(session: Session, scope: Scope, now: datetime, limit: int) -> list[CaseLine]:
-    contacts = select(Contact.case_id, func.max(Contact.on).label("on")).group_by(Contact.case_id).subquery()
-    reviews = select(Review.case_id, func.max(Review.held_on).label("on")).group_by(Review.case_id).subquery()
+    mine = scope.cases(select(Case.id))  # aggregate the events of these cases only, not the whole registry's
+    contacts = select(Contact.case_id, func.max(Contact.on).label("on")).where(Contact.case_id.in_(mine)).group_by(Contact.case_id).subquery()
+    reviews = select(Review.case_id, func.max(Review.held_on).label("on")).where(Review.case_id.in_(mine)).group_by(Review.case_id).subquery()
     last_seen = func.coalesce(func.max(contacts.c.on, reviews.c.on), contacts.c.on, reviews.c.on) if session.bind.dialect.name == "sqlite" \
         else func.greatest(contacts.c.on, reviews.c.on)  # fmt: skip
     before = (now - UNSEEN_AFTER).date()
