@@ -53,7 +53,7 @@ def user() -> None:
     """Staff accounts for the web application: add, list, disable.
 
     \b
-    The first admin of a platform:
+    Example (the first admin of a platform):
       ea user add admin@plateforme.fr --name "Camille Admin" --role admin
     """
 
