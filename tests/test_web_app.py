@@ -105,3 +105,38 @@ async def test_every_display_of_a_file_is_in_the_access_log(cases: Cases, staff:
     log = await coordinator.get("/journal-des-acces")
     assert log.status_code == 200 and case_id in log.text and "referent_a" in log.text
     await coordinator.close()
+
+
+async def test_a_new_referent_is_set_up_from_the_browser_alone(web: Web, staff: Staff) -> None:
+    """The admin adds the référent to the directory and makes their account; they sign in and see their day."""
+    admin = Browser(web, address="10.20.0.1")
+    await admin.sign_in(staff.emails["admin"])
+    await admin.get("/annuaire")
+    added = await admin.post("/annuaire/referent", {"id": "ref-new-web", "name": "Nadia Nouvelle", "structure_id": staff.structure_a,
+                                                    "email": "n.nouvelle@plateforme.fr", "capacity": "18"})  # fmt: skip
+    assert added.status_code == 303, added.text
+    refused = await admin.post("/annuaire/referent", {"id": "x y", "name": "", "email": "not-an-address"})
+    assert refused.status_code == 422
+    assert "Un identifiant : lettres" in refused.text and "Adresse électronique non valide." in refused.text
+    await admin.get("/comptes")
+    made = await admin.post("/comptes", {"email": "n.nouvelle@plateforme.fr", "name": "Nadia Nouvelle", "role": "referent",
+                                         "referent_id": "ref-new-web", "password": "un mot de passe assez long"})  # fmt: skip
+    assert made.status_code == 303, made.text
+    weak = await admin.post("/comptes", {"email": "x@plateforme.fr", "name": "X", "role": "coordinator", "structure_id": staff.structure_a,
+                                         "password": "court"})  # fmt: skip
+    assert weak.status_code == 422 and "12 caractères" in weak.text
+
+    newcomer = Browser(web, address="10.20.0.2")
+    assert (await newcomer.sign_in("n.nouvelle@plateforme.fr", "un mot de passe assez long")).status_code == 303
+    day = await newcomer.get("/ma-journee")
+    assert day.status_code == 200 and "Ma journée" in day.text
+    assert (await newcomer.get("/portefeuille")).status_code == 200
+
+    coordinator = Browser(web, address="10.20.0.3")
+    await coordinator.sign_in(staff.emails["coordinator_a"])
+    await coordinator.get("/annuaire")
+    assert (await coordinator.post("/annuaire/structure", {"id": "struct-new", "name": "Nouvelle"})).status_code == 403
+    employer = await coordinator.post("/annuaire/employer", {"id": "emp-web", "name": "Boulangerie Web", "siret": "12345678901234"})
+    assert employer.status_code == 422 and "Ce SIRET n&#39;est pas valide" in employer.text
+    for each in (admin, newcomer, coordinator):
+        await each.close()

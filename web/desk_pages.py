@@ -1,5 +1,5 @@
-"""The pages of a working day: what is due, the caseload, opening a case, the directory, the
-funders' report and, for coordinators, the access log."""
+"""The pages of a working day: what is due, the caseload, opening a case, and for coordinators
+the funders' report and the access log."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from activities.registry import accounts, desk, directory
 from activities.registry.accounts import StaffRole
 from activities.registry.caseload import CaseloadFull
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary
-from activities.registry.schema import Organisation, Referent, Structure
+from activities.registry.schema import Organisation, Referent
 from starter.cases import open_case_with_seat, refuse_opening
 from starter.reads import CaseExists, StepRefused
 from web.render import page
@@ -137,20 +137,7 @@ async def open_case(request: Request, signed: Signed = Depends(STAFF)) -> Respon
     return RedirectResponse(f"/dossiers/{opening.case_id}?fait=ouverture", status_code=303)
 
 
-# --- Directory, report, access log ------------------------------------------------------------
-
-
-@router.get("/annuaire")
-def directory_page(request: Request, signed: Signed = Depends(signed_in)) -> Response:
-    web: Web = request.app.state.web
-    with Session(web.registry) as session:
-        structures = list(session.scalars(select(Structure).order_by(Structure.name)))
-        referents = list(session.scalars(select(Referent).order_by(Referent.name)))
-        organisations = list(session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)))
-    if signed.member.structure_id:  # staff see their own structure's people; employers and prescribers are shared
-        structures = [s for s in structures if s.id == signed.member.structure_id]
-        referents = [r for r in referents if r.structure_id == signed.member.structure_id]
-    return page(request, "directory.html", signed, structures=structures, referents=referents, organisations=organisations)
+# --- Report, access log ------------------------------------------------------------
 
 
 @router.get("/rapport")

@@ -62,17 +62,21 @@ class CaseChoices:
     requests: tuple[tuple[str, str], ...] = ()
     employers: tuple[tuple[str, str], ...] = ()
     referents: tuple[tuple[str, str], ...] = ()
+    structures: tuple[tuple[str, str], ...] = ()
     today: date = field(default_factory=date.today)
 
     def for_field(self, name: str) -> tuple[tuple[str, str], ...]:
-        return {"request_id": self.requests, "employer_id": self.employers, "referent_id": self.referents}.get(name, ())
+        return {"request_id": self.requests, "employer_id": self.employers, "referent_id": self.referents,
+                "structure_id": self.structures}.get(name, ())  # fmt: skip
 
 
 def form_for(declaration: StepDeclaration, choices: CaseChoices) -> StepForm:
-    made: list[FormField] = []
-    for name, info in _fields(declaration.input):
-        made += _widgets(name, info, choices)
-    return StepForm(declaration, made)
+    return StepForm(declaration, fields_of(declaration.input, choices))
+
+
+def fields_of(model: type[BaseModel], choices: CaseChoices) -> list[FormField]:
+    """The form fields of any of our models: a step's input, a directory entry."""
+    return [made for name, info in _fields(model) for made in _widgets(name, info, choices)]
 
 
 def _fields(model: type[BaseModel]) -> list[tuple[str, FieldInfo]]:
@@ -128,8 +132,14 @@ def _options(kind: Any) -> tuple[tuple[str, str], ...]:
 def read_step(declaration: StepDeclaration, form: Mapping[str, str], actor: Actor) -> StepInput:
     """The step this form asks for, validated by the step's own model (pydantic's ValidationError
     otherwise); the actor is the signed-in person's, never a field of the form."""
+    return read_model(declaration.input, form, actor=actor)  # type: ignore[return-value]
+
+
+def read_model(model: type[BaseModel], form: Mapping[str, str], **fixed: Any) -> BaseModel:
+    """The model this form fills in (an empty field takes the model's default); `fixed` fields are
+    the application's to set, whatever the form says."""
     fields: dict[str, Any] = {}
-    for name, info in _fields(declaration.input):
+    for name, info in _fields(model):
         kind = plain(info.annotation)
         if variants := _variants(kind):
             fields[name] = _variant_fields(name, variants, form)
@@ -137,7 +147,7 @@ def read_step(declaration: StepDeclaration, form: Mapping[str, str], actor: Acto
             fields[name] = form.get(name) == "on"
         elif (value := form.get(name, "").strip()) != "":
             fields[name] = f"P{value}D" if kind is timedelta and value.isdigit() else value
-    return declaration.input.model_validate({**fields, "actor": actor})
+    return model.model_validate({**fields, **fixed})
 
 
 def _variant_fields(name: str, variants: list[type[BaseModel]], form: Mapping[str, str]) -> dict[str, Any]:

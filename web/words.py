@@ -77,6 +77,19 @@ FIELD_LABELS: dict[str, str] = {
     "on": "Date",
     "request_id": "Demande",
     "outcome": "Réponse",
+    # The directory
+    "id": "Identifiant (sans nom de personne)",
+    "name": "Nom",
+    "department": "Département",
+    "address": "Adresse",
+    "phone": "Téléphone",
+    "email": "Adresse électronique",
+    "coordinator_name": "Nom du coordinateur",
+    "coordinator_email": "Adresse du coordinateur (escalades)",
+    "structure_id": "Structure",
+    "capacity": "Capacité (personnes suivies)",
+    "notify": "Rappels par courriel",
+    "siret": "SIRET",
 }
 
 CHOICES: dict[str, str] = {
@@ -118,6 +131,8 @@ CHOICES: dict[str, str] = {
     # Roles
     "coordinator": "Coordinateur", "referent": "Référent", "admin": "Administrateur",
     "legal_representative": "Représentant légal", "system": "Le dossier",
+    # Reminders by e-mail
+    "each": "Un courriel par rappel", "digest": "Un récapitulatif par jour",
     # Request status
     "open": "Ouverte", "answered": "Répondue", "cancelled": "Annulée",
 }  # fmt: skip
@@ -217,8 +232,25 @@ _INPUT_ERRORS = {
     "string_too_short": "Le texte est trop court.",
     "string_too_long": "Le texte est trop long.",
     "string_pattern_mismatch": "Ce texte contient des caractères non admis.",
-    "value_error": "Valeur non valide : {message}",
 }
+
+_VALUE_ERRORS = (
+    ("an id is", "Un identifiant : lettres, chiffres, « - », « _ » ou « . », jamais un nom."),
+    ("needs the employer_id", "Une personne en emploi : indiquez son employeur actuel."),
+    ("give the employer_id", "Quand l'employeur demande l'accompagnement, indiquez-le."),
+    ("job_search_review_every, in_job_review_every", "Indiquez au moins un rythme."),
+    ("phase_changed is set by the case", "Choisissez le motif de ce changement."),
+    ("names the employer", "Ce type de contact nomme l'employeur rencontré."),
+    ("withdrawal of consent", "Le retrait du consentement s'enregistre avec son étape."),
+    ("not a valid SIRET", "Ce SIRET n'est pas valide : 14 chiffres dont les clés de contrôle sont justes."),
+    ("cannot be true", "Cette date de naissance n'est pas plausible."),
+    ("email address", "Adresse électronique non valide."),
+)
+"""Our models' own rules (and the validators they use), in French: the English message names which."""
+
+
+def _value_error(message: str) -> str:
+    return next((french for found, french in _VALUE_ERRORS if found in message), "Valeur non valide.")
 
 
 def input_errors(error: ValidationError) -> dict[str, str]:
@@ -229,8 +261,8 @@ def input_errors(error: ValidationError) -> dict[str, str]:
         location = [str(part) for part in problem["loc"] if not str(part).startswith(("function-", "lax-", "strict-"))]
         if len(location) >= 2 and location[0] == "prescription" and location[1] in ("cdaph", "spe"):
             location.pop(1)  # the discriminated union names the variant: the form's field does not
-        template = _INPUT_ERRORS.get(problem["type"], "Valeur non valide.")
-        found.setdefault(".".join(location), template.format(message=problem["msg"].removeprefix("Value error, ")))
+        french = _value_error(problem["msg"]) if problem["type"] == "value_error" else _INPUT_ERRORS.get(problem["type"], "Valeur non valide.")
+        found.setdefault(".".join(location), french)
     return found
 
 
