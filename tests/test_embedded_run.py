@@ -25,9 +25,11 @@ def ea(address: str, *args: str, var: Path | None = None) -> subprocess.Complete
     return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
-def start(var: Path, port: int, ui_port: int, codec_port: int | None = None, **settings: str) -> subprocess.Popen[str]:
-    """`ea run` on free ports (its SMTP catcher and calendar feeds too), state in `var`."""
-    env = {**os.environ, "EA_VAR_DIR": str(var), "EA_SMTP_PORT": str(free_port()), "EA_CALENDAR_PORT": str(free_port()), **settings}
+def start(var: Path, port: int, ui_port: int, codec_port: int | None = None, web_port: int | None = None,
+          **settings: str) -> subprocess.Popen[str]:  # fmt: skip
+    """`ea run` on free ports (its SMTP catcher, calendar feeds and staff application too), state in `var`."""
+    env = {**os.environ, "EA_VAR_DIR": str(var), "EA_SMTP_PORT": str(free_port()), "EA_CALENDAR_PORT": str(free_port()),
+           "EA_WEB_PORT": str(web_port or free_port()), **settings}  # fmt: skip
     ports = ["--port", str(port), "--ui-port", str(ui_port), "--codec-port", str(codec_port or free_port())]
     process = subprocess.Popen([EA, "run", *ports], env=env, stderr=subprocess.PIPE, text=True)
     wait_for_line(process, "worker started")
@@ -43,6 +45,20 @@ def wait_for_line(process: subprocess.Popen[str], text: str) -> None:
     raise AssertionError(f"{process.args[1:]} never said {text!r} (exit {process.wait()})")
 
 
+def status_of(url: str, seconds: float = 30) -> int:
+    """The HTTP status a GET of `url` answers, once something listens there."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=10).status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def interrupt(process: subprocess.Popen[str]) -> None:
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 0
@@ -50,9 +66,9 @@ def interrupt(process: subprocess.Popen[str]) -> None:
 
 @pytest.mark.slow
 def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
-    port, ui_port, codec_port = free_port(), free_port(), free_port()
+    port, ui_port, codec_port, web_port = free_port(), free_port(), free_port(), free_port()
     address = f"127.0.0.1:{port}"
-    first = start(tmp_path, port, ui_port, codec_port)
+    first = start(tmp_path, port, ui_port, codec_port, web_port)
     try:
         token = (tmp_path / "codec-token").read_text()
         assert (tmp_path / "codec-token").stat().st_mode & 0o777 == 0o600
@@ -64,6 +80,7 @@ def test_a_second_run_finds_every_case_where_it_was(tmp_path: Path) -> None:
             except urllib.error.HTTPError as error:
                 status = error.code
             assert status == expected, url.replace(token, "<token>")
+        assert status_of(f"http://127.0.0.1:{web_port}/connexion") == 200, "ea run serves the staff application"
         assert ea(address, "directory", "structure", "s-1", "--name", "Plateforme", var=tmp_path).returncode == 0
         opened = ea(address, "open", "--case-id", "PERSIST1", "--structure", "s-1", "--birth-date", "1990-01-01", var=tmp_path)
         assert opened.returncode == 0, opened.stderr
