@@ -45,9 +45,9 @@ async def test_a_referent_records_a_review_from_the_generated_form(cases: Cases,
     page = await referent.get(f"/dossiers/{case_id}")
     assert page.status_code == 200
     assert "Enregistrer un point d&#39;étape" in page.text or "Enregistrer un point d'étape" in page.text
-    request_id = re.search(r'name="request_id" value="([^"]+-complete_review)"', page.text).group(1)  # type: ignore[union-attr]
+    update_id = re.search(r'name="update_id" value="([^"]+-complete_review)"', page.text).group(1)  # type: ignore[union-attr]
 
-    form = {"held_on": "2026-11-30", "request_id": request_id}
+    form = {"held_on": "2026-11-30", "update_id": update_id}
     sent = await referent.post(f"/dossiers/{case_id}/etapes/complete_review", form)
     assert sent.status_code == 303, sent.text
     again = await referent.post(f"/dossiers/{case_id}/etapes/complete_review", form)  # the same form sent twice
@@ -140,3 +140,40 @@ async def test_a_new_referent_is_set_up_from_the_browser_alone(web: Web, staff: 
     assert employer.status_code == 422 and "Ce SIRET n&#39;est pas valide" in employer.text
     for each in (admin, newcomer, coordinator):
         await each.close()
+
+
+async def test_the_day_shows_requests_with_deadlines_and_the_answer_clears_them(cases: Cases, staff: Staff, referent: Browser,
+                                                                                 web: Web) -> None:  # fmt: skip
+    case_id = await cases.open(structure_id=staff.structure_a, referent_id=staff.referent_a)
+    await cases.walk_to(case_id, Phase.JOB_SEARCH)
+    await cases.hire(case_id, "emp-day")
+    acknowledgement = await cases.request(case_id, "emp-day", "workstation_adaptation")
+    day = await _until(referent, "/ma-journee", acknowledgement.request_id)
+    assert "Adaptation du poste" in day and "Répondre avant le" in day
+    caseload = await referent.get("/portefeuille")
+    assert case_id in caseload.text and "Accompagnement dans l&#39;emploi" in caseload.text
+
+    page = await referent.get(f"/dossiers/{case_id}")
+    assert f'<option value="{acknowledgement.request_id}"' in page.text, "the answer form offers the open request"
+    answered = await referent.post(f"/dossiers/{case_id}/etapes/respond_to_request",
+                                   {"request_id": acknowledgement.request_id, "outcome": "meeting_scheduled"})  # fmt: skip
+    assert answered.status_code == 303
+    assert (await cases.status(case_id)).open_requests == 0
+
+    coordinator = Browser(web, address="10.21.0.1")
+    await coordinator.sign_in(staff.emails["coordinator_a"])
+    report = await coordinator.get("/rapport/activite?du=2026-01-01&au=2026-12-31")
+    assert report.status_code == 200 and "<script" not in report.text
+    assert "script-src" not in report.headers["content-security-policy"] and "default-src 'none'" in report.headers["content-security-policy"]
+    assert (await coordinator.get("/rapport/activite?du=2026-12-31&au=2026-01-01")).status_code == 422
+    await coordinator.close()
+
+
+async def _until(browser: Browser, path: str, text: str) -> str:
+    """The page once the registry shows `text` (the journal is written a moment after the step)."""
+    for _ in range(100):
+        page = (await browser.get(path)).text
+        if text in page:
+            return page
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{path} never showed {text}")

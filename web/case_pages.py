@@ -74,7 +74,7 @@ async def _case_page(request: Request, signed: Signed, state: CaseState, attempt
     actor = actor_of(signed.member)
     forms: list[StepForm] = [form_for(declaration, file["choices"]) for declaration in steps.open_to(state, actor)] if actor else []
     return page(request, "case.html", signed, status=status, state=state, forms=forms, attempt=attempt,
-                request_id=uuid.uuid4().hex, open_requests=[r for r in state.requests if r.status is RequestStatus.OPEN],
+                update_id=uuid.uuid4().hex, open_requests=[r for r in state.requests if r.status is RequestStatus.OPEN],
                 done=request.query_params.get("fait"), **file)  # fmt: skip
 
 
@@ -93,7 +93,7 @@ async def take_step(request: Request, case_id: str, step: str, signed: Signed = 
         declaration = steps.BY_STEP[Step(step)]
     except ValueError:
         raise CaseHidden() from None
-    values = {name: str(value) for name, value in form.items() if name not in ("csrf", "request_id")}
+    values = {name: str(value) for name, value in form.items() if name not in ("csrf", "update_id")}
     actor = actor_of(signed.member)
     assert actor is not None  # STAFF: a référent or a coordinator
     if (forbidden := decisions.actor_refusal(state, actor, declaration)) is not None:  # the workflow's own table, asked first
@@ -105,9 +105,9 @@ async def take_step(request: Request, case_id: str, step: str, signed: Signed = 
         return await _case_page(request, signed, state, Attempt(step, values, errors=input_errors(error)), status=422)
     except directory.UnknownReference as unknown:
         return await _case_page(request, signed, state, Attempt(step, values, refusal=f"Inconnu de l'annuaire : {unknown}"), status=422)
-    request_id = str(form.get("request_id") or uuid.uuid4().hex)  # the form's own id: sent twice, recorded once
+    update_id = str(form.get("update_id") or uuid.uuid4().hex)  # the form's own id: sent twice, recorded once
     try:
-        await asyncio.wait_for(apply_step(await web.client(), case_id, data, request_id=request_id), web.settings.step_wait)
+        await asyncio.wait_for(apply_step(await web.client(), case_id, data, request_id=update_id), web.settings.step_wait)
     except StepRefused as refused:
         text = refusal_text(refused.reason) if refused.reason else "Cette étape n'est pas possible maintenant."
         status = 403 if refused.reason is not None and refused.reason.code in FORBIDDEN else 409
