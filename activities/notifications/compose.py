@@ -122,6 +122,18 @@ def outbox_key(row: Notification) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", f"ea.{row.case_id}.{row.seq}.{row.recipient.replace(':', '-')}.{row.kind}")
 
 
+STAFF_RECIPIENTS = ("referent:", "coordinator:")
+
+
+def _link(settings: MailSettings, recipient: str, case_id: str) -> str | None:
+    """Staff go straight to the case in the staff application; the person and the employer to
+    their own space, where they sign in by a link of their own (the case's id tells them nothing)."""
+    if not settings.app_url:
+        return None
+    base = settings.app_url.rstrip("/")
+    return f"{base}/dossiers/{case_id}" if recipient.startswith(STAFF_RECIPIENTS) else f"{base}/espace"
+
+
 def message_context(session: Session, row: Notification, settings: MailSettings) -> dict[str, Any]:
     """What a template may print about the case: never the person's health, situation or birth date."""
     case = session.get(Case, row.case_id)
@@ -144,5 +156,5 @@ def message_context(session: Session, row: Notification, settings: MailSettings)
         "employer": session.get(Organisation, employer_id) if employer_id else None,
         "request": request,
         "escalate_after": settings.escalate_after,
-        "link": f"{settings.app_url.rstrip('/')}/cases/{case.id}" if settings.app_url else None,
+        "link": _link(settings, row.recipient, case.id),
     }

@@ -140,6 +140,7 @@ def run(connection: Connection, port: int, ui_port: int, codec_port: int, calend
       ea run
     """
     worker.configure_logging()
+    os.environ.setdefault("EA_APP_URL", f"http://localhost:{web_port}")  # messages link to the application it serves
     mail = _mail_settings()
     catcher = None if os.environ.get("EA_SMTP_HOST") else mail_catcher.catcher(mail_dir(), mail.port, mail.host)
     if catcher is not None:
