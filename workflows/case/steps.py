@@ -108,7 +108,7 @@ STEPS: tuple[StepDeclaration, ...] = (
     StepDeclaration(Step.SUBMIT_EVALUATION, SubmitEvaluation, STAFF_ROLES, d.no_check, d.submit_evaluation,
                     (e.EvaluationSubmitted,), "evaluation",
                     "Record the evaluation of the person's situation: capacities, needs, constraints, the employer's needs, tools.",
-                    "ea evaluation C1A2B3 --from-file evaluation.yaml", document="evaluation_report"),
+                    "ea evaluation C1A2B3 --capacities 'Très minutieuse' --tool entretien", document="evaluation_report"),
     StepDeclaration(Step.SUBMIT_PROJECT, SubmitProject, STAFF_ROLES, d.no_check, d.submit_project,
                     (e.ProjectAgreed,), "project",
                     "Record the agreed professional project: target jobs (ROME), sectors, conditions, steps, objectives.",
@@ -170,7 +170,7 @@ STEPS: tuple[StepDeclaration, ...] = (
     StepDeclaration(Step.RECORD_EVIDENCE, RecordEvidence, STAFF_ROLES, d.no_check, d.record_evidence, (e.EvidenceRecorded,),
                     "evidence", "Record an RQTH, a CDAPH decision or an ESAT admission with its validity (and a scan); "
                     "the référent is warned before it expires.",
-                    "ea evidence C1A2B3 --kind rqth --from 2025-03-01 --until 2030-02-28 --file rqth.pdf"),
+                    "ea evidence C1A2B3 --kind rqth --from 2025-03-01 --until 2030-02-28 --reference RQTH-33-118"),
     StepDeclaration(Step.LINK_PARTNER, LinkPartner, STAFF_ROLES, d.check_link_partner, d.link_partner, (e.PartnerLinked,),
                     "partner", "Link a partner of the directory to the case (SPE counsellor, ESAT, MDPH, training body, "
                     "médecin du travail's service).", "ea partner C1A2B3 mdph-33"),
