@@ -21,6 +21,7 @@ MODULES = (
     "starter.commands.operations",
     "starter.commands.notifications",
     "starter.commands.staff",
+    "starter.commands.case_file",
 )
 """Each module lists its commands in COMMANDS."""
 INDEX_FILE = Path(__file__).with_name("command_index.py")

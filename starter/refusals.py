@@ -50,6 +50,12 @@ MESSAGES: dict[RefusalCode, str] = {
     RefusalCode.DEROGATION_BY_COORDINATOR: "only a coordinator admits a person outside the standard criteria",
     RefusalCode.DEROGATION_NOT_NEEDED: "the person meets the standard criteria: no derogation to record",
     RefusalCode.DEROGATION_NEEDS_SITUATION: "a derogation still needs the person's situation (--situation)",
+    RefusalCode.UNKNOWN_ADAPTATION: "no adaptation {adaptation} on this case (known: {known})",
+    RefusalCode.ADAPTATION_STAGE: "an adaptation {current} cannot become {stage}; next: {allowed}",
+    RefusalCode.ADAPTATION_ACTOR: "a {role} does not record an adaptation as {stage}: {allowed} does (the référent proposes, the employer decides)",
+    RefusalCode.ADAPTATION_NEEDS: "an adaptation {stage} needs its {field} (--{field})",
+    RefusalCode.ALREADY_PARTNER: "{partner} is already a partner on this case",
+    RefusalCode.WHICH_PARTNER: "a request referred to a partner names the partner (--partner ID)",
     RefusalCode.NO_CONSENT_YET: "the person has not consented yet, and nothing is done for anyone before they do: "
                                 "the employer may ask again once `ea consent` is recorded",
 }

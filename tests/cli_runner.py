@@ -27,6 +27,12 @@ class Ea:
         assert result.exit_code == 0, result.output
         return result.stdout
 
+    async def fails(self, *args: str) -> str:
+        """A command refused or rejected: its error message."""
+        result = await self(*args)
+        assert result.exit_code != 0, result.output
+        return result.stderr
+
     async def json(self, *args: str) -> dict:
         return json.loads(await self.ok(*args, "--json"))
 

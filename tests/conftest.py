@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -12,7 +13,11 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry.journal import Registry
 from starter.scripted import Cases
 from tests.cli_runner import Ea
-from tests.harness import fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
+from tests.harness import TEST_KEYS, fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
+
+# The registry seals health text with the keyring of the process it runs in: the tests' workers
+# run here beside `ea`, so the whole process holds the tests' keyring, as `ea` and the workers do.
+os.environ.setdefault("EA_ENCRYPTION_KEYS", TEST_KEYS.to_env())
 
 
 @pytest.fixture(scope="session")

@@ -44,7 +44,9 @@ async def test_a_coordinator_runs_a_whole_case_from_the_cli(cli: Ea) -> None:
     hired = await cli.json("hire", case, "--employer", "emp-9", "--contract", "cdd", "--hours", "20")
     assert hired["phase"] == "in_job_support" and hired["employer_id"] == "emp-9"
     assert "request req-1 recorded" in await cli.ok("request", case, "--employer", "emp-9", "--kind", "training_need")
-    await cli.ok("respond", case, "req-1", "--outcome", "referred_to_partner")
+    await cli.ok("directory", "partner", "cap-33", "--name", "Cap emploi Gironde", "--kind", "spe_counsellor")
+    assert "partner" in await cli.fails("respond", case, "req-1", "--outcome", "referred_to_partner")
+    await cli.ok("respond", case, "req-1", "--outcome", "referred_to_partner", "--partner", "cap-33")
     await cli.ok("assign", case, "ref-8")
     await cli.ok("change-of-post", case)
     await cli.ok("evaluation", case)

@@ -17,6 +17,10 @@ from starter.refusals import explain
 from workflows.case import dates, decisions, steps
 from workflows.case.model import (
     Actor,
+    AdaptationStage,
+    EvidenceKind,
+    RecordAdaptation,
+    RecordEvidence,
     ActorRole,
     CaseState,
     CdaphDecision,
@@ -65,6 +69,9 @@ DATED: dict[type[StepInput], Callable[[date], StepInput]] = {
     RecordChangeOfPost: lambda day: RecordChangeOfPost(effective_on=day, actor=COORDINATOR),
     CompleteReview: lambda day: CompleteReview(held_on=day, actor=COORDINATOR),
     RecordContact: lambda day: RecordContact(on=day, kind=ContactKind.PHONE, actor=COORDINATOR),
+    RecordAdaptation: lambda day: RecordAdaptation(stage=AdaptationStage.PROPOSED, on=day, description="Horaires adaptés",
+                                                   actor=COORDINATOR),  # fmt: skip
+    RecordEvidence: lambda day: RecordEvidence(kind=EvidenceKind.RQTH, valid_from=day, actor=COORDINATOR),
     RecordTraining: lambda day: RecordTraining(kind=TrainingKind.TRAINING, title="CACES R489", status=TrainingStatus.DONE, on=day,
                                                actor=COORDINATOR),  # fmt: skip
 }

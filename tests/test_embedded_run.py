@@ -19,16 +19,20 @@ from starter.devserver import free_port
 EA = str(Path(sys.executable).parent / "ea")
 
 
+_ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "EA_ENCRYPTION_KEYS"}
+"""`ea run` makes its own key file: not the tests' keyring (conftest.py) in its environment."""
+
+
 def ea(address: str, *args: str, var: Path | None = None) -> subprocess.CompletedProcess[str]:
     """`ea` as a coordinator runs it beside `ea run`: same var/ directory, so the same keys."""
-    env = {**os.environ, "EA_ACTOR": "coordinator:coord-1", **({"EA_VAR_DIR": str(var)} if var else {})}
+    env = {**_ENVIRONMENT, "EA_ACTOR": "coordinator:coord-1", **({"EA_VAR_DIR": str(var)} if var else {})}
     return subprocess.run([EA, "--address", address, *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 def start(var: Path, port: int, ui_port: int, codec_port: int | None = None, web_port: int | None = None,
           **settings: str) -> subprocess.Popen[str]:  # fmt: skip
     """`ea run` on free ports (its SMTP catcher, calendar feeds and staff application too), state in `var`."""
-    env = {**os.environ, "EA_VAR_DIR": str(var), "EA_SMTP_PORT": str(free_port()), "EA_CALENDAR_PORT": str(free_port()),
+    env = {**_ENVIRONMENT, "EA_VAR_DIR": str(var), "EA_SMTP_PORT": str(free_port()), "EA_CALENDAR_PORT": str(free_port()),
            "EA_WEB_PORT": str(web_port or free_port()), **settings}  # fmt: skip
     ports = ["--port", str(port), "--ui-port", str(ui_port), "--codec-port", str(codec_port or free_port())]
     process = subprocess.Popen([EA, "run", *ports], env=env, stderr=subprocess.PIPE, text=True)
@@ -143,7 +147,7 @@ def test_a_review_overdue_under_ea_run_shows_in_ea_mail_list(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_ea_server_alone_serves_with_our_search_attributes(tmp_path: Path) -> None:
     port, ui_port = free_port(), free_port()
-    env = {**os.environ, "EA_VAR_DIR": str(tmp_path)}
+    env = {**_ENVIRONMENT, "EA_VAR_DIR": str(tmp_path)}
     server = subprocess.Popen([EA, "server", "--port", str(port), "--ui-port", str(ui_port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
@@ -167,7 +171,7 @@ def test_ea_worker_serves_a_queue_and_stops_gracefully(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with temporal_environment() as env:
             address = env.client.service_client.config.target_host
-            environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}",
+            environment = {**_ENVIRONMENT, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}",
                            "EA_ENCRYPTION_KEYS": TEST_KEYS.to_env(), "EA_ACTOR": "coordinator:coord-1"}  # fmt: skip
             worker = subprocess.Popen([EA, "--address", address, "--task-queue", "worker-test", "worker"],
                                       env=environment, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -191,7 +195,7 @@ def test_ea_worker_serves_a_queue_and_stops_gracefully(tmp_path: Path) -> None:
 
 def test_ea_migrate_brings_an_empty_database_to_the_newest_schema(tmp_path: Path) -> None:
     database = tmp_path / "registry.db"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env = {**_ENVIRONMENT, "DATABASE_URL": f"sqlite:///{database}"}
     for _ in range(2):  # and again: nothing to do
         result = subprocess.run([EA, "migrate"], capture_output=True, text=True, env=env, timeout=60)
         assert result.returncode == 0 and "up to date" in result.stdout

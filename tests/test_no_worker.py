@@ -53,6 +53,7 @@ async def test_with_no_worker_every_command_says_so_at_once_and_sends_nothing(en
     queue = f"nobody-{uuid.uuid4().hex[:8]}"
     cli = Ea(env.client.service_client.config.target_host, queue, str(registry.engine.url))
     await cli.known(structures=("struct-75",), referents=("ref-12",), employers=("emp-4412",))  # the examples' ids
+    await cli.ok("directory", "partner", "mdph-33", "--name", "MDPH de la Gironde", "--kind", "mdph")
     case = new_case_id()
     for command in every_command(case):
         started = time.monotonic()

@@ -42,6 +42,9 @@ VALID_INPUTS: dict[Step, Model] = {
         Step.SIGN_AMENDMENT: {"party": Party.STRUCTURE, "signed_on": TODAY},
         Step.NAME_REPRESENTATIVE: {"representative_id": "rep-named"},
         Step.RECORD_TRAINING: {"kind": TrainingKind.TRAINING, "title": "CACES R489", "on": TODAY},
+        Step.RECORD_ADAPTATION: {"stage": "proposed", "on": TODAY, "description": "Horaires adaptés"},
+        Step.RECORD_EVIDENCE: {"kind": "rqth", "valid_from": TODAY},
+        Step.LINK_PARTNER: {"partner_id": "mdph-33"},
         Step.CLOSE: {"reason": "goals_reached"},
     }.items()
 }

@@ -126,7 +126,7 @@ def test_a_journal_made_before_migrations_is_adopted(empty_database: str) -> Non
                                 "VALUES ('C-first', 1, '2026-11-24 07:00:00', 'case_opened', 'consent', 'consent', '{}')"))  # fmt: skip
     migrate(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
         assert connection.execute(text("SELECT count(*) FROM journal")).scalar() == 1
     engine.dispose()
 

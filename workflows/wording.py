@@ -113,6 +113,20 @@ LABELS_FR: dict[str, dict[str, str]] = {
         "closed": "accompagnement terminé",
     },
     "party": {"beneficiary": "la personne accompagnée", "structure": "la structure gestionnaire", "employer": "l'employeur"},
+    "evidence": {
+        "rqth": "la reconnaissance de la qualité de travailleur handicapé (RQTH)",
+        "cdaph_decision": "la décision de la CDAPH",
+        "esat_admission": "l'admission en ESAT",
+    },
+    "objective": {"planned": "prévu", "in_progress": "en cours", "reached": "atteint", "abandoned": "abandonné"},
+    "adaptation": {
+        "proposed": "proposé", "opinion_given": "avis du médecin du travail recueilli", "decided": "décidé par l'employeur",
+        "declined": "écarté par l'employeur", "funded": "financement acquis", "in_place": "en place", "reviewed": "réexaminé",
+    },
+    "proposer": {"referent": "le référent", "employer": "l'employeur", "person": "la personne",
+                 "occupational_physician": "le médecin du travail"},
+    "funder": {"agefiph": "l'Agefiph", "fiphfp": "le FIPHFP", "employer": "l'employeur", "opco": "l'OPCO",
+               "france_travail": "France Travail", "region": "la Région", "cpf": "le compte personnel de formation"},
     "measure": {
         "tutelle": "tutelle",
         "curatelle": "curatelle",

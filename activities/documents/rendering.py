@@ -27,9 +27,9 @@ from activities.documents.french import prep
 from activities.documents.markdown import markdown_environment
 from activities.registry.database import DIALECT_INSERTS
 from activities.registry.schema import Beneficiary, Document, LegalRepresentative, Organisation, Referent, Structure
-from workflows.case import rules
+from workflows.case import rome, rules
 from workflows.case.events import DocumentRequest
-from workflows.case.model import Actor, ActorRole, CaseSnapshot, Party, SupportRequest
+from workflows.case.model import Actor, ActorRole, Adaptation, CaseSnapshot, Objective, Party, ProjectStep, SupportRequest
 from workflows.wording import LABELS_FR, french_date, french_duration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -51,6 +51,25 @@ def _request_line(request: SupportRequest) -> str:
     return f"{request.request_id} : {LABELS_FR['request'][request.kind]}, réponse due le {_date_fr(request.deadline)}"
 
 
+def _objective_line(objective: Objective) -> str:
+    due = f", échéance le {_date_fr(objective.due_on)}" if objective.due_on else ""
+    reviewed = f", revu le {_date_fr(objective.reviewed_on)}" if objective.reviewed_on else ""
+    return f"{objective.title} ({LABELS_FR['objective'][objective.status]}{due}{reviewed})"
+
+
+def _project_step(step: ProjectStep) -> str:
+    done = f", fait le {_date_fr(step.done_on)}" if step.done_on else ""
+    return f"{step.what} (d'ici le {_date_fr(step.by)}{done})"
+
+
+def _adaptation_line(adaptation: Adaptation) -> str:
+    """What, proposed by whom, where it stands and since when, and who funds it: never the médecin's opinion."""
+    since = _date_fr(adaptation.dates[adaptation.stage])
+    funder = f", financé par {LABELS_FR['funder'][adaptation.funder]}" if adaptation.funder else ""
+    return (f"{adaptation.description} : proposé par {LABELS_FR['proposer'][adaptation.proposed_by]}, "
+            f"{LABELS_FR['adaptation'][adaptation.stage]} le {since}{funder}")  # fmt: skip
+
+
 def jinja_environment() -> Environment:
     """Autoescaped: a value from the registry is text, never markup."""
     environment = Environment(
@@ -60,7 +79,9 @@ def jinja_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line, prep=prep)
+    environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line, prep=prep,
+                               rome=rome.job, objective_line=_objective_line, project_step=_project_step,
+                               adaptation_line=_adaptation_line)  # fmt: skip
     return environment
 
 
@@ -223,6 +244,7 @@ class Documents:
             "amendment_number": getattr(entry.event, "amendment", None),
             "follow_up": rules.follow_up(state.settings),
             "consent_by": _who(state.consent_by, representatives),
+            "author": referent.name if entry.actor and entry.actor.role is ActorRole.REFERENT else None,
             "signed": [(LABELS_FR["party"][party], day, _who(state.signed_by.get(party), representatives))
                        for party, day in state.signatures.items()],  # fmt: skip
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.

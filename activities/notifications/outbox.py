@@ -33,6 +33,7 @@ class Kind(StrEnum):
     CONVENTION_TO_SIGN = "convention_to_sign"
     AMENDMENT_TO_SIGN = "amendment_to_sign"
     RETENTION_WARNING = "retention_warning"
+    EVIDENCE_EXPIRING = "evidence_expiring"
 
 
 DIGESTIBLE = frozenset({Kind.REVIEW_DUE, Kind.REVIEW_OVERDUE, Kind.REQUEST_RECEIVED, Kind.REQUEST_OVERDUE})
@@ -134,6 +135,7 @@ RULES: dict[type, Callable[[Session, Case, Event], list[Message]]] = {
     events.Hired: _hiring,
     events.AmendmentProposed: _amendment,
     events.RetentionWarning: _retention,
+    events.EvidenceExpiring: _staff(Kind.EVIDENCE_EXPIRING),
 }
 """Who hears of what: the référent of their work, the coordinator of work left overdue, the
 employer of its requests and what it signs, the person (or their representative) of what they

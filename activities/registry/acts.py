@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from activities.notifications.outbox import enqueue
 from activities.registry.schema import Case, JournalRow
-from workflows.case.events import IdentityErased, NotificationFailed, RetentionWarning, stored_detail
+from workflows.case.events import CaseFileViewed, IdentityErased, NotificationFailed, RetentionWarning, stored_detail
 from workflows.case.model import Actor
 
-RegistryAct = IdentityErased | RetentionWarning | NotificationFailed
+RegistryAct = IdentityErased | RetentionWarning | NotificationFailed | CaseFileViewed
 
 
 def record_act(session: Session, case: Case, event: RegistryAct, actor: Actor) -> int:

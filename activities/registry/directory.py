@@ -18,7 +18,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as siret_number
 
 from activities.registry.schema import Organisation, Referent, Structure
-from workflows.case.model import OpaqueId
+from workflows.case.model import OpaqueId, PartnerKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9 .()-]{6,30}$")]
@@ -60,9 +60,25 @@ class EmployerEntry(Entry):
     siret: Annotated[str, AfterValidator(_siret)] | None = None
     address: Annotated[str, Field(max_length=300)] | None = None
     email: EmailStr | None = None
+    sector: Literal["public", "private"] | None = None
+    """Public employers' adaptations are funded by the FIPHFP, private ones' by the Agefiph."""
+    sites: list[Text] | None = None
+    """Its sites (establishments) where people work."""
 
 
-_TABLES: dict[type[Entry], Any] = {StructureEntry: Structure, ReferentEntry: Referent, EmployerEntry: Organisation}
+class PartnerEntry(Entry):
+    """A partner of the platform: the SPE counsellor, an ESAT, the MDPH, a training body, the médecin du travail's service."""
+
+    partner_kind: PartnerKind
+    siret: Annotated[str, AfterValidator(_siret)] | None = None
+    address: Annotated[str, Field(max_length=300)] | None = None
+    email: EmailStr | None = None
+
+
+_TABLES: dict[type[Entry], Any] = {StructureEntry: Structure, ReferentEntry: Referent, EmployerEntry: Organisation,
+                                   PartnerEntry: Organisation}  # fmt: skip
+_KINDS: dict[type[Entry], str] = {EmployerEntry: "employer", PartnerEntry: "partner"}
+"""What an organisation of the directory is."""
 
 
 class DirectoryConflict(Exception):
@@ -73,9 +89,9 @@ def upsert(engine: Engine, entry: Entry) -> None:
     """Create or update the entry; DirectoryConflict when another entry holds what must be unique."""
     require_known(engine, entry)
     table = _TABLES[type(entry)]
-    fields = entry.model_dump(exclude_none=True)
-    if table is Organisation:
-        fields["kind"] = "employer"
+    fields = entry.model_dump(mode="json", exclude_none=True)
+    if type(entry) in _KINDS:
+        fields["kind"] = _KINDS[type(entry)]
     with Session(engine) as session:
         _refuse_conflicts(session, entry)
         row = session.get(table, entry.id)
@@ -108,6 +124,7 @@ REFERENCES: dict[str, tuple[str, Any, str]] = {
     "structure_id": ("structure", Structure, "structure ID --name NAME"),
     "referent_id": ("référent", Referent, "referent ID --name NAME"),
     "employer_id": ("employer", Organisation, "employer ID --name NAME"),
+    "partner_id": ("partner", Organisation, "partner ID --name NAME --kind KIND"),
 }
 """Each field that names the directory: what it is, its table, and how to add one."""
 

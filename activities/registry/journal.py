@@ -20,12 +20,12 @@ from activities.registry.database import DIALECT_INSERTS
 from activities.registry.migrate import migrate
 from activities.registry.projection import project
 from activities.registry.schema import Case, JournalRow
-from workflows.case.events import JournalBatch, JournalEntry, stored_detail, upcast
+from workflows.case.events import JournalBatch, JournalEntry, private_detail, stored_detail, upcast
 from workflows.case.model import Actor
 from workflows.contracts import Caseload, SeatRequest
 
 ROWS_PER_STATEMENT = 500
-"""Ten columns each: 5,000 parameters, well under SQLite's limit (32,766)."""
+"""Eleven columns each: 5,500 parameters, well under SQLite's limit (32,766)."""
 
 
 def unavailable(error: DBAPIError) -> ApplicationError:
@@ -77,7 +77,8 @@ class Registry:
         rows = [
             {"case_id": e.case_id, "seq": e.seq, "at": e.at, "kind": e.kind, "phase_before": e.phase_before.value,
              "phase_after": e.phase_after.value, "actor_role": e.actor.role.value if e.actor else None,
-             "actor_id": e.actor.id if e.actor else None, "detail": stored_detail(e.event)}
+             "actor_id": e.actor.id if e.actor else None, "detail": stored_detail(e.event),
+             "private_detail": private_detail(e.event)}
             for e in entries
         ]  # fmt: skip
         new: set[tuple[str, int]] = set()
@@ -102,4 +103,5 @@ def journal_entry(row: JournalRow) -> JournalEntry:
     """A journal row as the typed entry it records, whatever version of the workflow wrote it."""
     actor = Actor(role=row.actor_role, id=row.actor_id) if row.actor_role else None  # type: ignore[arg-type]
     return JournalEntry(case_id=row.case_id, seq=row.seq, at=row.at, phase_before=row.phase_before, phase_after=row.phase_after,
-                        actor=actor, event=upcast(row.kind, row.detail or {}), snapshot=None)  # fmt: skip
+                        actor=actor, event=upcast(row.kind, {**(row.detail or {}), **(row.private_detail or {})}),
+                        snapshot=None)  # fmt: skip

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from activities.registry import caseload, schema
 from workflows.case import events
 from workflows.case.events import JournalEntry
-from workflows.case.model import CdaphDecision, ClosureReason, RequestOrigin
+from workflows.case.model import CdaphDecision, ClosureReason, Objective, RequestOrigin
 
 
 def project(session: Session, entry: JournalEntry) -> None:
@@ -111,6 +111,7 @@ def _prescription(session: Session, entry: JournalEntry, _case: schema.Case | No
     else:
         row = schema.Prescription(**common, route="spe", prescriber=p.prescriber.value, reference=p.prescriber_reference, dated=p.dated)
     session.add(row)
+    _objectives(session, entry, event.objectives)
 
 
 def _signature(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
@@ -122,13 +123,81 @@ def _signature(session: Session, entry: JournalEntry, _case: schema.Case | None,
 def _evaluation(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.EvaluationSubmitted)
-    session.add(schema.Evaluation(**common, completed_on=event.completed_on))
+    findings = event.findings.model_dump(mode="json") if event.findings else {}
+    session.add(schema.Evaluation(**common, completed_on=event.completed_on, author=str(entry.actor) if entry.actor else None,
+                                  **findings))  # fmt: skip
 
 
 def _project(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.ProjectAgreed)
-    session.add(schema.ProfessionalProject(**common, agreed_on=event.agreed_on))
+    content = event.content.model_dump(mode="json") if event.content else None
+    session.add(schema.ProfessionalProject(**common, agreed_on=event.agreed_on, content=content))
+    _objectives(session, entry, event.objectives)
+
+
+def _upsert(session: Session, table: type[Any], key: dict[str, Any], values: dict[str, Any]) -> Any:
+    """The row of `table` with this key, created or updated: the case file's records as their latest event left them."""
+    row = session.scalars(select(table).filter_by(**key)).first()
+    if row is None:
+        row = table(**key, **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    return row
+
+
+def _objectives(session: Session, entry: JournalEntry, objectives: list[Objective]) -> None:
+    for objective in objectives:
+        _upsert(session, schema.Objective, {"case_id": entry.case_id, "title": objective.title},
+                {**objective.model_dump(exclude={"title"}), "seq": entry.seq})  # fmt: skip
+
+
+def _adaptation(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.AdaptationRecorded)
+    adaptation = event.adaptation.model_dump(mode="json")
+    values = {**{k: v for k, v in adaptation.items() if k != "adaptation_id"}, "seq": entry.seq}
+    if event.opinion is not None:
+        values["opinion"] = event.opinion
+    _upsert(session, schema.Adaptation, {"case_id": entry.case_id, "adaptation_id": event.adaptation.adaptation_id}, values)
+
+
+def _training(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.TrainingRecorded)
+    training = event.training
+    _upsert(session, schema.Training, {"case_id": entry.case_id, "kind": training.kind.value, "title": training.title},
+            {"status": training.status.value, "funder": training.funder.value if training.funder else None, "on": training.on,
+             "seq": entry.seq})  # fmt: skip
+
+
+def _evidence(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.EvidenceRecorded)
+    evidence = event.evidence.model_dump(exclude={"kind", "warned"})
+    _upsert(session, schema.EvidenceRecord, {"case_id": entry.case_id, "kind": event.evidence.kind.value},
+            {**evidence, "warned_at": None, "seq": entry.seq})  # fmt: skip
+
+
+def _evidence_expiring(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.EvidenceExpiring)
+    row = session.scalars(select(schema.EvidenceRecord).filter_by(case_id=entry.case_id, kind=event.kind)).first()
+    if row is not None:
+        row.warned_at = entry.at
+
+
+def _partner(session: Session, entry: JournalEntry, partner_id: str | None) -> None:
+    if partner_id is not None:
+        _upsert(session, schema.CasePartner, {"case_id": entry.case_id, "partner_id": partner_id}, {"since": entry.at})
+
+
+def _partner_linked(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
+    event = entry.event
+    assert isinstance(event, events.PartnerLinked)
+    _partner(session, entry, event.partner_id)
 
 
 def _current_jobs(session: Session, case_id: str) -> list[schema.Employment]:
@@ -181,9 +250,11 @@ def _review_held(session: Session, entry: JournalEntry, _case: schema.Case | Non
     held_on = event.held_on
     pending = _pending_review(session, entry.case_id)
     if pending is None:  # held before it was due
-        session.add(schema.Review(**common, phase=entry.phase_after.value, held_on=held_on))
+        session.add(schema.Review(**common, phase=entry.phase_after.value, held_on=held_on, notes=event.notes))
     else:
         pending.held_on = held_on
+        pending.notes = event.notes
+    _objectives(session, entry, event.objectives)
 
 
 def _request(session: Session, entry: JournalEntry, _case: schema.Case | None, common: dict[str, Any]) -> None:
@@ -225,6 +296,8 @@ def _response(session: Session, entry: JournalEntry, _case: schema.Case | None, 
     request.status = "answered"
     request.answered_at = entry.at
     request.outcome = event.outcome.value
+    request.partner_id = event.partner_id
+    _partner(session, entry, event.partner_id)
 
 
 def _request_overdue(session: Session, entry: JournalEntry, _case: schema.Case | None, _common: dict[str, Any]) -> None:
@@ -253,6 +326,11 @@ PROJECTORS: dict[type, Projector] = {
     events.IntensityChanged: _intensity,
     events.RequestAnswered: _response,
     events.RequestOverdue: _request_overdue,
+    events.AdaptationRecorded: _adaptation,
+    events.TrainingRecorded: _training,
+    events.EvidenceRecorded: _evidence,
+    events.EvidenceExpiring: _evidence_expiring,
+    events.PartnerLinked: _partner_linked,
 }
 """Events with no row of their own (set_review_cadence, phase reminders, changes of post) still
 update the case and the journal."""

@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from activities.registry.database import utc
-from activities.registry.schema import Case, Contact, Employment, IntensityChange, JournalRow, Prescription, SupportRequest
+from activities.registry.schema import Adaptation, Case, Contact, Employment, IntensityChange, JournalRow, Organisation, Prescription, SupportRequest, Training
 from workflows.case.model import ClosureReason, Model
 from workflows.contracts import Period
 
@@ -69,6 +69,17 @@ class Outcomes(Model):
     first_employer_contact_in_month: int = Field(description="Of those, people for whom an employer was contacted (prospection) within 30 days of entry.")
 
 
+class FunderFigures(Model):
+    """What falls to one funder: Agefiph (private employers), FIPHFP (public ones), an employer, an OPCO..."""
+
+    employed_people: int = Field(default=0, description="People of the file active whose current employer is in this funder's sector.")
+    adaptations_funded: int = Field(default=0, description="Workplace adaptations funded during the period.")
+    trainings: int = Field(default=0, description="Trainings and bilans de compétences planned or done during the period.")
+
+
+SECTOR_FUNDERS = {"private": "agefiph", "public": "fiphfp"}
+
+
 class ActivityReport(Model):
     structure_id: str | None
     period: Period
@@ -95,6 +106,7 @@ class ActivityReport(Model):
     caseload_over_time: list[tuple[date, int]] = Field(description="Open cases at the end of each month of the period (today, for the month under way; no month still to come).")
     phases_at_end: dict[str, int] = Field(description="Open cases at the end of the period, by phase.")
     days_to_first_job: list[int] = Field(description="One value per job seeker hired: days from entry to the first job.")
+    by_funder: dict[str, FunderFigures] = Field(default_factory=dict, description="What falls to each funder: Agefiph, FIPHFP, employers, others.")
 
     @property
     def running(self) -> bool:
@@ -190,7 +202,29 @@ def activity_report(session: Session, period: Period, structure_id: str | None =
         caseload_over_time=[(day, sum(1 for c in active if c.open_at(min(_end_of(day), until)))) for day in _month_ends(period.start, last_day)],
         phases_at_end=_count(c.phase_at(until) or "consent" for c in open_at_end),
         days_to_first_job=sorted(d for c in seekers if (d := _days_to_first_job(c, last_day)) is not None),
+        by_funder=_by_funder(session, {c.id: c for c in active}, period.start, last_day),
     )
+
+
+def _by_funder(session: Session, active: dict[str, _Case], first_day: date, last_day: date) -> dict[str, FunderFigures]:
+    """The figures each funder asks for: counts only, never what the case file says."""
+    figures: dict[str, FunderFigures] = {}
+
+    def of(funder: str) -> FunderFigures:
+        return figures.setdefault(funder, FunderFigures())
+
+    sectors = select(Case.id, Organisation.sector).join(Organisation, Organisation.id == Case.employer_id)
+    for _case_id, sector in _rows(session, sectors.where(Organisation.sector.is_not(None)), active):
+        of(SECTOR_FUNDERS[sector]).employed_people += 1
+    adaptations = select(Adaptation.case_id, Adaptation.funder, Adaptation.dates).where(Adaptation.funder.is_not(None))
+    for _case_id, funder, dates in _rows(session, adaptations, active):
+        funded = (dates or {}).get("funded")
+        if funded and first_day <= date.fromisoformat(funded) <= last_day:
+            of(funder).adaptations_funded += 1
+    trainings = select(Training.case_id, Training.funder).where(Training.funder.is_not(None), Training.on.between(first_day, last_day))
+    for _case_id, funder in _rows(session, trainings, active):
+        of(funder).trainings += 1
+    return dict(sorted(figures.items()))
 
 
 def _gather(session: Session, structure_id: str | None, until: datetime) -> dict[str, _Case]:

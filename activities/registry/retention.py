@@ -17,10 +17,23 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.registry import evidence_files
 from activities.registry.acts import record_act
 from activities.registry.database import utc
 from activities.registry.people import PersonUnknown
-from activities.registry.schema import Beneficiary, Case, Document, JournalRow, LegalRepresentative, Notification
+from activities.registry.schema import (
+    Adaptation,
+    Beneficiary,
+    Case,
+    Document,
+    Evaluation,
+    EvidenceRecord,
+    JournalRow,
+    LegalRepresentative,
+    Notification,
+    ProfessionalProject,
+    Review,
+)
 from workflows.case.model import Actor, ActorRole
 from workflows.case.events import IdentityErased, RetentionWarning
 from workflows.contracts import Anonymisation, RetentionPlan, RetentionSettings
@@ -59,12 +72,31 @@ def anonymise(engine: Engine, request: Anonymisation) -> list[str]:
         session.execute(delete(LegalRepresentative).where(LegalRepresentative.beneficiary_id == person.id))
         people = (Notification.recipient.like("beneficiary:%") | Notification.recipient.like("legal_representative:%"))
         session.execute(update(Notification).where(Notification.case_id.in_(case_ids), people).values(address=None))
+        _erase_case_file(session, case_ids)
         for row in session.scalars(select(JournalRow).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "case_opened")):
             row.detail = {**row.detail, "birth_date": person.birth_date.isoformat()}  # 1 January of the year
         for case in cases:
             case.anonymised_at = person.anonymised_at
             record_act(session, case, IdentityErased(reason=request.reason), request.actor)
     return case_ids
+
+
+CASE_FILE_TEXT = {
+    Evaluation: {"capacities": None, "needs": None, "constraints": None, "employer_needs": None},
+    Review: {"notes": None},
+    Adaptation: {"opinion": None},
+    ProfessionalProject: {"content": None},
+    EvidenceRecord: {"reference": None, "file_id": None},
+    JournalRow: {"private_detail": None},
+}
+"""What the case file says about the person in words (health free text above all): erased with them;
+dates, stages and statuses stay for the statistics."""
+
+
+def _erase_case_file(session: Session, case_ids: list[str]) -> None:
+    for table, erased in CASE_FILE_TEXT.items():
+        session.execute(update(table).where(table.case_id.in_(case_ids)).values(erased))
+    evidence_files.erase(session, case_ids)
 
 
 def plan(engine: Engine, settings: RetentionSettings, now: datetime) -> RetentionPlan:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from activities.registry.database import Base
+from activities.registry.sealed import SealedBytes, SealedJSON, SealedText
 
 ID = String(64)
 
@@ -54,6 +54,12 @@ class Organisation(Base):
     address: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(String(254))
     """The employer's contact for the convention, amendments and answers to its requests."""
+    sector: Mapped[str | None] = mapped_column(String(10))
+    """An employer's sector, public or private: it decides who funds adaptations (FIPHFP or Agefiph)."""
+    sites: Mapped[list[str] | None] = mapped_column(JSON)
+    """An employer's sites (establishments, addresses) where people work."""
+    partner_kind: Mapped[str | None] = mapped_column(String(30))
+    """A partner's kind: spe_counsellor, esat, mdph, training_body, occupational_health."""
 
 
 class Referent(Base):
@@ -202,15 +208,112 @@ class Amendment(CaseEvent, Base):
 
 
 class Evaluation(CaseEvent, Base):
+    """An evaluation and what it found: the free text is health data, sealed at rest."""
+
     __tablename__ = "evaluations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     completed_on: Mapped[date] = mapped_column(Date)
+    author: Mapped[str | None] = mapped_column(String(80))
+    capacities: Mapped[str | None] = mapped_column(SealedText)
+    needs: Mapped[str | None] = mapped_column(SealedText)
+    constraints: Mapped[str | None] = mapped_column(SealedText)
+    employer_needs: Mapped[str | None] = mapped_column(SealedText)
+    tools: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ProfessionalProject(CaseEvent, Base):
     __tablename__ = "projects"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agreed_on: Mapped[date] = mapped_column(Date)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Target jobs (ROME codes), sectors, conditions and agreed steps, as the step gave them."""
+
+
+class Objective(Base):
+    """An objective of a case's support plan, as the latest event that named it left it."""
+
+    __tablename__ = "objectives"
+    __table_args__ = (UniqueConstraint("case_id", "title", name="uq_objective_case_title"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    reviewed_on: Mapped[date | None] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class Adaptation(Base):
+    """A workplace adaptation as its latest stage left it; the médecin du travail's opinion is sealed."""
+
+    __tablename__ = "adaptations"
+    __table_args__ = (UniqueConstraint("case_id", "adaptation_id", name="uq_adaptation_case"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    adaptation_id: Mapped[str] = mapped_column(ID)
+    description: Mapped[str] = mapped_column(String(200))
+    proposed_by: Mapped[str] = mapped_column(String(30))
+    employer_id: Mapped[str] = mapped_column(ID)
+    stage: Mapped[str] = mapped_column(String(20))
+    dates: Mapped[dict[str, str]] = mapped_column(JSON)
+    funder: Mapped[str | None] = mapped_column(String(20))
+    amendment: Mapped[int | None] = mapped_column(Integer)
+    opinion: Mapped[str | None] = mapped_column(SealedText)
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class Training(Base):
+    """A training or a bilan de compétences, as its latest record left it."""
+
+    __tablename__ = "trainings"
+    __table_args__ = (UniqueConstraint("case_id", "kind", "title", name="uq_training_case_title"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    funder: Mapped[str | None] = mapped_column(String(20))
+    on: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class EvidenceRecord(Base):
+    """An RQTH, a CDAPH decision or an ESAT admission, with its validity; one per kind and case."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_evidence_case_kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    """None: granted for life (an RQTH may be)."""
+    reference: Mapped[str | None] = mapped_column(String(64))
+    file_id: Mapped[str | None] = mapped_column(ID)
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class EvidenceFile(Base):
+    """An uploaded scan: its bytes live sealed in a file outside the database (evidence_files.py)."""
+
+    __tablename__ = "evidence_files"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CasePartner(Base):
+    """A partner of the directory linked to a case (directly, or by referring a request to it)."""
+
+    __tablename__ = "case_partners"
+    __table_args__ = (UniqueConstraint("case_id", "partner_id", name="uq_case_partner"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ID, index=True)
+    partner_id: Mapped[str] = mapped_column(ID)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Employment(CaseEvent, Base):
@@ -236,6 +339,8 @@ class Review(CaseEvent, Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     held_on: Mapped[date | None] = mapped_column(Date)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(SealedText)
+    """The référent's notes (may hold health information): sealed."""
 
 
 class Contact(CaseEvent, Base):
@@ -277,6 +382,8 @@ class SupportRequest(CaseEvent, Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(30))
+    partner_id: Mapped[str | None] = mapped_column(ID)
+    """The partner the request was referred to."""
 
 
 class Document(Base):
@@ -291,9 +398,10 @@ class Document(Base):
     template: Mapped[str] = mapped_column(String(40))
     template_version: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
-    html: Mapped[str] = mapped_column(Text)
-    markdown: Mapped[str] = mapped_column(Text)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    html: Mapped[str] = mapped_column(SealedText)
+    """Sealed, like the Markdown and the PDF: a document may quote health information."""
+    markdown: Mapped[str] = mapped_column(SealedText)
+    pdf: Mapped[bytes | None] = mapped_column(SealedBytes)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -329,6 +437,8 @@ class JournalRow(Base):
     actor_role: Mapped[str | None] = mapped_column(String(20))
     actor_id: Mapped[str | None] = mapped_column(ID)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    private_detail: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON)
+    """The event's fields that may hold health information (`events.private_detail`), sealed."""
 
 
 class Notification(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import inspect
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -15,7 +16,7 @@ import yaml
 from pydantic.fields import FieldInfo
 from sqlalchemy import Engine
 
-from activities.registry import directory
+from activities.registry import case_file, directory, evidence_files
 from activities.registry.migrate import migrated_engine
 from activities.registry.people import BeneficiaryIdentity, DuplicateBeneficiary, register_beneficiary, representative_refusal
 from activities.registry.caseload import capacity_from_env
@@ -38,6 +39,7 @@ from starter.options import (
 from starter.settings import Connection
 from starter.waiting import opening_outcome, step_outcome, with_worker
 from workflows.case import steps
+from workflows.case.model import AdaptationStage, EvidenceKind, Funder, Proposer
 from workflows.case.model import ActorRole, AskedBy, StepAcknowledgement, Phase, ClosureReason, ContactKind, ContractType, Intensity, IntensityReason, OpenCase, Party, Prescriber, RequestKind, ResponseOutcome, Situation, Step
 
 
@@ -185,6 +187,15 @@ def reopen(connection: Connection, case_id: str, force_reason: str | None, as_js
 
 
 STEP_COMMANDS: list[click.Command] = []
+
+
+def objective_option(help: str) -> Callable[[Any], Any]:
+    return click.option("--objective", "objectives", multiple=True, help=help)
+
+
+def from_file_option(fields: str) -> Callable[[Any], Any]:
+    return click.option("--from-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        help=f"A YAML or JSON file with the fields ({fields}), instead of the flags.")  # fmt: skip
 request_id_option = click.option(
     "--request-id", "update_id", help="An id for this step: sent again with the same id (a retry), it is recorded once.")
 
@@ -200,16 +211,18 @@ def _require_representative(representative_id: str, case_id: str) -> None:
 
 def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.Command]:
     """Make the CLI command of a step from its declaration (verb, help, example) and a function
-    that maps the command's options to the step's fields."""
+    that maps the command's options to the step's fields (and takes the case's id if it needs it)."""
     declaration = steps.BY_STEP[step]
 
     def decorate(to_fields: Callable[..., dict[str, Any]]) -> click.Command:
+        wants_case = "case_id" in inspect.signature(to_fields).parameters
+
         @functools.wraps(to_fields)
         def command(connection: Connection, case_id: str, as_json: bool, update_id: str | None, **options: Any) -> None:
             actor = require_actor()
             if actor.role is ActorRole.LEGAL_REPRESENTATIVE:
                 _require_representative(actor.id, case_id)
-            data = build(declaration.input, **to_fields(**options), actor=actor)
+            data = build(declaration.input, **to_fields(**options, **({"case_id": case_id} if wants_case else {})), actor=actor)
             if directory.references(data):  # the registry is opened only for steps that name the directory
                 registry = migrated_engine()
                 settle(lambda: directory.require_known(registry, data))
@@ -239,12 +252,128 @@ def step_command(step: Step) -> Callable[[Callable[..., dict[str, Any]]], click.
 @day_option(help="The date of the decision or prescription.")
 @click.option("--situation", type=choice(Situation), help="The situation it states, if the case has none yet.")
 @click.option("--derogation", help="Admit the person outside the standard criteria, saying why (a coordinator only).")
-def prescribe(prescriber: str, reference: str, day: date, situation: str | None, derogation: str | None) -> dict[str, Any]:
+@objective_option("An objective the convention states, as TITLE or TITLE=YYYY-MM-DD (its due date); repeat for each.")
+def prescribe(prescriber: str, reference: str, day: date, situation: str | None, derogation: str | None,
+              objectives: tuple[str, ...]) -> dict[str, Any]:  # fmt: skip
     if prescriber == "cdaph":
         prescription = {"route": "cdaph", "decision_reference": reference, "decision_date": day}
     else:
         prescription = {"route": "spe", "prescriber": prescriber, "prescriber_reference": reference, "prescription_date": day}
-    return {"prescription": prescription, "situation": situation, "derogation": derogation}
+    return {"prescription": prescription, "situation": situation, "derogation": derogation, "objectives": _objectives(objectives)}
+
+
+@step_command(Step.SUBMIT_EVALUATION)
+@day_option(help="The day the evaluation was completed.")
+@click.option("--capacities", help="The person's capacities, as found with them.")
+@click.option("--needs", help="The person's needs.")
+@click.option("--constraints", help="Constraints related to the disability, as the person chooses to describe them.")
+@click.option("--employer-needs", help="The employer's needs, when there is one.")
+@click.option("--tool", "tools", multiple=True, help="A tool used (interview, work situation, test...); repeat for each.")
+@from_file_option("completed_on, capacities, needs, constraints, employer_needs, tools")
+def evaluation(day: date, from_file: Path | None, tools: tuple[str, ...], **findings: str | None) -> dict[str, Any]:
+    """The health free text goes to the registry encrypted; the flags or the file, validated by the step's model."""
+    if from_file is not None:
+        fields = read_case_file(from_file)
+        return {"completed_on": fields.pop("completed_on", day), "findings": fields.pop("findings", fields)}
+    found = {name: value for name, value in findings.items() if value is not None} | ({"tools": list(tools)} if tools else {})
+    return {"completed_on": day, "findings": found or None}
+
+
+@step_command(Step.SUBMIT_PROJECT)
+@day_option(help="The day the person agreed the project.")
+@click.option("--job", "jobs", multiple=True, help="A target job as a ROME code (e.g. M1607); repeat for each.")
+@click.option("--sector", "sectors", multiple=True, help="A sector aimed at; repeat for each.")
+@click.option("--hours", type=float, help="Hours per week the person aims at.")
+@click.option("--place", help="Where the person can work.")
+@click.option("--mobility", help="How the person travels (licence, public transport, distance).")
+@click.option("--step", "project_steps", multiple=True, help="An agreed step, as WHAT=YYYY-MM-DD (its date); repeat for each.")
+@objective_option("An objective of the support plan, as TITLE or TITLE=YYYY-MM-DD (its due date); repeat for each.")
+@from_file_option("agreed_on, content (target_jobs, sectors, conditions, steps), objectives")
+def project(day: date, jobs: tuple[str, ...], sectors: tuple[str, ...], hours: float | None, place: str | None,
+            mobility: str | None, project_steps: tuple[str, ...], objectives: tuple[str, ...], from_file: Path | None) -> dict[str, Any]:  # fmt: skip
+    if from_file is not None:
+        return {"agreed_on": day, **read_case_file(from_file)}
+    conditions = {name: value for name, value in (("weekly_hours", hours), ("place", place), ("mobility", mobility)) if value}
+    content = {"target_jobs": [job.upper() for job in jobs], "sectors": list(sectors), "conditions": conditions,
+               "steps": [{"what": what, "by": by} for what, by in map(_dated, project_steps)]}  # fmt: skip
+    given = jobs or sectors or conditions or project_steps
+    return {"agreed_on": day, "content": content if given else None, "objectives": _objectives(objectives)}
+
+
+@step_command(Step.COMPLETE_REVIEW)
+@day_option(help="The day the review was held.")
+@click.option("--objective", "objectives", multiple=True,
+              help="An objective as the review found it, TITLE=STATUS (planned, in_progress, reached, abandoned); repeat for each.")  # fmt: skip
+@click.option("--notes", help="The référent's notes (may hold health information: encrypted in the registry).")
+def review(day: date, objectives: tuple[str, ...], notes: str | None) -> dict[str, Any]:
+    reviewed = [{"title": title, "status": status} for title, status in map(functools.partial(_pair, what="TITLE=STATUS"), objectives)]
+    return {"held_on": day, "objectives": reviewed, "notes": notes}
+
+
+@step_command(Step.RECORD_ADAPTATION)
+@click.argument("adaptation_id", required=False)
+@click.option("--stage", required=True, type=choice(AdaptationStage), help="The stage reached (proposed for a new adaptation).")
+@day_option()
+@click.option("--description", help="What is adapted (hours, a tool, the workstation): to propose.")
+@click.option("--proposed-by", type=choice(Proposer), help="Who proposed it (default: the référent, or the employer acting).")
+@click.option("--opinion", help="The médecin du travail's opinion (opinion_given; encrypted in the registry).")
+@click.option("--funder", type=click.Choice([Funder.AGEFIPH, Funder.FIPHFP, Funder.EMPLOYER]),
+              help="Who pays (funded); default: Agefiph or FIPHFP from the employer's sector in the directory.")  # fmt: skip
+def adaptation(case_id: str, adaptation_id: str | None, stage: str, day: date, description: str | None, proposed_by: str | None,
+               opinion: str | None, funder: str | None) -> dict[str, Any]:  # fmt: skip
+    """The employer's sector in the directory says who funds: Agefiph (private) or FIPHFP (public)."""
+    if stage == AdaptationStage.FUNDED:
+        registry = migrated_engine()
+        employer_id = case_file.adaptation_employer(registry, case_id, adaptation_id)
+        funder = funder or case_file.sector_funder(registry, employer_id)
+        reason = case_file.funder_refusal(registry, employer_id, Funder(funder)) if funder else None
+        registry.dispose()
+        if reason is not None:
+            fail(f"refused: {reason}", EXIT_REFUSED)
+    return {"adaptation_id": adaptation_id, "stage": stage, "on": day, "description": description, "proposed_by": proposed_by,
+            "opinion": opinion, "funder": funder}  # fmt: skip
+
+
+@step_command(Step.RECORD_EVIDENCE)
+@click.option("--kind", required=True, type=choice(EvidenceKind), help="rqth, cdaph_decision or esat_admission.")
+@click.option("--from", "valid_from", required=True, type=ISO_DATE, callback=as_date, help="First day of validity (YYYY-MM-DD).")
+@click.option("--until", "valid_until", type=ISO_DATE, callback=as_date, help="Last day of validity; omit for an RQTH granted for life.")
+@click.option("--reference", help="The decision's reference.")
+@click.option("--file", "scan", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A scan (PDF, PNG or JPEG, checked by content, size-limited), stored encrypted outside the database.")  # fmt: skip
+def evidence(case_id: str, kind: str, valid_from: date, valid_until: date | None, reference: str | None, scan: Path | None) -> dict[str, Any]:
+    file_id = None
+    if scan is not None:
+        registry = migrated_engine()
+        try:
+            file_id = evidence_files.store(registry, case_id, scan.read_bytes())
+        except evidence_files.RejectedFile as rejected:
+            fail(f"{scan}: {rejected}", EXIT_USAGE)
+        finally:
+            registry.dispose()
+    return {"kind": kind, "valid_from": valid_from, "valid_until": valid_until, "reference": reference, "file_id": file_id}
+
+
+@step_command(Step.LINK_PARTNER)
+@click.argument("partner_id")
+def partner(partner_id: str) -> dict[str, Any]:
+    return {"partner_id": partner_id}
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    name, sep, value = text.rpartition("=")
+    if not sep or not name.strip() or not value.strip():
+        fail(f"{text!r}: expected {what}", EXIT_USAGE)
+    return name.strip(), value.strip()
+
+
+def _dated(text: str) -> tuple[str, str]:
+    return _pair(text, "WHAT=YYYY-MM-DD")
+
+
+def _objectives(texts: tuple[str, ...]) -> list[dict[str, Any]]:
+    """TITLE, or TITLE=YYYY-MM-DD for one with a due date."""
+    return [dict(zip(("title", "due_on"), _pair(text, "TITLE=YYYY-MM-DD"))) if "=" in text else {"title": text} for text in texts]
 
 
 @step_command(Step.SIGN_CONVENTION)
@@ -314,8 +443,9 @@ def person_request(kind: str) -> dict[str, Any]:
 @step_command(Step.RESPOND_TO_REQUEST)
 @click.argument("request_id")
 @click.option("--outcome", required=True, type=choice(ResponseOutcome), help="The référent's response.")
-def respond(request_id: str, outcome: str) -> dict[str, Any]:
-    return {"request_id": request_id, "outcome": outcome}
+@click.option("--partner", "partner_id", help="The partner of the directory it is referred to (required with referred_to_partner).")
+def respond(request_id: str, outcome: str, partner_id: str | None) -> dict[str, Any]:
+    return {"request_id": request_id, "outcome": outcome, "partner_id": partner_id}
 
 
 @step_command(Step.CLOSE)

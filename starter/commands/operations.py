@@ -16,7 +16,9 @@ from sqlalchemy import make_url
 import worker
 from activities.registry.database import database_url_from_env
 from activities.notifications.settings import BadMailSettings, MailSettings, mail_settings_from_env
+from activities.registry.evidence_files import reseal_files
 from activities.registry.migrate import migrated_engine
+from activities.registry.sealed import reseal
 from starter import devserver, mail_catcher, operators, output
 from starter.calendar_server import CalendarServer
 from starter.mail_catcher import mail_dir
@@ -335,6 +337,27 @@ def keys_rotate(new_id: str | None) -> None:
         return
     rotated.save(keys_file())
     click.echo(f"{keys_file()}: {rotated.current} now encrypts; {', '.join(sorted(keyring.keys))} still decrypt")
+    _reseal()
+
+
+@keys.command("reseal")
+def keys_reseal() -> None:
+    """Encrypt the registry's sealed data (health free text, documents, scans) again with the current key.
+
+    `ea keys rotate` does it with a key file; with EA_ENCRYPTION_KEYS, set the new value, then run this.
+
+    \b
+    Example:
+      ea keys reseal
+    """
+    _reseal()
+
+
+def _reseal() -> None:
+    engine = migrated_engine()
+    rows = reseal(engine)
+    engine.dispose()
+    click.echo(f"registry: {rows} value(s) and {reseal_files()} scan(s) sealed again with {keyring_from_env().current}")
 
 
 COMMANDS: list[click.Command] = [list_command, admin, run, server, worker_command, codec_server, keys]

@@ -34,6 +34,7 @@ from starter.options import (
 )
 from starter.settings import Connection
 from starter.waiting import said, with_worker
+from workflows.case.model import PartnerKind
 from workflows.contracts import Anonymisation
 
 
@@ -48,7 +49,9 @@ def directory() -> None:
 
 
 def _save(model: type[directory_entries.Entry], fields: dict[str, Any]) -> None:
-    entry = build(model, **{name: value for name, value in fields.items() if value is not None})
+    """A repeated option given no time (an empty tuple) says nothing, like an option left out."""
+    entry = build(model, **{name: list(value) if isinstance(value, tuple) else value for name, value in fields.items()
+                            if value is not None and value != ()})  # fmt: skip
     engine = migrated_engine()
     settle(lambda: directory_entries.upsert(engine, entry))
     engine.dispose()
@@ -98,14 +101,35 @@ def directory_referent(**fields: Any) -> None:
 @click.option("--siret", help="SIRET number (14 digits, checked with its Luhn key).")
 @click.option("--address", help="Postal address.")
 @click.option("--email", help="Where the employer hears of its requests and of what it signs.")
+@click.option("--sector", type=click.Choice(["public", "private"]),
+              help="Public or private: decides who funds adaptations (FIPHFP or Agefiph).")  # fmt: skip
+@click.option("--site", "sites", multiple=True, help="A site (establishment) where people work; repeat for each.")
 def directory_employer(**fields: Any) -> None:
     """Add or update an employer.
 
     \b
     Example:
-      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678200010 --email rh@aubry.fr
+      ea directory employer emp-4412 --name "Boulangerie Aubry" --siret 12345678200010 --sector private --site "Bordeaux Chartrons"
     """
     _save(directory_entries.EmployerEntry, fields)
+
+
+@directory.command("partner")
+@click.argument("id")
+@click.option("--name", required=True, help="The partner's name.")
+@click.option("--kind", "partner_kind", required=True, type=choice(PartnerKind),
+              help="spe_counsellor, esat, mdph, training_body or occupational_health (the médecin du travail's service).")  # fmt: skip
+@click.option("--siret", help="SIRET number, if it has one (checked with its Luhn key).")
+@click.option("--address", help="Postal address.")
+@click.option("--email", help="E-mail address.")
+def directory_partner(**fields: Any) -> None:
+    """Add or update a partner a case can be linked or referred to.
+
+    \b
+    Example:
+      ea directory partner mdph-33 --name "MDPH de la Gironde" --kind mdph
+    """
+    _save(directory_entries.PartnerEntry, fields)
 
 
 @click.group()

@@ -20,6 +20,8 @@ from workflows.case.model import (
     RecordChangeOfPost,
     RecordContact,
     RecordHiring,
+    RecordAdaptation,
+    RecordEvidence,
     RecordJobLoss,
     RecordPrescription,
     RecordTraining,
@@ -94,6 +96,9 @@ RULES: dict[type[StepInput], DateRule] = {
     RecordChangeOfPost: DateRule("the change of post", "effective_on", _job_start),
     CompleteReview: DateRule("the review date", "held_on", _opening),
     RecordContact: DateRule("the contact date", "on", _opening),
+    RecordAdaptation: DateRule("the adaptation's date", "on", _opening),
+    # An RQTH or a CDAPH decision usually precedes the case: only the future is refused.
+    RecordEvidence: DateRule("the start of validity", "valid_from"),
     RecordTraining: DateRule("the training date", "on", may_come=lambda data: data.status is TrainingStatus.PLANNED),  # type: ignore[attr-defined]
 }
 """Each dated step: its date, and the earlier event it cannot precede."""

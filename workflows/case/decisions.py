@@ -14,6 +14,7 @@ from typing import Protocol
 
 from workflows.case import rules
 from workflows.case.events import (
+    AdaptationRecorded,
     AmendmentProposed,
     AmendmentSigned,
     CadenceSet,
@@ -28,10 +29,13 @@ from workflows.case.events import (
     EmployerRequestReceived,
     EvaluationSubmitted,
     Event,
+    EvidenceExpiring,
+    EvidenceRecorded,
     Hired,
     IntensityChanged,
     JobLost,
     JournalEntry,
+    PartnerLinked,
     PhaseReminder,
     PostChanged,
     PrescriptionRecorded,
@@ -49,6 +53,8 @@ from workflows.case.events import (
 from workflows.case.model import (
     Actor,
     ActorRole,
+    Adaptation,
+    AdaptationStage,
     Alert,
     AlertKind,
     Amendment,
@@ -63,13 +69,20 @@ from workflows.case.model import (
     CompleteReview,
     ContactKind,
     Employment,
+    Evidence,
     GiveConsent,
+    LinkPartner,
+    Objective,
+    ObjectiveReview,
     Intensity,
     IntensityReason,
     OpenCase,
     Party,
     Phase,
+    Proposer,
+    RecordAdaptation,
     RecordChangeOfPost,
+    RecordEvidence,
     RecordContact,
     RecordHiring,
     RecordJobLoss,
@@ -81,6 +94,7 @@ from workflows.case.model import (
     RequestOrigin,
     RequestStatus,
     RequestSupport,
+    ResponseOutcome,
     RespondToRequest,
     ReviewSchedule,
     Situation,
@@ -299,8 +313,9 @@ def record_prescription(decision: Decision, data: RecordPrescription) -> None:
         waived = rules.eligibility_refusal(state.birth_date, state.situation, data.prescription.dated)
         codes = [reason.code.value for reason in (waived, *waived.also)] if waived else []
         state.derogation = Derogation(reason=data.derogation, authorised_by=str(data.actor), waived=codes)
+    state.objectives = _merged(state.objectives, data.objectives)
     decision.advance(Step.RECORD_PRESCRIPTION, PrescriptionRecorded(prescription=data.prescription, situation=data.situation,
-                                                                    derogation=state.derogation))  # fmt: skip
+                                                                    derogation=state.derogation, objectives=data.objectives))  # fmt: skip
 
 
 def _signature_refusal(parties: list[Party], signatures: dict[Party, date], party: Party, actor: Actor) -> Refusal | None:
@@ -329,13 +344,27 @@ def sign_convention(decision: Decision, data: SignConvention) -> None:
 
 
 def submit_evaluation(decision: Decision, data: SubmitEvaluation) -> None:
+    """The findings go to the journal (encrypted there) and the report, never into the case's state."""
     decision.state.evaluated_on = data.completed_on
-    decision.advance(Step.SUBMIT_EVALUATION, EvaluationSubmitted(completed_on=data.completed_on))
+    decision.advance(Step.SUBMIT_EVALUATION, EvaluationSubmitted(completed_on=data.completed_on, findings=data.findings))
 
 
 def submit_project(decision: Decision, data: SubmitProject) -> None:
-    decision.state.project_agreed_on = data.agreed_on
-    decision.advance(Step.SUBMIT_PROJECT, ProjectAgreed(agreed_on=data.agreed_on))
+    state = decision.state
+    state.project_agreed_on = data.agreed_on
+    state.objectives = _merged(state.objectives, data.objectives)
+    decision.advance(Step.SUBMIT_PROJECT, ProjectAgreed(agreed_on=data.agreed_on, content=data.content,
+                                                        objectives=state.objectives if data.content or data.objectives else []))  # fmt: skip
+
+
+def _merged(plan: list[Objective], changes: list[Objective] | list[ObjectiveReview], reviewed_on: date | None = None) -> list[Objective]:
+    """The support plan with these objectives added, or updated when one of the same title is there."""
+    merged = {objective.title: objective for objective in plan}
+    for change in changes:
+        known = merged.get(change.title)
+        fields = change.model_dump(exclude_none=True) | ({"reviewed_on": reviewed_on} if reviewed_on else {})
+        merged[change.title] = known.model_copy(update=fields) if known else Objective(**fields)
+    return list(merged.values())
 
 
 def check_record_hiring(state: CaseState, data: RecordHiring, today: date) -> Refusal | None:
@@ -515,7 +544,9 @@ def complete_review(decision: Decision, data: CompleteReview) -> None:
     interval = rules.review_interval(state, state.phase)
     state.review = ReviewSchedule(next_due=decision.now + interval if interval else None,
                                   held=state.review.held + 1, last_held_on=data.held_on)  # fmt: skip
-    decision.advance(Step.COMPLETE_REVIEW, ReviewHeld(held_on=data.held_on))
+    state.objectives = _merged(state.objectives, data.objectives, data.held_on)
+    reviewed = state.objectives if data.objectives else []
+    decision.advance(Step.COMPLETE_REVIEW, ReviewHeld(held_on=data.held_on, objectives=reviewed, notes=data.notes))
 
 
 def check_set_intensity(state: CaseState, data: SetIntensity, today: date) -> Refusal | None:
@@ -557,6 +588,106 @@ def record_training(decision: Decision, data: RecordTraining) -> None:
     state = decision.state
     state.trainings = [t for t in state.trainings if (t.kind, t.title) != (training.kind, training.title)] + [training]
     decision.advance(Step.RECORD_TRAINING, TrainingRecorded(training=training))
+
+
+ADAPTATION_NEXT: dict[AdaptationStage | None, frozenset[AdaptationStage]] = {
+    None: frozenset({AdaptationStage.PROPOSED}),
+    AdaptationStage.PROPOSED: frozenset({AdaptationStage.OPINION_GIVEN, AdaptationStage.DECIDED, AdaptationStage.DECLINED}),
+    AdaptationStage.OPINION_GIVEN: frozenset({AdaptationStage.DECIDED, AdaptationStage.DECLINED}),
+    AdaptationStage.DECIDED: frozenset({AdaptationStage.FUNDED, AdaptationStage.IN_PLACE}),
+    AdaptationStage.FUNDED: frozenset({AdaptationStage.IN_PLACE}),
+    AdaptationStage.IN_PLACE: frozenset({AdaptationStage.REVIEWED}),
+    AdaptationStage.REVIEWED: frozenset({AdaptationStage.REVIEWED}),
+    AdaptationStage.DECLINED: frozenset(),
+}
+"""Where an adaptation may go from each stage (None: not proposed yet); the médecin's opinion is optional."""
+
+ADAPTATION_ACTORS: dict[AdaptationStage, frozenset[ActorRole]] = {
+    AdaptationStage.PROPOSED: frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.EMPLOYER}),
+    AdaptationStage.OPINION_GIVEN: frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT}),
+    AdaptationStage.DECIDED: frozenset({ActorRole.EMPLOYER}),
+    AdaptationStage.DECLINED: frozenset({ActorRole.EMPLOYER}),
+    AdaptationStage.FUNDED: frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.EMPLOYER}),
+    AdaptationStage.IN_PLACE: frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT, ActorRole.EMPLOYER}),
+    AdaptationStage.REVIEWED: frozenset({ActorRole.COORDINATOR, ActorRole.REFERENT}),
+}
+"""Who records each stage: the job coach proposes and supports, the employer decides (never the coach)."""
+
+ADAPTATION_NEEDS: dict[AdaptationStage, str] = {
+    AdaptationStage.PROPOSED: "description",
+    AdaptationStage.OPINION_GIVEN: "opinion",
+    AdaptationStage.FUNDED: "funder",
+}
+"""The field each stage must carry."""
+
+
+def check_record_adaptation(state: CaseState, data: RecordAdaptation, today: date) -> Refusal | None:
+    assert data.actor is not None  # refuse() checked it
+    adaptation = state.adaptation(data.adaptation_id)
+    if data.adaptation_id is not None and adaptation is None:
+        known = ", ".join(a.adaptation_id for a in state.adaptations) or "none"
+        return refusal(RefusalCode.UNKNOWN_ADAPTATION, adaptation=data.adaptation_id, known=known)
+    if data.stage is AdaptationStage.PROPOSED and not state.employers:
+        return refusal(RefusalCode.NO_EMPLOYER)
+    current = adaptation.stage if adaptation else None
+    if data.stage not in ADAPTATION_NEXT[current]:
+        allowed = ", ".join(sorted(ADAPTATION_NEXT[current])) or "none"
+        return refusal(RefusalCode.ADAPTATION_STAGE, stage=data.stage, current=current or "not proposed", allowed=allowed)
+    if data.actor.role not in ADAPTATION_ACTORS[data.stage]:
+        return refusal(RefusalCode.ADAPTATION_ACTOR, role=data.actor.role, stage=data.stage,
+                       allowed=", ".join(sorted(ADAPTATION_ACTORS[data.stage])))  # fmt: skip
+    employer_id = adaptation.employer_id if adaptation else state.employer_id
+    if data.actor.role is ActorRole.EMPLOYER and data.actor.id != employer_id:
+        return refusal(RefusalCode.NOT_THE_CASES_EMPLOYER, actor=data.actor.id)
+    needed = ADAPTATION_NEEDS.get(data.stage)
+    if needed is not None and getattr(data, needed) is None:
+        return refusal(RefusalCode.ADAPTATION_NEEDS, stage=data.stage, field=needed)
+    return None
+
+
+def record_adaptation(decision: Decision, data: RecordAdaptation) -> None:
+    """A new proposal, or the next stage of one; a decision after signature amends the convention."""
+    state = decision.state
+    adaptation = state.adaptation(data.adaptation_id)
+    if adaptation is None:
+        assert data.description is not None and state.employer_id is not None, "refused by check_record_adaptation"
+        adaptation = Adaptation(adaptation_id=f"adapt-{len(state.adaptations) + 1}", description=data.description,
+                                proposed_by=data.proposed_by or _proposer(decision.actor), employer_id=state.employer_id,
+                                stage=data.stage)  # fmt: skip
+        state.adaptations.append(adaptation)
+    adaptation.stage = data.stage
+    adaptation.dates[data.stage] = data.on
+    adaptation.funder = data.funder or adaptation.funder
+    amends = data.stage is AdaptationStage.DECIDED and state.convention_version > 0
+    if amends:
+        adaptation.amendment = len(state.amendments) + 1
+    decision.advance(Step.RECORD_ADAPTATION, AdaptationRecorded(adaptation=adaptation, opinion=data.opinion))
+    if amends:
+        amendment = _amend(decision, employer_id=adaptation.employer_id)
+        decision.record(AmendmentProposed(amendment=amendment.number, adaptation=adaptation, parties=amendment.parties))
+
+
+def _proposer(actor: Actor) -> Proposer:
+    return Proposer.EMPLOYER if actor.role is ActorRole.EMPLOYER else Proposer.REFERENT
+
+
+def record_evidence(decision: Decision, data: RecordEvidence) -> None:
+    """A later record of the same kind replaces the earlier one (a renewed RQTH)."""
+    state = decision.state
+    evidence = Evidence(**data.model_dump(exclude={"actor"}))
+    state.evidence = [e for e in state.evidence if e.kind is not evidence.kind] + [evidence]
+    decision.advance(Step.RECORD_EVIDENCE, EvidenceRecorded(evidence=evidence))
+
+
+def check_link_partner(state: CaseState, data: LinkPartner, today: date) -> Refusal | None:
+    if data.partner_id in state.partner_ids:
+        return refusal(RefusalCode.ALREADY_PARTNER, partner=data.partner_id)
+    return None
+
+
+def link_partner(decision: Decision, data: LinkPartner) -> None:
+    decision.state.partner_ids = [*decision.state.partner_ids, data.partner_id]
+    decision.advance(Step.LINK_PARTNER, PartnerLinked(partner_id=data.partner_id))
 
 
 def check_submit_employer_request(state: CaseState, data: SubmitEmployerRequest, today: date) -> Refusal | None:
@@ -613,6 +744,8 @@ def check_respond_to_request(state: CaseState, data: RespondToRequest, today: da
         return refusal(RefusalCode.UNKNOWN_REQUEST, request=data.request_id, open=known or "none")
     if request.status is not RequestStatus.OPEN:
         return refusal(RefusalCode.REQUEST_CLOSED, request=data.request_id, status=request.status)
+    if data.outcome is ResponseOutcome.REFERRED_TO_PARTNER and data.partner_id is None:
+        return refusal(RefusalCode.WHICH_PARTNER)
     return None
 
 
@@ -622,7 +755,10 @@ def respond_to_request(decision: Decision, data: RespondToRequest) -> None:
     request.status = RequestStatus.ANSWERED
     request.answered_at = decision.now
     request.outcome = data.outcome
-    decision.advance(Step.RESPOND_TO_REQUEST, RequestAnswered(request_id=data.request_id, outcome=data.outcome))
+    state = decision.state
+    if data.partner_id is not None and data.partner_id not in state.partner_ids:
+        state.partner_ids = [*state.partner_ids, data.partner_id]  # referred to: linked to the case from now on
+    decision.advance(Step.RESPOND_TO_REQUEST, RequestAnswered(request_id=data.request_id, outcome=data.outcome, partner_id=data.partner_id))
 
 
 def close(decision: Decision, data: CloseCase) -> None:
@@ -656,6 +792,11 @@ def _alert(decision: Decision, deadline: rules.Deadline) -> None:
     elif deadline.kind is AlertKind.REVIEW_OVERDUE:
         state.review.overdue = True
         event = ReviewOverdue(due_at=deadline.at)
+    elif deadline.kind is AlertKind.EVIDENCE_EXPIRING:
+        evidence = next(e for e in state.evidence if e.kind == deadline.request_id)
+        evidence.warned = True
+        assert evidence.valid_until is not None  # only dated evidence has a deadline
+        event = EvidenceExpiring(kind=evidence.kind, valid_until=evidence.valid_until)
     else:
         request = state.request(deadline.request_id or "")
         assert request is not None

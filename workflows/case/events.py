@@ -10,12 +10,13 @@ read back through `upcast`, unchanged in the database.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
 
 from workflows.case.model import (
     Actor,
+    Adaptation,
     AskedBy,
     CadenceChange,
     CaseFacts,
@@ -25,12 +26,16 @@ from workflows.case.model import (
     ClosureReason,
     ContactKind,
     ContractType,
+    EvaluationFindings,
+    Evidence,
     Intensity,
     IntensityReason,
     Model,
+    Objective,
     Party,
     Phase,
     Prescription,
+    ProjectContent,
     RequestKind,
     ResponseOutcome,
     Situation,
@@ -66,6 +71,7 @@ class PrescriptionRecorded(Model):
     prescription: Prescription
     situation: Situation | None = None
     derogation: Derogation | None = None
+    objectives: list[Objective] = []
 
 
 class ConventionSigned(Model):
@@ -75,13 +81,18 @@ class ConventionSigned(Model):
 
 
 class EvaluationSubmitted(Model):
+    private: ClassVar[frozenset[str]] = frozenset({"findings"})
     type: Literal["submit_evaluation"] = "submit_evaluation"
     completed_on: date
+    findings: EvaluationFindings | None = None
 
 
 class ProjectAgreed(Model):
     type: Literal["submit_project"] = "submit_project"
     agreed_on: date
+    content: ProjectContent | None = None
+    objectives: list[Objective] = []
+    """The whole support plan after the project."""
 
 
 class Hired(Model):
@@ -106,6 +117,8 @@ class AmendmentProposed(Model):
     amendment: int
     cadence: CadenceChange | None = None
     post_changed_on: date | None = None
+    adaptation: Adaptation | None = None
+    """A workplace adaptation the employer decided after the convention was signed."""
     parties: list[Party]
 
 
@@ -144,8 +157,37 @@ class CadenceSet(Model):
 
 
 class ReviewHeld(Model):
+    private: ClassVar[frozenset[str]] = frozenset({"notes"})
     type: Literal["complete_review"] = "complete_review"
     held_on: date
+    objectives: list[Objective] = []
+    """The whole support plan as the review left it."""
+    notes: str | None = None
+
+
+class AdaptationRecorded(Model):
+    private: ClassVar[frozenset[str]] = frozenset({"opinion"})
+    type: Literal["record_adaptation"] = "record_adaptation"
+    adaptation: Adaptation
+    """The adaptation after this stage."""
+    opinion: str | None = None
+    """The médecin du travail's opinion (opinion_given)."""
+
+
+class EvidenceRecorded(Model):
+    type: Literal["record_evidence"] = "record_evidence"
+    evidence: Evidence
+
+
+class EvidenceExpiring(Model):
+    type: Literal["evidence_expiring"] = "evidence_expiring"
+    kind: str
+    valid_until: date
+
+
+class PartnerLinked(Model):
+    type: Literal["link_partner"] = "link_partner"
+    partner_id: str
 
 
 class ContactRecorded(Model):
@@ -184,6 +226,8 @@ class RequestAnswered(Model):
     type: Literal["respond_to_request"] = "respond_to_request"
     request_id: str
     outcome: ResponseOutcome
+    partner_id: str | None = None
+    """The partner the request was referred to."""
 
 
 class CaseClosed(Model):
@@ -236,6 +280,12 @@ class IdentityErased(Model):
     reason: str
 
 
+class CaseFileViewed(Model):
+    """Written by the registry itself: someone read the whole case file (health data: every view is logged)."""
+
+    type: Literal["case_file_viewed"] = "case_file_viewed"
+
+
 class RetentionWarning(Model):
     type: Literal["retention_warning"] = "retention_warning"
     anonymised_in_days: int
@@ -257,14 +307,15 @@ Event = Annotated[
     CaseOpened | ConsentGiven | ConsentWithdrawn | PrescriptionRecorded | ConventionSigned | EvaluationSubmitted
     | ProjectAgreed | Hired | AmendmentProposed | AmendmentSigned | JobLost | PostChanged | ReferentAssigned
     | CadenceSet | ReviewHeld | ContactRecorded | TrainingRecorded | RepresentativeNamed
+    | AdaptationRecorded | EvidenceRecorded | EvidenceExpiring | PartnerLinked
     | EmployerRequestReceived | SupportRequested | RequestAnswered | CaseClosed | CaseReopened
     | IntensityChanged | PhaseReminder | ReviewDue | ReviewOverdue | RequestOverdue | DocumentFailed | IdentityErased
-    | RetentionWarning | NotificationFailed,
+    | RetentionWarning | NotificationFailed | CaseFileViewed,
     Field(discriminator="type"),
 ]
 EVENTS: TypeAdapter[Event] = TypeAdapter(Event)
 
-ALERT_EVENTS = (PhaseReminder, ReviewDue, ReviewOverdue, RequestOverdue, DocumentFailed)
+ALERT_EVENTS = (PhaseReminder, ReviewDue, ReviewOverdue, RequestOverdue, DocumentFailed, EvidenceExpiring)
 
 
 def upcast(kind: str, detail: dict[str, Any]) -> Event:
@@ -281,9 +332,21 @@ def upcast(kind: str, detail: dict[str, Any]) -> Event:
     return EVENTS.validate_python({**fields, "type": kind})
 
 
+PRIVATE = "private"
+"""An event's class attribute naming its fields that may hold health information: the journal keeps
+them apart, encrypted (`stored_detail` leaves them out, `private_detail` gives them)."""
+
+
 def stored_detail(event: Event) -> dict[str, Any]:
-    """What the journal's detail column keeps of an event (its type is the row's kind)."""
-    return event.model_dump(mode="json", exclude={"type"})
+    """What the journal's detail column keeps of an event in clear (its type is the row's kind)."""
+    return event.model_dump(mode="json", exclude={"type", *getattr(event, PRIVATE, ())})
+
+
+def private_detail(event: Event) -> dict[str, Any] | None:
+    """The fields that may hold health information, for the journal's encrypted column; None when none."""
+    private = getattr(event, PRIVATE, frozenset())
+    fields = event.model_dump(mode="json", include=set(private), exclude_none=True)
+    return fields or None
 
 
 class JournalEntry(Model):

@@ -36,6 +36,17 @@ PositiveDuration = Annotated[timedelta, Field(gt=timedelta(0))]
 Reason = Annotated[str, Field(min_length=3, max_length=200, pattern=r"^[^\x00-\x1f<>{}]+$")]
 """A short reason written by a coordinator (no markup): it is recorded in the audit journal."""
 
+Label = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f<>{}]+$")]
+"""A short line a person types (a tool, a sector, a step of the project): no markup."""
+
+HealthText = Annotated[str, Field(min_length=1, max_length=4000, pattern=r"^[^\x00-\x09\x0b-\x1f\x7f]+$")]
+"""Free text that may hold health information (special-category data): it travels only in encrypted
+payloads, is encrypted at rest in the registry, never logged, never in the funders' report."""
+
+RomeCode = Annotated[str, Field(pattern=r"^[A-N][0-9]{4}$")]
+"""A job in France Travail's ROME (e.g. M1607); titles come from the platform's list (rome.py)."""
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
 
@@ -124,6 +135,9 @@ class Step(StrEnum):
     REQUEST_SUPPORT = "request_support"
     RESPOND_TO_REQUEST = "respond_to_request"
     RECORD_TRAINING = "record_training"
+    RECORD_ADAPTATION = "record_adaptation"
+    RECORD_EVIDENCE = "record_evidence"
+    LINK_PARTNER = "link_partner"
     NAME_REPRESENTATIVE = "name_representative"
     CLOSE = "close"
     REOPEN = "reopen"
@@ -286,6 +300,7 @@ class AlertKind(StrEnum):
     REVIEW_OVERDUE = "review_overdue"
     REQUEST_OVERDUE = "request_overdue"
     DOCUMENT_FAILED = "document_failed"
+    EVIDENCE_EXPIRING = "evidence_expiring"
 
 
 class RequestStatus(StrEnum):
@@ -306,6 +321,8 @@ class CaseSettings(Model):
     intensive_in_job_review_every: PositiveDuration = timedelta(days=30)
     review_grace: PositiveDuration = timedelta(days=7)
     request_response_within: PositiveDuration = timedelta(days=5)
+    evidence_warning_before: PositiveDuration = timedelta(days=90)
+    """How long before an RQTH or a decision expires the référent is warned (renewal takes months)."""
     history_limit: Annotated[int, Field(ge=100, le=50_000)] = 10_000
     """Continue-as-new once the run's history holds this many events (or when the server asks)."""
 
@@ -352,6 +369,8 @@ class RecordPrescription(StepInput):
     """The situation stated by the prescription; required unless the case already has one."""
     derogation: Reason | None = None
     """Why the person is admitted outside the standard criteria (a coordinator's decision)."""
+    objectives: list[Objective] = []
+    """The objectives the convention states (drawn up now, signed next)."""
 
 
 class Derogation(Model):
@@ -377,14 +396,73 @@ class SignAmendment(StepInput):
     """Which amendment (avenant n°); the oldest awaiting signatures when omitted."""
 
 
+class EvaluationFindings(Model):
+    """What the evaluation found, in the words the person agreed to; every text may hold health information."""
+
+    capacities: HealthText | None = None
+    needs: HealthText | None = None
+    constraints: HealthText | None = None
+    """Constraints related to the disability, as the person chooses to describe them."""
+    employer_needs: HealthText | None = None
+    """The employer's needs, when there is one."""
+    tools: list[Label] = []
+    """Tools used (interviews, work situations, tests...)."""
+
+
 class SubmitEvaluation(StepInput):
     completed_on: date
     """The day the evaluation was completed (YYYY-MM-DD)."""
+    findings: EvaluationFindings | None = None
+    """What was found; the author is the actor, the date `completed_on`."""
+
+
+class WorkConditions(Model):
+    weekly_hours: Annotated[float, Field(gt=0, le=60)] | None = None
+    place: Label | None = None
+    """Where the person can work (a town, an area, remote work)."""
+    mobility: Label | None = None
+    """How the person travels (licence, public transport, distance)."""
+
+
+class ProjectStep(Model):
+    """An agreed step of the project and its date."""
+
+    what: Label
+    by: date
+    done_on: date | None = None
+
+
+class ObjectiveStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    REACHED = "reached"
+    ABANDONED = "abandoned"
+
+
+class Objective(Model):
+    """An objective of the support plan: what the convention states, reviewed at each review."""
+
+    title: Label
+    status: ObjectiveStatus = ObjectiveStatus.PLANNED
+    due_on: date | None = None
+    reviewed_on: date | None = None
+    """The last review that looked at it."""
+
+
+class ProjectContent(Model):
+    target_jobs: list[RomeCode] = []
+    sectors: list[Label] = []
+    conditions: WorkConditions = WorkConditions()
+    steps: list[ProjectStep] = []
 
 
 class SubmitProject(StepInput):
     agreed_on: date
     """The day the person agreed the project (YYYY-MM-DD)."""
+    content: ProjectContent | None = None
+    """Target jobs, sectors, conditions and agreed steps."""
+    objectives: list[Objective] = []
+    """Objectives added to the support plan with the project."""
 
 
 class RecordHiring(StepInput):
@@ -428,9 +506,21 @@ class SetReviewCadence(StepInput):
         return self
 
 
+class ObjectiveReview(Model):
+    """An objective as a review finds it: its new status (a title not in the plan adds it)."""
+
+    title: Label
+    status: ObjectiveStatus
+    due_on: date | None = None
+
+
 class CompleteReview(StepInput):
     held_on: date
     """The day the review was held (YYYY-MM-DD)."""
+    objectives: list[ObjectiveReview] = []
+    """The support plan's objectives as this review found them."""
+    notes: HealthText | None = None
+    """The référent's notes (may hold health information)."""
 
 
 class SetIntensity(StepInput):
@@ -462,6 +552,87 @@ class RecordTraining(StepInput):
     """When it starts (planned) or ended (done, abandoned) (YYYY-MM-DD)."""
 
 
+class AdaptationStage(StrEnum):
+    """The life of a workplace adaptation: the référent proposes, the employer decides."""
+
+    PROPOSED = "proposed"
+    OPINION_GIVEN = "opinion_given"
+    """The médecin du travail gave an opinion."""
+    DECIDED = "decided"
+    """The employer decided to make it."""
+    DECLINED = "declined"
+    """The employer decided not to."""
+    FUNDED = "funded"
+    IN_PLACE = "in_place"
+    REVIEWED = "reviewed"
+
+
+class Proposer(StrEnum):
+    REFERENT = "referent"
+    EMPLOYER = "employer"
+    PERSON = "person"
+    OCCUPATIONAL_PHYSICIAN = "occupational_physician"
+
+
+class RecordAdaptation(StepInput):
+    """One stage of a workplace adaptation: a new one is proposed, a known one moves on."""
+
+    stage: AdaptationStage
+    on: date
+    """When it happened (YYYY-MM-DD)."""
+    adaptation_id: OpaqueId | None = None
+    """Which adaptation (`adapt-1`...); none for a new proposal."""
+    description: Label | None = None
+    """What is adapted (hours, a tool, a workstation): required to propose."""
+    proposed_by: Proposer | None = None
+    """Who proposed it (the référent when omitted)."""
+    opinion: HealthText | None = None
+    """The médecin du travail's opinion: required with opinion_given."""
+    funder: Funder | None = None
+    """Who pays: required with funded (Agefiph for private employers, FIPHFP for public ones, or the employer)."""
+
+
+class EvidenceKind(StrEnum):
+    RQTH = "rqth"
+    CDAPH_DECISION = "cdaph_decision"
+    ESAT_ADMISSION = "esat_admission"
+
+
+class RecordEvidence(StepInput):
+    """A piece of evidence with its validity; the référent is warned before it expires."""
+
+    kind: EvidenceKind
+    valid_from: date
+    """First day of validity (YYYY-MM-DD)."""
+    valid_until: date | None = None
+    """Last day of validity; none for an RQTH granted for life."""
+    reference: Reference | None = None
+    file_id: OpaqueId | None = None
+    """An uploaded scan, stored encrypted in the registry (`ea evidence --file`)."""
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> RecordEvidence:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError("valid_until comes before valid_from")
+        if self.valid_until is None and self.kind is not EvidenceKind.RQTH:
+            raise ValueError(f"a {self.kind} has an end of validity (valid_until); only an RQTH may be granted for life")
+        return self
+
+
+class PartnerKind(StrEnum):
+    SPE_COUNSELLOR = "spe_counsellor"
+    ESAT = "esat"
+    MDPH = "mdph"
+    TRAINING_BODY = "training_body"
+    OCCUPATIONAL_HEALTH = "occupational_health"
+    """The médecin du travail's service (service de prévention et de santé au travail)."""
+
+
+class LinkPartner(StepInput):
+    partner_id: OpaqueId
+    """A partner of the directory (`ea directory partner`)."""
+
+
 class RecordContact(StepInput):
     on: date
     kind: ContactKind
@@ -489,6 +660,8 @@ class RequestSupport(StepInput):
 class RespondToRequest(StepInput):
     request_id: OpaqueId
     outcome: ResponseOutcome
+    partner_id: OpaqueId | None = None
+    """The partner the request is referred to: required with referred_to_partner."""
 
 
 class CloseCase(StepInput):
@@ -593,6 +766,35 @@ class Training(Model):
     on: date
 
 
+class Adaptation(Model):
+    """A workplace adaptation's record: its stages and their dates; the médecin's opinion stays in the registry."""
+
+    adaptation_id: str
+    description: str
+    proposed_by: Proposer
+    employer_id: str
+    stage: AdaptationStage
+    dates: dict[AdaptationStage, date] = {}
+    funder: Funder | None = None
+    amendment: int | None = None
+    """The amendment it made to the signed convention, when decided after signature."""
+
+
+class Evidence(Model):
+    kind: EvidenceKind
+    valid_from: date
+    valid_until: date | None = None
+    reference: str | None = None
+    file_id: str | None = None
+    warned: bool = False
+    """The référent was warned it expires soon."""
+
+    def expires_at(self) -> datetime | None:
+        if self.valid_until is None:
+            return None
+        return datetime.combine(self.valid_until + timedelta(days=1), time(), tzinfo=timezone.utc)
+
+
 class Closure(Model):
     at: datetime
     reason: ClosureReason
@@ -635,6 +837,12 @@ class CaseState(Model):
     contacts: int = 0
     last_contact_on: date | None = None
     trainings: list[Training] = []
+    objectives: list[Objective] = []
+    """The support plan: stated in the convention, added to with the project, reviewed at each review."""
+    adaptations: list[Adaptation] = []
+    evidence: list[Evidence] = []
+    partner_ids: list[str] = []
+    """Partners of the directory linked to the case (the SPE counsellor, the ESAT, the MDPH...)."""
     requests: list[SupportRequest] = []
     transitions: list[Transition] = []
     alerts: list[Alert] = []
@@ -700,6 +908,9 @@ class CaseState(Model):
     def request(self, request_id: str) -> SupportRequest | None:
         return next((r for r in self.requests if r.request_id == request_id), None)
 
+    def adaptation(self, adaptation_id: str | None) -> Adaptation | None:
+        return next((a for a in self.adaptations if a.adaptation_id == adaptation_id), None)
+
 
 class RequestAcknowledgement(Model):
     """What an employer gets back at once: the request's id and the date a response is due."""
@@ -730,6 +941,8 @@ class CaseFacts(Model):
     closure: Closure | None
     requests: list[SupportRequest]
     """The open requests, and the one the event is about."""
+    objectives: list[Objective] = []
+    adaptations: list[Adaptation] = []
 
     @classmethod
     def of(cls, state: CaseState, request_id: str | None = None) -> CaseFacts:

@@ -51,6 +51,12 @@ class RefusalCode(StrEnum):
     DEROGATION_BY_COORDINATOR = "derogation_by_coordinator"
     DEROGATION_NOT_NEEDED = "derogation_not_needed"
     DEROGATION_NEEDS_SITUATION = "derogation_needs_situation"
+    UNKNOWN_ADAPTATION = "unknown_adaptation"
+    ADAPTATION_STAGE = "adaptation_stage"
+    ADAPTATION_ACTOR = "adaptation_actor"
+    ADAPTATION_NEEDS = "adaptation_needs"
+    ALREADY_PARTNER = "already_partner"
+    WHICH_PARTNER = "which_partner"
 
 
 class Refusal(BaseModel):

@@ -30,6 +30,8 @@ _ANYTIME_STEPS = (
     Step.SUBMIT_EMPLOYER_REQUEST,
     Step.REQUEST_SUPPORT,
     Step.RESPOND_TO_REQUEST,
+    Step.RECORD_EVIDENCE,
+    Step.LINK_PARTNER,
 )
 _CLOSING_STEPS = (Step.WITHDRAW_CONSENT, Step.CLOSE)
 
@@ -59,6 +61,8 @@ TRANSITIONS: dict[tuple[Phase, Step], Phase] = {
     (Phase.JOB_SEARCH, Step.SET_INTENSITY): Phase.JOB_SEARCH,
     (Phase.IN_JOB_SUPPORT, Step.SET_INTENSITY): Phase.IN_JOB_SUPPORT,
     **{(phase, Step.RECORD_TRAINING): phase for phase in (Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
+    # Adaptations are studied with an employer, from the convention on.
+    **{(phase, Step.RECORD_ADAPTATION): phase for phase in (Phase.CONVENTION, Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
     # Amendments follow the signed convention (a hiring, a change of cadence), in any later phase.
     **{(phase, Step.SIGN_AMENDMENT): phase for phase in (Phase.EVALUATION, Phase.PROJECT, *REVIEWED_PHASES)},
     **{(phase, Step.NAME_REPRESENTATIVE): phase for phase in OPEN_PHASES},
@@ -133,6 +137,7 @@ class Deadline:
     at: datetime
     kind: AlertKind
     request_id: str | None = None
+    """The request it is about; for an expiring piece of evidence, its kind."""
 
 
 CADENCE_FIELDS: dict[tuple[Phase, Intensity], str] = {
@@ -178,5 +183,10 @@ def deadlines(state: CaseState) -> list[Deadline]:
         Deadline(request.deadline, AlertKind.REQUEST_OVERDUE, request.request_id)
         for request in state.requests
         if request.status is RequestStatus.OPEN and not request.escalated
+    )
+    pending.extend(
+        Deadline(expires - state.settings.evidence_warning_before, AlertKind.EVIDENCE_EXPIRING, evidence.kind)
+        for evidence in state.evidence
+        if (expires := evidence.expires_at()) is not None and not evidence.warned
     )
     return pending
