@@ -177,3 +177,17 @@ async def _until(browser: Browser, path: str, text: str) -> str:
             return page
         await asyncio.sleep(0.1)
     raise AssertionError(f"{path} never showed {text}")
+
+
+async def test_the_evaluation_form_carries_the_findings_and_a_list_of_tools(cases: Cases, staff: Staff, referent: Browser,
+                                                                            registry: Registry) -> None:  # fmt: skip
+    case_id = await cases.open(structure_id=staff.structure_a, referent_id=staff.referent_a)
+    await cases.walk_to(case_id, Phase.EVALUATION)
+    page = await referent.get(f"/dossiers/{case_id}")
+    assert 'name="findings.capacities"' in page.text and "<textarea" in page.text
+    sent = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation",
+                               {"completed_on": "2026-11-30", "findings.capacities": "Rigueur, sens du contact",
+                                "findings.tools": "Mise en situation\nEntretien\n\n"})  # fmt: skip
+    assert sent.status_code == 303, sent.text
+    entry = await _journaled(registry, case_id, Step.SUBMIT_EVALUATION)
+    assert entry.event.findings is not None and entry.event.findings.tools == ["Mise en situation", "Entretien"]  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ A new step in steps.py gets its form with no change here.
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Literal
 
+import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -24,7 +26,7 @@ from web.words import FIELD_LABELS, label, step_title
 from workflows.case.model import Actor, StepInput
 from workflows.case.steps import StepDeclaration
 
-Widget = Literal["date", "select", "checkbox", "text", "number", "days"]
+Widget = Literal["date", "select", "checkbox", "text", "textarea", "lines", "number", "days"]
 
 
 @dataclass(frozen=True)
@@ -80,30 +82,79 @@ def fields_of(model: type[BaseModel], choices: CaseChoices) -> list[FormField]:
 
 
 def _fields(model: type[BaseModel]) -> list[tuple[str, FieldInfo]]:
-    return [(name, info) for name, info in model.model_fields.items() if name != "actor" and not info.deprecated]
+    """The fields a person fills in, each with its annotation resolved (a model may name a later one)."""
+    hints = typing.get_type_hints(model, include_extras=True)
+    return [(name, _resolved(info, hints.get(name))) for name, info in model.model_fields.items() if name != "actor" and not info.deprecated]
+
+
+def _resolved(info: FieldInfo, hint: Any) -> FieldInfo:
+    if hint is None or not isinstance(info.annotation, typing.ForwardRef):
+        return info
+    resolved = FieldInfo.merge_field_infos(info)
+    resolved.annotation = hint
+    return resolved
+
+
+ROWS = 3
+"""Rows offered for a list of records (objectives, agreed steps): a form without JavaScript cannot add one."""
 
 
 def _variants(kind: Any) -> list[type[BaseModel]]:
     """The models of a choice of variants (`A | B`), or none."""
-    members = typing.get_args(kind) if typing.get_origin(kind) is not None else ()
-    return [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+    members = typing.get_args(kind) if typing.get_origin(kind) in (typing.Union, types.UnionType) else ()
+    return [m for m in members if _is_model(m)]
 
 
-def _widgets(name: str, info: FieldInfo, choices: CaseChoices, variant: str = "") -> list[FormField]:
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, BaseModel)
+
+
+def _item(kind: Any) -> Any | None:
+    """What a list holds (`list[X]` → X), or None for anything else."""
+    return plain(typing.get_args(kind)[0]) if typing.get_origin(kind) is list else None
+
+
+def _long(annotation: Any) -> bool:
+    """A free text long enough to deserve a text area (findings, notes, opinions)."""
+    found = [m.max_length for m in _metadata(annotation) if isinstance(m, annotated_types.MaxLen)]
+    return bool(found) and max(found) > 200
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """Every constraint an annotation carries, through `X | None` and pydantic's Field()."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        own = [m for meta in annotation.__metadata__ for m in (meta, *getattr(meta, "metadata", []))]
+        return [*own, *_metadata(typing.get_args(annotation)[0])]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [m for member in typing.get_args(annotation) for m in _metadata(member)]
+    return []
+
+
+def _title(name: str) -> str:
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def _widgets(name: str, info: FieldInfo, choices: CaseChoices, group: str = "") -> list[FormField]:
     kind, required = plain(info.annotation), info.is_required()
-    title, help = FIELD_LABELS.get(name, name.replace("_", " ").capitalize()), info.description or ""
+    title, help = _title(name), info.description or ""
     if variants := _variants(kind):
         routes = [(m.model_fields["route"].default, label(m.model_fields["route"].default)) for m in variants]
-        made = [FormField(f"{name}.route", FIELD_LABELS["route"], "select", True, tuple(routes))]
+        made = [FormField(f"{name}.route", FIELD_LABELS["route"], "select", True, tuple(routes), variant=group)]
         for model, (_route, route_label) in zip(variants, routes, strict=True):
-            for inner, inner_info in _fields(model):
-                if inner != "route":
-                    made += [_dotted(w, name) for w in _widgets(inner, inner_info, choices, variant=f"Si {route_label.lower()}")]
+            made += [_dotted(w, name) for inner, inner_info in _fields(model) if inner != "route"
+                     for w in _widgets(inner, inner_info, choices, group=f"Si {route_label.lower()}")]  # fmt: skip
         return made
+    if _is_model(kind):
+        return [_dotted(w, name) for inner, inner_info in _fields(kind) for w in _widgets(inner, inner_info, choices, group=title)]
+    if (item := _item(kind)) is not None and _is_model(item):
+        return [_dotted(w, f"{name}.{row}") for row in range(ROWS) for inner, inner_info in _fields(item)
+                for w in _widgets(inner, inner_info, choices, group=f"{title} — {row + 1}")]  # fmt: skip
     default = info.default if not required and info.default is not None else None
-    common = {"name": name, "label": title, "required": required, "help": help, "variant": variant}
+    common = {"name": name, "label": title, "required": required, "help": help, "variant": group}
+    if item is not None:
+        return [FormField(**{**common, "help": help or "Un par ligne."}, widget="lines")]
     if kind is date:
-        return [FormField(**common, widget="date", value=str(choices.today) if required else "")]
+        return [FormField(**common, widget="date", value=str(choices.today) if required and not group else "")]
     if kind is bool:
         return [FormField(**common, widget="checkbox", value="on" if default else "")]
     if kind is timedelta:
@@ -114,7 +165,7 @@ def _widgets(name: str, info: FieldInfo, choices: CaseChoices, variant: str = ""
         return [FormField(**common, widget="select", choices=options, value=value)]
     if kind in (int, float):
         return [FormField(**common, widget="number", value="" if default is None else str(default))]
-    return [FormField(**common, widget="text", value="" if default is None else str(default))]
+    return [FormField(**common, widget="textarea" if _long(info.annotation) else "text", value="" if default is None else str(default))]
 
 
 def _dotted(made: FormField, prefix: str) -> FormField:
@@ -138,21 +189,37 @@ def read_step(declaration: StepDeclaration, form: Mapping[str, str], actor: Acto
 def read_model(model: type[BaseModel], form: Mapping[str, str], **fixed: Any) -> BaseModel:
     """The model this form fills in (an empty field takes the model's default); `fixed` fields are
     the application's to set, whatever the form says."""
+    return model.model_validate({**_read(model, form), **fixed})
+
+
+def _read(model: type[BaseModel], form: Mapping[str, str], prefix: str = "") -> dict[str, Any]:
+    """The fields the form filled in, nested as the model nests them; an empty group is left out."""
     fields: dict[str, Any] = {}
     for name, info in _fields(model):
-        kind = plain(info.annotation)
+        key, kind = prefix + name, plain(info.annotation)
         if variants := _variants(kind):
-            fields[name] = _variant_fields(name, variants, form)
+            route = form.get(f"{key}.route", "")
+            chosen = next((m for m in variants if m.model_fields["route"].default == route), None)
+            fields[name] = {**(_read(chosen, form, f"{key}.") if chosen else {}), "route": route}
+        elif _is_model(kind):
+            if inner := _read(kind, form, f"{key}."):
+                fields[name] = inner
+        elif (item := _item(kind)) is not None:
+            if _is_model(item):
+                rows = [_read(item, form, f"{key}.{index}.") for index in range(ROWS) if _given(item, form, f"{key}.{index}.")]
+            else:
+                rows = [line.strip() for line in form.get(key, "").splitlines() if line.strip()]
+            if rows:
+                fields[name] = rows
         elif kind is bool:
-            fields[name] = form.get(name) == "on"
-        elif (value := form.get(name, "").strip()) != "":
+            if form.get(key) == "on" or not prefix:
+                fields[name] = form.get(key) == "on"
+        elif (value := form.get(key, "").strip()) != "":
             fields[name] = f"P{value}D" if kind is timedelta and value.isdigit() else value
-    return model.model_validate({**fields, **fixed})
+    return fields
 
 
-def _variant_fields(name: str, variants: list[type[BaseModel]], form: Mapping[str, str]) -> dict[str, Any]:
-    route = form.get(f"{name}.route", "")
-    chosen = next((m for m in variants if m.model_fields["route"].default == route), None)
-    inner = [n for n, _ in _fields(chosen)] if chosen else []
-    values = {n: form[f"{name}.{n}"].strip() for n in inner if form.get(f"{name}.{n}", "").strip()}
-    return {**values, "route": route}
+def _given(model: type[BaseModel], form: Mapping[str, str], prefix: str) -> bool:
+    """A row of a list was filled in: one of its required fields (a choice preselected is not enough)."""
+    names = [name for name, info in _fields(model) if info.is_required()] or [name for name, _ in _fields(model)]
+    return any(form.get(prefix + name, "").strip() for name in names)

@@ -33,6 +33,9 @@ STEP_TITLES: dict[Step, str] = {
     Step.REQUEST_SUPPORT: "Enregistrer une demande de la personne",
     Step.RESPOND_TO_REQUEST: "Répondre à une demande",
     Step.RECORD_TRAINING: "Enregistrer une formation",
+    Step.RECORD_ADAPTATION: "Enregistrer une adaptation du poste",
+    Step.RECORD_EVIDENCE: "Enregistrer un justificatif",
+    Step.LINK_PARTNER: "Associer un partenaire",
     Step.NAME_REPRESENTATIVE: "Désigner le représentant légal",
     Step.CLOSE: "Clore l'accompagnement",
     Step.REOPEN: "Rouvrir l'accompagnement",
@@ -77,6 +80,16 @@ FIELD_LABELS: dict[str, str] = {
     "on": "Date",
     "request_id": "Demande",
     "outcome": "Réponse",
+    # The case file
+    "objectives": "Objectif", "due_on": "Échéance", "reviewed_on": "Revu le",
+    "findings": "Constats de l'évaluation", "capacities": "Capacités", "needs": "Besoins",
+    "constraints": "Contraintes liées au handicap (telles que la personne les décrit)", "employer_needs": "Besoins de l'employeur",
+    "tools": "Outils utilisés", "content": "Projet", "target_jobs": "Métiers visés (codes ROME)", "sectors": "Secteurs",
+    "conditions": "Conditions", "place": "Lieu", "mobility": "Mobilité", "steps": "Étape convenue", "what": "Quoi",
+    "by": "Pour le", "done_on": "Faite le", "notes": "Notes (confidentielles)", "stage": "Étape de l'adaptation",
+    "adaptation_id": "Adaptation (identifiant)", "description": "Description", "proposed_by": "Proposée par",
+    "opinion": "Avis du médecin du travail", "valid_from": "Valable à partir du", "valid_until": "Valable jusqu'au (vide : à vie)",
+    "file_id": "Fichier (identifiant)", "partner_id": "Partenaire",
     # The directory
     "id": "Identifiant (sans nom de personne)",
     "name": "Nom",
@@ -133,6 +146,13 @@ CHOICES: dict[str, str] = {
     "legal_representative": "Représentant légal", "system": "Le dossier",
     # Reminders by e-mail
     "each": "Un courriel par rappel", "digest": "Un récapitulatif par jour",
+    # The case file
+    "in_progress": "En cours", "reached": "Atteint", "proposed": "Proposée", "opinion_given": "Avis du médecin du travail",
+    "decided": "Décidée par l'employeur", "declined": "Refusée par l'employeur", "funded": "Financée", "in_place": "En place",
+    "reviewed": "Revue", "cdaph_decision": "Décision CDAPH", "esat_admission": "Admission en ESAT", "person": "La personne",
+    "prescriber": "Le prescripteur", "spe_counsellor": "Conseiller du service public de l'emploi", "mdph": "MDPH",
+    "training_body": "Organisme de formation", "occupational_health": "Service de santé au travail",
+    "evidence_expiring": "Justificatif bientôt expiré",
     # Request status
     "open": "Ouverte", "answered": "Répondue", "cancelled": "Annulée",
 }  # fmt: skip
@@ -279,7 +299,9 @@ EVENTS: dict[str, str] = {
     "intensity_changed": "Intensité modifiée", "phase_reminder": "Relance : étape en attente", "review_due": "Point d'étape à tenir",
     "review_overdue": "Point d'étape en retard", "request_overdue": "Demande sans réponse dans le délai",
     "document_failed": "Document non produit", "identity_erased": "Identité effacée", "retention_warning": "Avertissement de conservation",
-    "notification_failed": "Message non distribué",
+    "notification_failed": "Message non distribué", "record_adaptation": "Adaptation du poste", "record_evidence": "Justificatif",
+    "link_partner": "Partenaire associé", "case_file_viewed": "Dossier consulté (ligne de commande)",
+    "evidence_expiring": "Justificatif bientôt expiré",
     # Notifications (the outbox's kinds), for « rappels » on the day's page
     "review_escalation": "Point d'étape en retard, signalé au coordinateur", "request_received": "Nouvelle demande",
     "request_escalation": "Demande en retard, signalée au coordinateur", "request_acknowledged": "Accusé de réception envoyé",
