@@ -122,9 +122,14 @@ async def document_pdf(request: Request, case_id: str, document_id: int, signed:
     document = await asyncio.to_thread(_document, web, case_id, document_id)
     if document is None:
         raise CaseHidden()
-    content = document.pdf or await asyncio.to_thread(_printed, document.html)
     await asyncio.to_thread(accounts.log_access, web.registry, signed.member, case_id, state.structure_id, "document", web.now())
-    filename = f"{document.template}-{case_id}-{document.seq}.pdf"  # ids only: no name in a file name either
+    return await pdf_response(document)
+
+
+async def pdf_response(document: Document) -> Response:
+    """The document's PDF: the bytes kept for a text to sign (never made again), else printed now."""
+    content = document.pdf or await asyncio.to_thread(_printed, document.html)
+    filename = f"{document.template}-{document.case_id}-{document.seq}.pdf"  # ids only: no name in a file name either
     return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

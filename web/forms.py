@@ -84,7 +84,8 @@ def fields_of(model: type[BaseModel], choices: CaseChoices) -> list[FormField]:
 def _fields(model: type[BaseModel]) -> list[tuple[str, FieldInfo]]:
     """The fields a person fills in, each with its annotation resolved (a model may name a later one)."""
     hints = typing.get_type_hints(model, include_extras=True)
-    return [(name, _resolved(info, hints.get(name))) for name, info in model.model_fields.items() if name != "actor" and not info.deprecated]
+    return [(name, _resolved(info, hints.get(name))) for name, info in model.model_fields.items()
+            if name not in SET_BY_THE_APPLICATION and not info.deprecated]  # fmt: skip
 
 
 def _resolved(info: FieldInfo, hint: Any) -> FieldInfo:
@@ -95,6 +96,8 @@ def _resolved(info: FieldInfo, hint: Any) -> FieldInfo:
     return resolved
 
 
+SET_BY_THE_APPLICATION = frozenset({"actor", "evidence"})
+"""Who acts and an electronic signature's proof: never typed into a form."""
 ROWS = 3
 """Rows offered for a list of records (objectives, agreed steps): a form without JavaScript cannot add one."""
 

@@ -25,7 +25,8 @@ NAVIGATION: dict[StaffRole, tuple[tuple[str, str], ...]] = {
 def page(request: Request, template: str, signed: Signed | None = None, status: int = 200, **context: Any) -> HTMLResponse:
     web: Web = request.app.state.web
     member = signed.member if signed else None
+    csrf = context.pop("csrf", signed.csrf if signed else "")  # a party's pages pass their session's own
     html = web.templates.get_template(template).render(
-        request=request, member=member, csrf=signed.csrf if signed else "", path=request.url.path,
+        request=request, member=member, csrf=csrf, path=request.url.path,
         navigation=NAVIGATION.get(member.role, ()) if member else (), **context)  # fmt: skip
     return HTMLResponse(html, status_code=status)

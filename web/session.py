@@ -37,10 +37,13 @@ class FormExpired(Exception):
 
 @dataclass(frozen=True)
 class Signed:
+    """A member of staff's session (the staff application's pages)."""
+
     session: OpenSession
 
     @property
     def member(self) -> StaffMember:
+        assert self.session.member is not None  # signed_in() lets staff sessions only
         return self.session.member
 
     @property
@@ -55,7 +58,7 @@ async def signed_in(request: Request) -> Signed:
     if not token:
         raise SignInRequired()
     session = await asyncio.to_thread(accounts.resume_session, web.registry, token, web.now(), web.settings.idle)
-    if session is None:
+    if session is None or session.member is None:
         raise SignInRequired()
     return Signed(session)
 
@@ -84,10 +87,10 @@ def set_session_cookie(response: Response, web: Web, token: str) -> None:
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=web.settings.secure_cookies, path="/")
 
 
-def set_sign_in_cookie(response: Response, web: Web, token: str) -> None:
-    """The sign-in form's token, also in a short-lived cookie that only the sign-in page receives."""
+def set_sign_in_cookie(response: Response, web: Web, token: str, path: str = "/connexion") -> None:
+    """A sign-in form's token, also in a short-lived cookie that only the sign-in pages receive."""
     response.set_cookie(SIGN_IN_COOKIE, token, httponly=True, samesite="strict", secure=web.settings.secure_cookies,
-                        max_age=3600, path="/connexion")  # fmt: skip
+                        max_age=3600, path=path)  # fmt: skip
 
 
 def sign_in_form_is_ours(request: Request, form: FormData) -> bool:

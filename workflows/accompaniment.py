@@ -43,6 +43,8 @@ JOURNAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 
 SEAT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                          non_retryable_error_types=["CaseloadFull"])  # fmt: skip
+SIGNED_DOCUMENTS_PATCH = "signed-documents"
+"""Histories recorded before signed texts were kept replay without rendering them."""
 DOCUMENTS_QUEUE_PATCH = "documents-queue"
 """Histories recorded before documents had their own task queue replay with the case's queue."""
 CASELOAD_PATCH = "referent-caseload"
@@ -251,7 +253,9 @@ class AccompanimentWorkflow:
     def _render_documents(self, entries: list[JournalEntry]) -> None:
         """Start the paperwork of these events beside the main loop, which never waits on a PDF."""
         for entry in entries:
-            template = steps.DOCUMENTS.get(entry.kind)
+            template = steps.document_for(entry)
+            if template in steps.SIGNED_DOCUMENTS.values() and not workflow.patched(SIGNED_DOCUMENTS_PATCH):
+                continue
             if template is not None:
                 facts = CaseFacts.of(self.state, getattr(entry.event, "request_id", None))
                 task = asyncio.create_task(self._render(template, entry, facts))

@@ -25,17 +25,18 @@ from temporalio.exceptions import ApplicationError
 
 from activities.documents.french import prep
 from activities.documents.markdown import markdown_environment
-from activities.registry.database import DIALECT_INSERTS
-from activities.registry.schema import Beneficiary, Document, LegalRepresentative, Organisation, Referent, Structure
+from activities.registry.database import DIALECT_INSERTS, utc
+from activities.registry.journal import journal_entry
+from activities.registry.schema import Beneficiary, Document, JournalRow, LegalRepresentative, Organisation, Referent, Structure
 from workflows.case import rome, rules
-from workflows.case.events import DocumentRequest
-from workflows.case.model import Actor, ActorRole, Adaptation, CaseSnapshot, Objective, Party, ProjectStep, SupportRequest
+from workflows.case.events import DocumentRequest, JournalEntry
+from workflows.case.model import Actor, ActorRole, Adaptation, CaseSnapshot, Objective, Party, ProjectStep, SignatureEvidence, SupportRequest
 from workflows.wording import LABELS_FR, french_date, french_duration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-PDF_TEMPLATES = frozenset({"convention", "amendment"})
+PDF_TEMPLATES = frozenset({"convention", "amendment", "convention_signed", "amendment_signed"})
 """Documents that are signed on paper get a PDF too."""
-_SHARED = ("_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2", "_acts.html.j2", "_acts.md.j2")
+_SHARED = ("_signed.j2", "_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2", "_acts.html.j2", "_acts.md.j2")
 
 
 def _date_fr(value: date | datetime) -> str:
@@ -81,8 +82,55 @@ def jinja_environment() -> Environment:
     )
     environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line, prep=prep,
                                rome=rome.job, objective_line=_objective_line, project_step=_project_step,
-                               adaptation_line=_adaptation_line)  # fmt: skip
+                               adaptation_line=_adaptation_line, signature_line=_signature_line)  # fmt: skip
     return environment
+
+
+@dataclass(frozen=True)
+class Signed:
+    """One party's signature, as the signed text's last page prints it."""
+
+    party: str
+    by: str
+    at: datetime
+    evidence: SignatureEvidence | None
+
+
+def _signature_line(signed: Signed) -> str:
+    how = (f"signature électronique, texte d'empreinte SHA-256 {signed.evidence.document_hash} (version {signed.evidence.document_version})"
+           if signed.evidence else "signature sur papier, recueillie par la structure")  # fmt: skip
+    return f"{signed.party.capitalize()} : {signed.by}, le {_date_fr(signed.at)} à {signed.at:%H:%M} UTC — {how}"
+
+
+def signatures_of(session: Session, entry: JournalEntry, names: dict[Party, str]) -> list[Signed]:
+    """Every signature of the text this entry completes (the convention, or its amendment), from the journal."""
+    kind, number = entry.kind, getattr(entry.event, "amendment", None)
+    rows = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.kind == kind,
+                                                    JournalRow.seq <= entry.seq).order_by(JournalRow.seq))  # fmt: skip
+    found = []
+    for row in rows:
+        event = journal_entry(row).event
+        if number is not None and getattr(event, "amendment", None) != number:
+            continue
+        party = Party(event.party)  # type: ignore[union-attr]
+        found.append(Signed(LABELS_FR["party"][party], names.get(party, party.value), utc(row.at), event.evidence))  # type: ignore[union-attr]
+    return found
+
+
+def original_event(session: Session, entry: JournalEntry) -> Any:
+    """The event whose text a signature completes: the prescription that made the convention, or
+    the event that made the amendment (the signed text says what that text said)."""
+    base, number = SIGNED_FROM[entry.kind], getattr(entry.event, "amendment", None)
+    texts = session.scalars(select(Document).where(Document.case_id == entry.case_id, Document.template == base,
+                                                   Document.seq <= entry.seq).order_by(Document.seq.desc()))  # fmt: skip
+    text = next((d for d in texts if number is None or f"n° {number} " in f"{d.title} "), None)
+    if text is None:
+        raise DocumentDataMissing(f"the {base} this signature completes was never rendered")
+    row = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.seq == text.seq)).one()
+    return journal_entry(row).event
+
+
+SIGNED_FROM = {"sign_convention": "convention", "sign_amendment": "amendment"}
 
 
 @dataclass(frozen=True)
@@ -230,10 +278,11 @@ class Documents:
         names = {Party.BENEFICIARY: person, Party.STRUCTURE: structure.name}
         if employer is not None:
             names[Party.EMPLOYER] = employer.name
+        signed_text = request.template.endswith("_signed")
         return {
             "case": state,
             "entry": entry,
-            "event": entry.event,
+            "event": original_event(session, entry) if signed_text else entry.event,
             "today": entry.at.date(),
             "labels": LABELS_FR,
             "beneficiary": beneficiary,
@@ -247,6 +296,7 @@ class Documents:
             "author": referent.name if entry.actor and entry.actor.role is ActorRole.REFERENT else None,
             "signed": [(LABELS_FR["party"][party], day, _who(state.signed_by.get(party), representatives))
                        for party, day in state.signatures.items()],  # fmt: skip
+            "signed_by": signatures_of(session, entry, names) if signed_text else [],
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
             "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
         }

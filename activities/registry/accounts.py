@@ -20,7 +20,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from activities.registry.database import utc
-from activities.registry.schema import AccessLogEntry, Account, Referent, SignInFailure, WebSession
+from activities.registry.schema import AccessLogEntry, Account, Attempt, Referent, WebSession
+from workflows.case.model import Actor
 
 HASHER = PasswordHasher()
 MINIMUM_PASSWORD = 12
@@ -127,25 +128,29 @@ class Throttled(Exception):
     """Too many failures: no password is even checked until the window has passed."""
 
 
-def _failure_keys(email: str, address: str) -> dict[str, int]:
-    """Each key failures are counted under, with the number that locks it."""
-    return {_digest(f"email:{email.strip().lower()}"): ATTEMPTS_PER_NAME, _digest(f"address:{address}"): ATTEMPTS_PER_ADDRESS}
+def attempt_keys(what: str, email: str, address: str, per_name: int, per_address: int) -> dict[str, int]:
+    """Each key attempts of this kind are counted under, with the number that locks it."""
+    return {_digest(f"{what}:email:{email.strip().lower()}"): per_name, _digest(f"{what}:address:{address}"): per_address}
+
+
+def throttled(session: Session, keys: dict[str, int], now: datetime) -> bool:
+    """Whether any key has reached its limit within the window (older attempts are forgotten)."""
+    session.execute(delete(Attempt).where(Attempt.at < now - SIGN_IN_WINDOW))
+    counted = session.execute(select(Attempt.key, func.count()).where(Attempt.key.in_(keys)).group_by(Attempt.key))
+    return any(count >= keys[key] for key, count in counted)
 
 
 def authenticate(engine: Engine, email: str, password: str, address: str, now: datetime) -> StaffMember | None:
     """The account these credentials open, or None (a failure is counted); Throttled after too many."""
-    keys = _failure_keys(email, address)
+    keys = attempt_keys("sign-in", email, address, ATTEMPTS_PER_NAME, ATTEMPTS_PER_ADDRESS)
     with Session(engine) as session, session.begin():
-        since = now - SIGN_IN_WINDOW
-        session.execute(delete(SignInFailure).where(SignInFailure.at < since))
-        counted = session.execute(select(SignInFailure.key, func.count()).where(SignInFailure.key.in_(keys)).group_by(SignInFailure.key))
-        if any(failures >= keys[key] for key, failures in counted):
+        if throttled(session, keys, now):
             raise Throttled()
         account = session.scalar(select(Account).where(Account.email == email.strip().lower()))
         if _verified(account, password) and account is not None and account.disabled_at is None:
-            session.execute(delete(SignInFailure).where(SignInFailure.key == next(iter(keys))))
+            session.execute(delete(Attempt).where(Attempt.key == next(iter(keys))))
             return _member(account)
-        session.add_all(SignInFailure(key=key, at=now) for key in keys)
+        session.add_all(Attempt(key=key, at=now) for key in keys)
         return None
 
 
@@ -172,33 +177,39 @@ class OpenSession:
     token: str
     """Goes in the cookie only."""
     csrf_token: str
-    member: StaffMember
+    member: StaffMember | None = None
+    """A member of staff, signed in with their account;"""
+    party: Actor | None = None
+    """or a party to cases (the person, their representative, an employer), signed in by a link."""
 
 
-def open_session(engine: Engine, member: StaffMember, now: datetime, replacing: str | None = None) -> OpenSession:
-    """A new session for a member who just proved who they are; the token the browser came with
+def open_session(engine: Engine, who: StaffMember | Actor, now: datetime, replacing: str | None = None) -> OpenSession:
+    """A new session for someone who just proved who they are; the token the browser came with
     (if any) is forgotten, so a token planted before sign-in never becomes a signed-in one."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    member, party = (who, None) if isinstance(who, StaffMember) else (None, who)
     with Session(engine) as session, session.begin():
         if replacing:
             session.execute(delete(WebSession).where(WebSession.token_hash == _digest(replacing)))
-        session.add(WebSession(token_hash=_digest(token), account_id=member.id, csrf_token=csrf, created_at=now, last_seen_at=now))
-    return OpenSession(token, csrf, member)
+        session.add(WebSession(token_hash=_digest(token), account_id=member.id if member else None, party=str(party) if party else None,
+                               csrf_token=csrf, created_at=now, last_seen_at=now))  # fmt: skip
+    return OpenSession(token, csrf, member, party)
 
 
 def resume_session(engine: Engine, token: str, now: datetime, idle: timedelta) -> OpenSession | None:
-    """The session this token opens, if it has been used within `idle` and its account is enabled."""
+    """The session this token opens, if it has been used within `idle` (and its account, if any, is enabled)."""
     with Session(engine) as session, session.begin():
         row = session.get(WebSession, _digest(token))
         if row is None:
             return None
-        account = session.get(Account, row.account_id)
-        if account is None or account.disabled_at is not None or utc(row.last_seen_at) + idle < now:
+        account = session.get(Account, row.account_id) if row.account_id else None
+        disabled = row.account_id is not None and (account is None or account.disabled_at is not None)
+        if disabled or utc(row.last_seen_at) + idle < now:
             session.delete(row)
             return None
         if now - utc(row.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
             row.last_seen_at = now
-        return OpenSession(token, row.csrf_token, _member(account))
+        return OpenSession(token, row.csrf_token, _member(account) if account else None, Actor.parse(row.party) if row.party else None)
 
 
 def close_session(engine: Engine, token: str) -> None:

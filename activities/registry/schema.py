@@ -508,24 +508,42 @@ class Account(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser: the cookie carries a random token, the table only its hash."""
+    """A signed-in browser — a member of staff's, or a party's (the person, their representative, an
+    employer) opened by a sign-in link: the cookie carries a random token, the table only its hash."""
 
     __tablename__ = "web_sessions"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    account_id: Mapped[str] = mapped_column(ID, index=True)
+    account_id: Mapped[str | None] = mapped_column(ID, index=True)
+    party: Mapped[str | None] = mapped_column(String(100))
+    """`role:id` of the party signed in by a link (`employer:emp-4412`), when no staff account is."""
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class SignInFailure(Base):
-    """A failed sign-in, counted per account name and per address to throttle guessing."""
+class Attempt(Base):
+    """A counted attempt — a failed sign-in, a sign-in link asked for — per e-mail and per address,
+    hashed, to throttle guessing and flooding."""
 
-    __tablename__ = "sign_in_failures"
+    __tablename__ = "sign_in_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(64), index=True)
-    """SHA-256 of `email:<name>` or `address:<ip>`: counted without keeping either."""
+    """SHA-256 of `<what>:email:<name>` or `<what>:address:<ip>`: counted without keeping either."""
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PortalLink(Base):
+    """A sign-in link sent to the person, their representative or an employer: single use, short-lived,
+    bound to one party and to the browser that asked for it."""
+
+    __tablename__ = "portal_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(30))
+    party_id: Mapped[str] = mapped_column(ID)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AccessLogEntry(Base):

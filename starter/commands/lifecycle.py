@@ -383,6 +383,14 @@ def sign(party: str, day: date) -> dict[str, Any]:
     return {"party": party, "signed_on": day}
 
 
+@step_command(Step.SIGN_AMENDMENT)
+@click.option("--party", required=True, type=choice(Party), help="Who signs the amendment (each party signs for itself).")
+@day_option()
+@click.option("--number", type=click.IntRange(min=1), help="Which amendment (avenant n°); the oldest awaiting signatures when omitted.")
+def sign_amendment(party: str, day: date, number: int | None) -> dict[str, Any]:
+    return {"party": party, "signed_on": day, "number": number}
+
+
 @step_command(Step.RECORD_HIRING)
 @click.option("--employer", "employer_id", required=True, help="Id of the employer.")
 @click.option("--contract", "contract_type", required=True, type=choice(ContractType), help="Type of contract.")

@@ -340,7 +340,8 @@ def sign_convention(decision: Decision, data: SignConvention) -> None:
     if data.actor is not None:
         state.signed_by[data.party] = data.actor
     unsigned = set(rules.required_parties(state)) - set(state.signatures)
-    decision.advance(Step.SIGN_CONVENTION, ConventionSigned(party=data.party, signed_on=data.signed_on), moves=not unsigned)
+    signed = ConventionSigned(party=data.party, signed_on=data.signed_on, evidence=data.evidence)
+    decision.advance(Step.SIGN_CONVENTION, signed, moves=not unsigned)
 
 
 def submit_evaluation(decision: Decision, data: SubmitEvaluation) -> None:
@@ -536,7 +537,7 @@ def sign_amendment(decision: Decision, data: SignAmendment) -> None:
     if in_force:
         _bring_into_force(decision, amendment, data.signed_on)
     decision.advance(Step.SIGN_AMENDMENT, AmendmentSigned(amendment=amendment.number, party=data.party, signed_on=data.signed_on,
-                                                          in_force=in_force))  # fmt: skip
+                                                          in_force=in_force, evidence=data.evidence))  # fmt: skip
 
 
 def complete_review(decision: Decision, data: CompleteReview) -> None:

@@ -38,6 +38,7 @@ from workflows.case.model import (
     ProjectContent,
     RequestKind,
     ResponseOutcome,
+    SignatureEvidence,
     Situation,
     Training,
 )
@@ -78,6 +79,8 @@ class ConventionSigned(Model):
     type: Literal["sign_convention"] = "sign_convention"
     party: Party
     signed_on: date
+    evidence: SignatureEvidence | None = None
+    """An electronic signature's proof (None: signed on paper)."""
 
 
 class EvaluationSubmitted(Model):
@@ -129,6 +132,8 @@ class AmendmentSigned(Model):
     signed_on: date
     in_force: bool
     """Every party has signed: the amendment applies from now on."""
+    evidence: SignatureEvidence | None = None
+    """An electronic signature's proof (None: signed on paper)."""
 
 
 class JobLost(Model):

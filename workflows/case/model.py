@@ -382,9 +382,26 @@ class Derogation(Model):
     waived: list[str]
 
 
+class SignatureMethod(StrEnum):
+    LINK_SESSION = "link_session"
+    """Signed in the party's own space, opened by a single-use link sent to their address."""
+
+
+class SignatureEvidence(Model):
+    """What a simple electronic signature proves: which text was signed (its hash and the template's
+    version, shown to the signer before they signed) and how the signer was identified. The signer
+    is the step's actor, the moment the journal entry's."""
+
+    document_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    document_version: Annotated[str, Field(pattern=r"^[0-9a-f]{6,64}$")]
+    method: SignatureMethod = SignatureMethod.LINK_SESSION
+
+
 class SignConvention(StepInput):
     party: Party
     signed_on: date
+    evidence: SignatureEvidence | None = None
+    """Set by the party's space for an electronic signature; None for a signature on paper."""
 
 
 class SignAmendment(StepInput):
@@ -394,6 +411,8 @@ class SignAmendment(StepInput):
     """The day this party signed (YYYY-MM-DD)."""
     number: Annotated[int, Field(ge=1)] | None = None
     """Which amendment (avenant n°); the oldest awaiting signatures when omitted."""
+    evidence: SignatureEvidence | None = None
+    """Set by the party's space for an electronic signature; None for a signature on paper."""
 
 
 class EvaluationFindings(Model):

@@ -195,6 +195,17 @@ DOCUMENTS: dict[str, str] = {declaration.name: declaration.document for declarat
     "amendment_proposed": "amendment",  # a change of cadence after signature, put in writing
 }
 """The document (a template under templates/) each kind of event produces."""
+SIGNED_DOCUMENTS: dict[str, str] = {"sign_convention": "convention_signed", "sign_amendment": "amendment_signed"}
+"""The signed text, made once when the last party signs, with each signature's proof; kept as it was made."""
+
+
+def document_for(entry: JournalEntry) -> str | None:
+    """The document this journal entry produces: its kind's, or — for the signature that completes a
+    convention or brings an amendment into force — the signed text."""
+    if entry.kind in SIGNED_DOCUMENTS:
+        completes = entry.phase_before is Phase.CONVENTION and entry.phase_after is not Phase.CONVENTION
+        return SIGNED_DOCUMENTS[entry.kind] if completes or getattr(entry.event, "in_force", False) else None
+    return DOCUMENTS.get(entry.kind)
 EVERY_STEP: tuple[StepDeclaration, ...] = (*STEPS, REOPENING)
 """What a person can do to a case, as `ea steps` lists it."""
 VERBS: dict[str, str] = {declaration.name: declaration.verb for declaration in EVERY_STEP}

@@ -1,5 +1,6 @@
-"""Staff accounts for the web application, their sessions, failed sign-ins (throttling) and the
-access log of every display of a person's file
+"""Staff accounts for the web application and their sessions, the person's and the employers'
+sign-in links and sessions, counted attempts (throttling), and the access log of every display of
+a person's file
 
 Revision ID: 0008
 Revises: 0007
@@ -37,19 +38,30 @@ def upgrade() -> None:
     op.create_table(
         "web_sessions",
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column("account_id", ID, nullable=False),
+        sa.Column("account_id", ID, nullable=True),
+        sa.Column("party", sa.String(100), nullable=True),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", MOMENT, nullable=False),
         sa.Column("last_seen_at", MOMENT, nullable=False),
     )
     op.create_index("ix_web_sessions_account_id", "web_sessions", ["account_id"])
     op.create_table(
-        "sign_in_failures",
+        "sign_in_attempts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("at", MOMENT, nullable=False),
     )
-    op.create_index("ix_sign_in_failures_key", "sign_in_failures", ["key"])
+    op.create_index("ix_sign_in_attempts_key", "sign_in_attempts", ["key"])
+    op.create_table(
+        "portal_links",
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        sa.Column("role", sa.String(30), nullable=False),
+        sa.Column("party_id", ID, nullable=False),
+        sa.Column("browser_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", MOMENT, nullable=False),
+        sa.Column("expires_at", MOMENT, nullable=False),
+        sa.Column("used_at", MOMENT, nullable=True),
+    )
     op.create_table(
         "access_log",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -64,5 +76,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("access_log", "sign_in_failures", "web_sessions", "accounts"):
+    for table in ("access_log", "portal_links", "sign_in_attempts", "web_sessions", "accounts"):
         op.drop_table(table)
