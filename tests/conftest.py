@@ -13,6 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry.journal import Registry
 from starter.scripted import Cases
 from tests.cli_runner import Ea
+from tests.web_harness import Staff, hire_staff, make_web
+from web.state import Web
 from tests.harness import TEST_KEYS, fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
 
 # The registry seals health text with the keyring of the process it runs in: the tests' workers
@@ -95,3 +97,15 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def cli(env: WorkflowEnvironment, task_queue: str, registry: Registry) -> Ea:
     """`ea` as a coordinator runs it, against the test server, worker and registry."""
     return Ea(env.client.service_client.config.target_host, task_queue, str(registry.engine.url))
+
+
+@pytest.fixture(scope="module")
+def staff(registry: Registry) -> Staff:
+    """Accounts of the staff application on two structures (tests/web_harness.py)."""
+    return hire_staff(registry.engine)
+
+
+@pytest.fixture
+def web(cases: Cases) -> Web:
+    """The staff application and the parties' space, on the session's Temporal server and registry."""
+    return make_web(cases.client, cases.task_queue, cases.registry)

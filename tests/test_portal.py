@@ -36,11 +36,6 @@ async def inbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Inbox]:
         yield received
 
 
-@pytest.fixture
-def web(cases: Cases) -> Web:
-    return make_web(cases.client, cases.task_queue, cases.registry)
-
-
 async def _link_for(browser: Browser, inbox: Inbox, email: str) -> str:
     await browser.get("/espace")
     before = len(inbox.messages)

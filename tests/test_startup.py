@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from starter.lazy import built_index
 from starter.command_index import INDEX

@@ -14,20 +14,10 @@ from sqlalchemy.orm import Session
 from activities.registry.journal import Registry
 from activities.registry.schema import AccessLogEntry
 from starter.scripted import Cases
-from tests.web_harness import Browser, Staff, hire_staff, make_web
+from tests.web_harness import Browser, Staff
 from workflows.case.events import JournalEntry
 from workflows.case.model import Phase, Step
 from web.state import Web
-
-
-@pytest.fixture(scope="module")
-def staff(registry: Registry) -> Staff:
-    return hire_staff(registry.engine)
-
-
-@pytest.fixture
-def web(cases: Cases) -> Web:
-    return make_web(cases.client, cases.task_queue, cases.registry)
 
 
 @pytest.fixture

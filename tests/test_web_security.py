@@ -26,16 +26,6 @@ from workflows.case.model import Phase
 ROLES = ("referent_a", "referent_a2", "coordinator_a", "referent_b", "coordinator_b", "admin")
 
 
-@pytest.fixture(scope="module")
-def staff(registry: Registry) -> Staff:
-    return hire_staff(registry.engine)
-
-
-@pytest.fixture
-def web(cases: Cases) -> Web:
-    return make_web(cases.client, cases.task_queue, cases.registry)
-
-
 @pytest.fixture
 async def browsers(web: Web, staff: Staff) -> AsyncIterator[dict[str, Browser]]:
     signed = {}

@@ -18,7 +18,6 @@ from activities.registry import accounts, directory
 from activities.registry.accounts import StaffRole
 from activities.registry.journal import journal_entry
 from activities.registry.schema import Beneficiary, Document, JournalRow, Organisation, Referent
-from starter.cases import apply_step
 from starter.reads import StepRefused
 from web.forms import CaseChoices, StepForm, form_for, read_step
 from web.render import page
@@ -107,11 +106,11 @@ async def take_step(request: Request, case_id: str, step: str, signed: Signed = 
         return await _case_page(request, signed, state, Attempt(step, values, refusal=f"Inconnu de l'annuaire : {unknown}"), status=422)
     update_id = str(form.get("update_id") or uuid.uuid4().hex)  # the form's own id: sent twice, recorded once
     try:
-        await asyncio.wait_for(apply_step(await web.client(), case_id, data, request_id=update_id), web.settings.step_wait)
+        await web.take(case_id, data, update_id)
     except StepRefused as refused:
-        text = refusal_text(refused.reason) if refused.reason else "Cette étape n'est pas possible maintenant."
         status = 403 if refused.reason is not None and refused.reason.code in FORBIDDEN else 409
-        return await _case_page(request, signed, await visible_case(web, signed.member, case_id), Attempt(step, values, refusal=text), status)
+        attempt = Attempt(step, values, refusal=refusal_text(refused.reason))
+        return await _case_page(request, signed, await visible_case(web, signed.member, case_id), attempt, status)
     return RedirectResponse(f"/dossiers/{case_id}?fait={declaration.name}", status_code=303)
 
 

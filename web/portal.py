@@ -25,13 +25,12 @@ from sqlalchemy.orm import Session
 from activities.registry import accounts, parties
 from activities.registry.accounts import OpenSession, Throttled
 from activities.registry.schema import Beneficiary, Document
-from starter.cases import apply_step
 from starter.reads import CaseNotFound, StepRefused, case_status
 from web import mailer
 from web.case_pages import pdf_response
-from web.render import page
+from web.render import page, sign_in_page
 from web.scope import CaseHidden
-from web.session import SESSION_COOKIE, SIGN_IN_COOKIE, FormExpired, set_session_cookie, set_sign_in_cookie
+from web.session import SESSION_COOKIE, SIGN_IN_COOKIE, FormExpired, set_session_cookie
 from web.signature import Signable, signable
 from web.state import Web
 from web.words import refusal_text
@@ -105,9 +104,7 @@ def _page(request: Request, template: str, signed: PartySigned | None, status: i
 
 def _ask_page(request: Request, status: int = 200, message: str = "", error: str = "") -> Response:
     web: Web = request.app.state.web
-    token = secrets.token_urlsafe(24)
-    response = _page(request, "portal_ask.html", None, status=status, token=token, message=message, error=error)
-    set_sign_in_cookie(response, web, token, path="/espace")
+    response = sign_in_page(request, "portal_ask.html", "/espace", status=status, message=message, error=error)
     if BROWSER_COOKIE not in request.cookies:
         response.set_cookie(BROWSER_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax",
                             secure=web.settings.secure_cookies, path="/espace")  # fmt: skip
@@ -298,11 +295,9 @@ async def act(request: Request, case_id: str, action: str, signed: PartySigned =
             return await _case_page(request, signed, state, "Le document a changé depuis que vous l'avez ouvert : relisez-le, puis signez.", 409)
         data = item.with_evidence(data)
     try:
-        await asyncio.wait_for(apply_step(await web.client(), case_id, data, request_id=values.get("update_id") or None),
-                               web.settings.step_wait)  # fmt: skip
+        await web.take(case_id, data, values.get("update_id") or None)
     except StepRefused as refused:
-        text = refusal_text(refused.reason) if refused.reason else "Ce n'est pas possible maintenant."
-        return await _case_page(request, signed, await _case(web, signed.party, case_id), text, 409)
+        return await _case_page(request, signed, await _case(web, signed.party, case_id), refusal_text(refused.reason), 409)
     return RedirectResponse(f"/espace/dossiers/{case_id}?fait={action}", status_code=303)
 
 

@@ -3,13 +3,14 @@ CSRF token its forms carry), and never cached: pages hold personal data."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from activities.registry.accounts import StaffRole
-from web.session import Signed
+from web.session import Signed, set_sign_in_cookie
 from web.state import Web
 
 NAVIGATION: dict[StaffRole, tuple[tuple[str, str], ...]] = {
@@ -30,3 +31,12 @@ def page(request: Request, template: str, signed: Signed | None = None, status: 
         request=request, member=member, csrf=csrf, path=request.url.path,
         navigation=NAVIGATION.get(member.role, ()) if member else (), **context)  # fmt: skip
     return HTMLResponse(html, status_code=status)
+
+
+def sign_in_page(request: Request, template: str, cookie_path: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page whose form signs someone in: before any session exists, its form carries a fresh
+    token that must come back equal to a cookie set beside it (double submit)."""
+    token = secrets.token_urlsafe(24)
+    rendered = page(request, template, None, status=status, token=token, **context)
+    set_sign_in_cookie(rendered, request.app.state.web, token, path=cookie_path)
+    return rendered

@@ -5,7 +5,6 @@ identity provider says who the person is, the registry says what they may do."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from activities.registry import accounts
 from activities.registry.accounts import StaffMember, Throttled
-from web.render import page
-from web.session import SESSION_COOKIE, Signed, checked_form, set_session_cookie, set_sign_in_cookie, sign_in_form_is_ours, signed_in
+from web.render import sign_in_page
+from web.session import SESSION_COOKIE, Signed, checked_form, set_session_cookie, sign_in_form_is_ours, signed_in
 from web.state import Web
 
 router = APIRouter()
@@ -28,12 +27,9 @@ def _next(target: str | None) -> str:
 
 def _sign_in_page(request: Request, status: int = 200, error: str = "", email: str = "") -> Response:
     web: Web = request.app.state.web
-    token = secrets.token_urlsafe(24)
-    rendered = page(request, "sign_in.html", status=status, error=error, email=email, token=token,
-                    suite=_next(request.query_params.get("suite")), oidc=web.settings.oidc,
-                    farewell="au-revoir" in request.query_params)  # fmt: skip
-    set_sign_in_cookie(rendered, web, token)
-    return rendered
+    return sign_in_page(request, "sign_in.html", "/connexion", status=status, error=error, email=email,
+                        suite=_next(request.query_params.get("suite")), oidc=web.settings.oidc,
+                        farewell="au-revoir" in request.query_params)  # fmt: skip
 
 
 @router.get("/connexion")

@@ -14,9 +14,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from starter.cases import apply_step
 from starter.settings import ServerUnreachable
 from web.settings import WebSettings
 from web.words import event_label, label, step_title
+from workflows.case.model import StepInput
 from workflows.wording import french_date
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "web"
@@ -73,3 +75,8 @@ class Web:
                 except Exception as error:  # an unreachable address, refused TLS: a page a person understands
                     raise ServerUnreachable(str(error)) from None
             return self._client
+
+    async def take(self, case_id: str, data: StepInput, update_id: str | None) -> Any:
+        """Send a step through the same client helper as `ea`, with its form's update id (a form sent
+        twice is recorded once); StepRefused says why not, TimeoutError when the case is slow to answer."""
+        return await asyncio.wait_for(apply_step(await self.client(), case_id, data, request_id=update_id), self.settings.step_wait)

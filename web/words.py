@@ -211,8 +211,10 @@ REFUSALS: dict[RefusalCode, str] = {
 }
 
 
-def refusal_text(reason: Refusal) -> str:
-    """Every rule the step fails, in French, one sentence each."""
+def refusal_text(reason: Refusal | None) -> str:
+    """Every rule the step fails, in French, one sentence each (input no rule names: said plainly)."""
+    if reason is None:
+        return "Cette étape n'est pas possible maintenant."
     return " ".join(_sentence(each) for each in (reason, *reason.also))
 
 
