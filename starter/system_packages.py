@@ -2,7 +2,8 @@
 
 Runs with the standard library alone (`python3 starter/system_packages.py`), so that `make` can
 stop at once with the one command that fixes it, instead of a failure deep inside a test.
-WeasyPrint draws PDFs with Pango and HarfBuzz, and needs at least one font on the machine.
+WeasyPrint draws PDFs with Pango and HarfBuzz, and needs at least one font on the machine; the
+browser tests drive the machine's Chromium (never a browser downloaded by Playwright).
 
 `--debian` prints the missing Debian packages, one line, for `.ci/run` to install.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import ctypes.util
 import platform
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ class Requirement:
     what: str
     debian: str
     brew: str
+    needed_for: str = "PDF documents"
 
     def present(self) -> bool:
         if self.what == "a font":
@@ -32,14 +35,18 @@ class Requirement:
                 if Path(folder).is_dir()
                 for path in Path(folder).rglob("*")
             )
+        if self.what == "chromium":
+            return Path("/usr/bin/chromium").exists() or shutil.which("chromium") is not None
         return ctypes.util.find_library(self.what) is not None
 
 
+CHROMIUM = Requirement("chromium", debian="chromium", brew="chromium", needed_for="the browser tests")
 REQUIREMENTS = (
     Requirement("pango-1.0", debian="libpango-1.0-0", brew="pango"),
     Requirement("pangoft2-1.0", debian="libpangoft2-1.0-0", brew="pango"),
     Requirement("harfbuzz-subset", debian="libharfbuzz-subset0", brew="harfbuzz"),
     Requirement("a font", debian="fonts-dejavu-core", brew="font-dejavu"),
+    CHROMIUM,
 )
 
 
@@ -59,8 +66,11 @@ def main(arguments: list[str]) -> int:
         print(" ".join(r.debian for r in absent))
         return 0
     if absent:
-        names = ", ".join(r.what for r in absent)
-        print(f"missing for PDF documents: {names}. Install them with: {install_command(absent)}", file=sys.stderr)
+        needs: dict[str, list[str]] = {}
+        for requirement in absent:
+            needs.setdefault(requirement.needed_for, []).append(requirement.what)
+        names = "; ".join(f"for {purpose}: {', '.join(whats)}" for purpose, whats in needs.items())
+        print(f"missing {names}. Install them with: {install_command(absent)}", file=sys.stderr)
         return 1
     return 0
 
