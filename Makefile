@@ -26,6 +26,7 @@ run: system-packages $(STAMP)
 
 ## Run the whole test suite against a real Temporal dev server (its last line: tests passed, time taken).
 test: system-packages $(STAMP)
+	@$(PYTHON) starter/system_packages.py --for-tests
 	$(BIN)/python -m pytest
 
 ## Benchmarks (not part of the tests): journeys against raw Temporal (writes docs/PERFORMANCE.md),

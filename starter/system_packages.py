@@ -5,7 +5,8 @@ stop at once with the one command that fixes it, instead of a failure deep insid
 WeasyPrint draws PDFs with Pango and HarfBuzz, and needs at least one font on the machine; the
 browser tests drive the machine's Chromium (never a browser downloaded by Playwright).
 
-`--debian` prints the missing Debian packages, one line, for `.ci/run` to install.
+`--debian` prints the missing Debian packages, one line, for `.ci/run` to install; `--for-tests`
+counts what only the tests need (Chromium): `make test` asks for it, `make run` does not.
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ REQUIREMENTS = (
 )
 
 
-def missing() -> list[Requirement]:
-    return [requirement for requirement in REQUIREMENTS if not requirement.present()]
+def missing(for_tests: bool = False) -> list[Requirement]:
+    """What is absent for running the system (and, `for_tests`, for its tests too)."""
+    return [r for r in REQUIREMENTS if (for_tests or r is not CHROMIUM) and not r.present()]
 
 
 def install_command(absent: list[Requirement]) -> str:
@@ -61,7 +63,7 @@ def install_command(absent: list[Requirement]) -> str:
 
 
 def main(arguments: list[str]) -> int:
-    absent = missing()
+    absent = missing(for_tests="--for-tests" in arguments)
     if "--debian" in arguments:
         print(" ".join(r.debian for r in absent))
         return 0
