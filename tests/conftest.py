@@ -13,6 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry.journal import Registry
 from starter.scripted import Cases
 from tests.cli_runner import Ea
+from starter.devserver import free_port
+from tests.notify_harness import Inbox, smtp_server
 from tests.web_harness import Staff, hire_staff, make_web
 from web.state import Web
 from tests.harness import TEST_KEYS, fresh_database, postgres_cluster, registry_at, registry_for, running_worker, temporal_environment
@@ -109,3 +111,14 @@ def staff(registry: Registry) -> Staff:
 def web(cases: Cases) -> Web:
     """The staff application and the parties' space, on the session's Temporal server and registry."""
     return make_web(cases.client, cases.task_queue, cases.registry)
+
+
+@pytest.fixture
+async def inbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Inbox]:
+    """A loopback SMTP server the application's sign-in links are sent to (EA_SMTP_* point at it)."""
+    port = free_port()
+    monkeypatch.setenv("EA_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("EA_SMTP_PORT", str(port))
+    monkeypatch.delenv("EA_APP_URL", raising=False)
+    async with smtp_server(port) as received:
+        yield received

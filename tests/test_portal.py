@@ -4,83 +4,25 @@ way a link or a case id must be refused."""
 
 from __future__ import annotations
 
-import asyncio
-import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from activities.registry.directory import EmployerEntry, upsert
 from activities.registry.journal import Registry
-from activities.registry.schema import Beneficiary, Document
-from starter.devserver import free_port
 from starter.scripted import Cases, made_up_siret
-from tests.notify_harness import Inbox, smtp_server
-from tests.web_harness import Browser, make_web
+from tests.notify_harness import Inbox
+from tests.web_harness import Browser, document_of, link_for, make_web, set_email, signed_in_by_link
 from web.state import Web
 from workflows.case.model import Party, Phase, Step
-
-_LINK = re.compile(r"/espace/lien/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-async def inbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Inbox]:
-    port = free_port()
-    monkeypatch.setenv("EA_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("EA_SMTP_PORT", str(port))
-    monkeypatch.delenv("EA_APP_URL", raising=False)
-    async with smtp_server(port) as received:
-        yield received
-
-
-async def _link_for(browser: Browser, inbox: Inbox, email: str) -> str:
-    await browser.get("/espace")
-    before = len(inbox.messages)
-    answer = await browser.post("/espace", {"email": email})
-    assert answer.status_code == 200 and "Si cette adresse est connue" in answer.text
-    for _ in range(50):
-        if len(inbox.messages) > before:
-            break
-        await asyncio.sleep(0.05)
-    body = inbox.bodies()[-1]
-    found = _LINK.search(body)
-    assert found is not None, body
-    return found.group(1)
-
-
-async def _signed_in(browser: Browser, inbox: Inbox, email: str) -> None:
-    token = await _link_for(browser, inbox, email)
-    assert (await browser.get(f"/espace/lien/{token}")).status_code == 200, "opening the link's page signs nobody in"
-    opened = await browser.post("/espace/lien", {"token": token})
-    assert opened.status_code == 303 and opened.headers["location"] == "/espace/accueil"
-
-
-def _set_email(web: Web, beneficiary_id: str, email: str) -> None:
-    with Session(web.registry) as session, session.begin():
-        session.execute(update(Beneficiary).where(Beneficiary.id == beneficiary_id).values(email=email))
-
-
-async def _document(web: Web, case_id: str, template: str) -> Document:
-    for _ in range(300):
-        with Session(web.registry) as session:
-            found = session.scalars(select(Document).where(Document.case_id == case_id, Document.template == template)).first()
-        if found is not None:
-            return found
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no {template} for {case_id}")
-
 
 async def test_the_person_consents_and_signs_the_convention_from_their_space(cases: Cases, web: Web, inbox: Inbox) -> None:
     case_id = await cases.open(referent_id="ref-portal")
     state = await cases.status(case_id)
     email = f"personne.{case_id.lower()}@example.fr"
-    _set_email(web, state.beneficiary_id or "", email)
+    set_email(web, state.beneficiary_id or "", email)
 
     person = Browser(web, address="10.30.0.1")
-    await _signed_in(person, inbox, email)
+    await signed_in_by_link(person, inbox, email)
     home = await person.get("/espace/accueil")
     assert home.status_code == 303 and home.headers["location"] == f"/espace/dossiers/{case_id}", "one case: straight to it"
     page = await person.get(f"/espace/dossiers/{case_id}")
@@ -90,7 +32,7 @@ async def test_the_person_consents_and_signs_the_convention_from_their_space(cas
 
     await cases.step(case_id, Step.RECORD_PRESCRIPTION, prescription={"route": "cdaph", "decision_reference": "D-1",
                                                                        "decision_date": datetime.now(timezone.utc).date()})  # fmt: skip
-    convention = await _document(web, case_id, "convention")
+    convention = await document_of(web, case_id, "convention")
     page = await person.get(f"/espace/dossiers/{case_id}")
     assert convention.content_hash in page.text and "Je signe ce texte" in page.text
     changed = await person.post(f"/espace/dossiers/{case_id}/signature", {"document": "convention", "content_hash": "0" * 64})
@@ -103,7 +45,7 @@ async def test_the_person_consents_and_signs_the_convention_from_their_space(cas
 
     await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.STRUCTURE, signed_on=datetime.now(timezone.utc).date())
     assert (await cases.status(case_id)).phase is Phase.EVALUATION, "the case moves on when all parties have signed"
-    kept = await _document(web, case_id, "convention_signed")
+    kept = await document_of(web, case_id, "convention_signed")
     assert kept.pdf is not None and kept.pdf.startswith(b"%PDF")
     assert convention.content_hash in kept.markdown and "signature électronique" in kept.markdown
     assert "signature sur papier" in kept.markdown, "the structure signed on paper"
@@ -125,14 +67,14 @@ async def test_an_employer_signs_its_amendment_and_sends_a_request_but_reaches_n
     other = await cases.open(referent_id="ref-portal")
 
     employer = Browser(web, address="10.31.0.1")
-    await _signed_in(employer, inbox, email)
+    await signed_in_by_link(employer, inbox, email)
     home = await employer.get("/espace/accueil")
     assert case_id in home.text and other not in home.text
     assert (await employer.get(f"/espace/dossiers/{other}")).status_code == 404
     assert (await employer.get("/espace/dossiers/NO-SUCH")).status_code == 404
     assert (await employer.get(f"/dossiers/{case_id}")).status_code == 303, "the staff application is not theirs"
 
-    amendment = await _document(web, case_id, "amendment")
+    amendment = await document_of(web, case_id, "amendment")
     page = await employer.get(f"/espace/dossiers/{case_id}")
     assert amendment.content_hash in page.text
     signed = await employer.post(f"/espace/dossiers/{case_id}/signature-avenant",
@@ -153,10 +95,10 @@ async def test_an_employer_signs_its_amendment_and_sends_a_request_but_reaches_n
 async def test_a_link_reused_expired_or_opened_elsewhere_is_refused(cases: Cases, web: Web, inbox: Inbox) -> None:
     case_id = await cases.open(referent_id="ref-portal")
     email = f"lien.{case_id.lower()}@example.fr"
-    _set_email(web, (await cases.status(case_id)).beneficiary_id or "", email)
+    set_email(web, (await cases.status(case_id)).beneficiary_id or "", email)
 
     asker = Browser(web, address="10.32.0.1")
-    token = await _link_for(asker, inbox, email)
+    token = await link_for(asker, inbox, email)
     elsewhere = Browser(web, address="10.32.0.2")
     await elsewhere.get("/espace")
     refused = await elsewhere.post("/espace/lien", {"token": token})
@@ -168,7 +110,7 @@ async def test_a_link_reused_expired_or_opened_elsewhere_is_refused(cases: Cases
 
     late = Browser(make_web(await web.client(), web.task_queue, web.registry,
                             now=lambda: datetime.now(timezone.utc) + timedelta(minutes=16)), address="10.32.0.3")  # fmt: skip
-    late_token = await _link_for(asker, inbox, email)
+    late_token = await link_for(asker, inbox, email)
     late.http.cookies = asker.http.cookies
     assert (await late.post("/espace/lien", {"token": late_token})).status_code == 403
 

@@ -3,6 +3,7 @@ Temporal dev server and registry, with a staff of known accounts on two structur
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Callable
@@ -10,12 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 from temporalio.client import Client
 
 from activities.registry import accounts
 from activities.registry.accounts import StaffRole
 from activities.registry.directory import ReferentEntry, StructureEntry, upsert
+from activities.registry.schema import Beneficiary, Document
+from tests.notify_harness import Inbox
 from web.app import create_app
 from web.settings import WebSettings
 from web.state import Web
@@ -103,3 +107,49 @@ def hire_staff(registry: Engine) -> Staff:
         accounts.add_account(registry, email=emails[key], name=f"{key} {tag}", role=role, password=PASSWORD, now=now,
                              structure_id=structure, referent_id=referent)  # fmt: skip
     return Staff(a, b, ref_a, ref_a2, ref_b, emails)
+
+
+# --- The parties' space: sign-in links by e-mail -------------------------------------------------
+
+_LINK = re.compile(r"/espace/lien/([A-Za-z0-9_-]+)")
+
+
+async def link_for(browser: Browser, inbox: Inbox, email: str) -> str:
+    """Ask for a sign-in link in this browser and read it from the message sent."""
+    await browser.get("/espace")
+    before = len(inbox.messages)
+    answer = await browser.post("/espace", {"email": email})
+    assert answer.status_code == 200 and "Si cette adresse est connue" in answer.text
+    for _ in range(50):
+        if len(inbox.messages) > before:
+            break
+        await asyncio.sleep(0.05)
+    body = inbox.bodies()[-1]
+    found = _LINK.search(body)
+    assert found is not None, body
+    return found.group(1)
+
+
+async def signed_in_by_link(browser: Browser, inbox: Inbox, email: str) -> None:
+    """Sign this browser in as the party at `email`, by the link sent there."""
+    token = await link_for(browser, inbox, email)
+    assert (await browser.get(f"/espace/lien/{token}")).status_code == 200, "opening the link's page signs nobody in"
+    opened = await browser.post("/espace/lien", {"token": token})
+    assert opened.status_code == 303 and opened.headers["location"] == "/espace/accueil"
+
+
+def set_email(web: Web, beneficiary_id: str, email: str) -> None:
+    """Give the person an address their space can send a link to."""
+    with Session(web.registry) as session, session.begin():
+        session.execute(update(Beneficiary).where(Beneficiary.id == beneficiary_id).values(email=email))
+
+
+async def document_of(web: Web, case_id: str, template: str) -> Document:
+    """The case's document made from `template`, once the documents worker has made it."""
+    for _ in range(300):
+        with Session(web.registry) as session:
+            found = session.scalars(select(Document).where(Document.case_id == case_id, Document.template == template)).first()
+        if found is not None:
+            return found
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {template} for {case_id}")
