@@ -75,6 +75,10 @@ async def test_a_whole_case_from_the_browsers_of_everyone_concerned(cases: Cases
     await _step(referent, case_id, "respond_to_request", {"request_id": request.request_id, "outcome": "meeting_scheduled"})
     answered = await employer.get(f"/espace/dossiers/{case_id}")
     assert "répondue le" in answered.text and "Rendez-vous fixé" in answered.text
+    await document_of(web, case_id, "request_response")
+    letters = await employer.get(f"/espace/dossiers/{case_id}")
+    assert "Réponse à votre demande" in letters.text, "the employer reads the answer to its own request"
+    assert "Rapport d&#39;évaluation" not in letters.text, "never the person's evaluation"
     assert Party.EMPLOYER in (await cases.status(case_id)).amendments[0].signatures
     for each in (coordinator, referent, person, employer):
         await each.close()

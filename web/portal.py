@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from activities.registry import accounts, parties
 from activities.registry.accounts import OpenSession, Throttled
-from activities.registry.schema import Beneficiary, Document
+from activities.registry.journal import journal_entry
+from activities.registry.schema import Beneficiary, Document, JournalRow
 from starter.reads import CaseNotFound, StepRefused, case_status
 from web import mailer
 from web.case_pages import pdf_response
@@ -52,7 +53,7 @@ from workflows.case.model import (
 
 router = APIRouter(prefix="/espace")
 BROWSER_COOKIE = "ea_browser"
-EMPLOYER_DOCUMENTS = frozenset({"convention", "amendment", "request_response"})
+EMPLOYER_DOCUMENTS = frozenset({"convention", "convention_signed", "amendment", "amendment_signed", "request_response"})
 """What an employer reads of a case: what it signs and the answers to its requests."""
 PARTY_OF: dict[ActorRole, Party] = {ActorRole.EMPLOYER: Party.EMPLOYER, ActorRole.BENEFICIARY: Party.BENEFICIARY,
                                     ActorRole.LEGAL_REPRESENTATIVE: Party.BENEFICIARY}  # fmt: skip
@@ -222,14 +223,13 @@ async def home(request: Request, signed: PartySigned = Depends(party_signed_in))
 def _documents(web: Web, state: CaseState, party: Actor) -> list[Document]:
     with Session(web.registry) as session:
         documents = list(session.scalars(select(Document).where(Document.case_id == state.case_id).order_by(Document.seq)))
-    if party.role is ActorRole.EMPLOYER:
+        if party.role is not ActorRole.EMPLOYER:
+            return documents
         mine = {r.request_id for r in state.requests if r.employer_id == party.id}
-        documents = [d for d in documents if d.template in EMPLOYER_DOCUMENTS and (d.template != "request_response" or _answers(d, mine))]
-    return documents
-
-
-def _answers(document: Document, request_ids: set[str]) -> bool:
-    return any(request_id in document.title for request_id in request_ids)
+        answers = {row.seq: journal_entry(row).event for row in session.scalars(select(JournalRow).where(
+            JournalRow.case_id == state.case_id, JournalRow.kind == "respond_to_request"))}  # fmt: skip
+    return [d for d in documents if d.template in EMPLOYER_DOCUMENTS
+            and (d.template != "request_response" or getattr(answers.get(d.seq), "request_id", None) in mine)]  # fmt: skip
 
 
 def _own_requests(state: CaseState, party: Actor) -> list[Any]:
