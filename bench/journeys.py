@@ -259,6 +259,7 @@ def registry_page(rows: int, directory: Path) -> float:
 
 async def run(sizes: Sizes, directory: Path) -> list[tuple[str, str, str, bool]]:
     keys = Keyring.generate("bench")
+    os.environ["EA_ENCRYPTION_KEYS"] = keys.to_env()  # this process reads what the worker seals in the registry
     server = DevServer(port=free_port(), ui_port=free_port(), db_file=directory / "temporal.db")
     process = server.start()
     env = {**os.environ, "TEMPORAL_ADDRESS": server.address, "EA_TASK_QUEUE": "bench", "EA_ENCRYPTION_KEYS": keys.to_env(),

@@ -171,10 +171,12 @@ async def test_the_digest_schedule_sends_each_referent_one_digest_a_day(notifyin
     upsert(registry.engine, ReferentEntry(id="ref-digest", name="Dora Digest", email="dora@ea75.fr", notify="digest"))
     await cases.walk_to(case_id, Phase.IN_JOB_SUPPORT)
 
-    async def review_due() -> bool:
-        return (await cases.status(case_id)).review.announced
+    async def review_due_queued() -> bool:
+        """The review is announced and its reminder is in the outbox (the journal is written a moment later)."""
+        announced = (await cases.status(case_id)).review.announced
+        return announced and any(n.recipient == "referent:ref-digest" for n in outbox(registry, case_id))
 
-    await eventually(review_due, seconds=30)
+    await eventually(review_due_queued, seconds=30)
     schedule_id = f"digest-{notifying.task_queue}"
     async with smtp_server(smtp_port) as inbox:
         await notifying.send_now()
