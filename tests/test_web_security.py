@@ -19,6 +19,7 @@ from starter.scripted import Cases, made_up_siret
 from starter.settings import ServerUnreachable
 from tests.web_harness import PASSWORD, Browser, Staff, hire_staff, make_web
 from web.scope import actor_of
+from web.settings import WebSettings
 from web.state import Web
 from workflows.case import decisions, steps
 from workflows.case.model import Phase
@@ -234,3 +235,15 @@ async def test_a_temporal_server_that_does_not_answer_gets_a_page_a_person_under
     page = await browser.get("/dossiers/ANY")
     assert page.status_code == 503 and "Le serveur des dossiers ne répond pas" in page.text and "Traceback" not in page.text
     await browser.close()
+
+
+async def test_a_case_that_does_not_answer_in_time_gets_a_page_that_says_nothing_is_lost(cases: Cases, staff: Staff, web: Web) -> None:
+    """No worker polls this task queue: the opening is accepted by Temporal, its answer never comes."""
+    slow = make_web(await web.client(), "no-worker-polls-this-queue", web.registry, settings=WebSettings(step_wait=2))
+    coordinator = Browser(slow, address="10.7.1.1")
+    await coordinator.sign_in(staff.emails["coordinator_a"])
+    await coordinator.get("/dossiers/nouveau")
+    page = await coordinator.post("/dossiers/nouveau", {"first_name": "Lent", "last_name": "Serveur", "birth_date": "1990-01-01",
+                                                        "situation": "rqth", "referent_id": staff.referent_a2, "asked_by": "person"})  # fmt: skip
+    assert page.status_code == 504 and "Votre saisie n&#39;est pas perdue" in page.text and "Traceback" not in page.text
+    await coordinator.close()
