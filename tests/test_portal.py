@@ -64,12 +64,16 @@ async def test_an_employer_signs_its_amendment_and_sends_a_request_but_reaches_n
     employer_id, email = f"emp-{case_id.lower()}", f"rh.{case_id.lower()}@entreprise.fr"
     upsert(web.registry, EmployerEntry(id=employer_id, name="Entreprise du portail", siret=made_up_siret(employer_id), email=email))
     await cases.hire(case_id, employer_id)
+    second = await cases.open(referent_id="ref-portal")
+    await cases.walk_to(second, Phase.JOB_SEARCH)
+    await cases.hire(second, employer_id)
     other = await cases.open(referent_id="ref-portal")
 
     employer = Browser(web, address="10.31.0.1")
     await signed_in_by_link(employer, inbox, email)
     home = await employer.get("/espace/accueil")
-    assert case_id in home.text and other not in home.text
+    assert case_id in home.text and second in home.text, "an employer of two people sees two"
+    assert other not in home.text
     assert (await employer.get(f"/espace/dossiers/{other}")).status_code == 404
     assert (await employer.get("/espace/dossiers/NO-SUCH")).status_code == 404
     assert (await employer.get(f"/dossiers/{case_id}")).status_code == 303, "the staff application is not theirs"
