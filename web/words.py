@@ -152,7 +152,7 @@ CHOICES: dict[str, str] = {
     "reviewed": "Revue", "cdaph_decision": "Décision CDAPH", "esat_admission": "Admission en ESAT", "person": "La personne",
     "prescriber": "Le prescripteur", "spe_counsellor": "Conseiller du service public de l'emploi", "mdph": "MDPH",
     "training_body": "Organisme de formation", "occupational_health": "Service de santé au travail",
-    "evidence_expiring": "Justificatif bientôt expiré",
+    "evidence_expiring": "Justificatif bientôt expiré", "link_session": "Lien de connexion à usage unique",
     # Request status
     "open": "Ouverte", "answered": "Répondue", "cancelled": "Annulée",
 }  # fmt: skip
@@ -207,6 +207,12 @@ REFUSALS: dict[RefusalCode, str] = {
     RefusalCode.DEROGATION_BY_COORDINATOR: "Seul un coordinateur peut admettre une personne par dérogation.",
     RefusalCode.DEROGATION_NOT_NEEDED: "La personne remplit les critères : aucune dérogation n'est nécessaire.",
     RefusalCode.DEROGATION_NEEDS_SITUATION: "Une dérogation demande tout de même la situation de la personne.",
+    RefusalCode.UNKNOWN_ADAPTATION: "Cette adaptation n'existe pas sur ce dossier (connues : {known}).",
+    RefusalCode.ADAPTATION_STAGE: "Une adaptation « {current} » ne peut pas passer à « {stage} ». Étape suivante possible : {allowed}.",
+    RefusalCode.ADAPTATION_ACTOR: "Un(e) {role} n'enregistre pas l'étape « {stage} » d'une adaptation : le référent propose, l'employeur décide.",
+    RefusalCode.ADAPTATION_NEEDS: "Cette étape de l'adaptation demande aussi : {field}.",
+    RefusalCode.ALREADY_PARTNER: "Ce partenaire est déjà associé au dossier.",
+    RefusalCode.WHICH_PARTNER: "Une demande orientée vers un partenaire nomme ce partenaire.",
     RefusalCode.NO_CONSENT_YET: "La personne n'a pas encore donné son consentement : rien ne peut être fait avant.",
 }
 
@@ -223,13 +229,16 @@ def _sentence(reason: Refusal) -> str:
     for name in ("step", "possible", "allowed"):
         if name in params:
             params[name] = ", ".join(_step_or_role(part) for part in params[name].split(", "))
-    for name in ("phase", "role", "party"):
+    for name in ("phase", "role", "party", "stage", "current"):
         if name in params:
             params[name] = label(params[name])
+    if "field" in params:
+        params["field"] = FIELD_LABELS.get(params["field"], params["field"]).lower()
+    sentence = REFUSALS[reason.code]
     try:
-        return REFUSALS[reason.code].format(**params)
+        return sentence.format(**params)
     except KeyError:  # a parameter the sentence names was not sent: say the rule without it
-        return REFUSALS[reason.code].split("{")[0].rstrip(" «(") + "."
+        return sentence.split("{")[0].rstrip(" «(") + "."
 
 
 def _step_or_role(name: str) -> str:
