@@ -4,6 +4,8 @@ Run it (`make histories GENERATION=v3`) when a workflow change is meant to be in
 behind `workflow.patched`, and commit the new files beside the old ones: old histories must
 still replay. v1: before documents; v2: documents rendered beside the main loop; v3: référent
 caseloads (an activity when assigning), support intensity, contacts, requests by the person.
+v4: trainings, representatives, amendments signed by the parties. v5: the case file (evidence with
+its expiry timer, adaptations decided by the employer), electronic signatures, signed texts kept.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from starter.cases import apply_step, workflow_id
 from tests.builders import SECONDS, eventually
 from starter.scripted import TODAY, Cases, cdaph
 from tests.harness import registry_at, running_worker, temporal_environment
-from workflows.case.model import AlertKind, ContactKind, ContractType, Intensity, IntensityReason, Party, Phase, RequestKind, RequestSupport, ResponseOutcome, Situation, Step, TrainingKind
+from workflows.case.model import Actor, ActorRole, AdaptationStage, EvidenceKind, Proposer, SignatureEvidence, AlertKind, ContactKind, ContractType, Intensity, IntensityReason, Party, Phase, RequestKind, RequestSupport, ResponseOutcome, Situation, Step, TrainingKind
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -49,6 +51,14 @@ async def full_journey(cases: Cases) -> tuple[str, str]:
     for _amendment in (1, 2):  # the hiring's, then the cadence's: every party signs
         for party in (Party.BENEFICIARY, Party.STRUCTURE, Party.EMPLOYER):
             await cases.step(case_id, Step.SIGN_AMENDMENT, party=party, signed_on=TODAY)
+    await cases.step(case_id, Step.RECORD_EVIDENCE, kind=EvidenceKind.RQTH, valid_from=TODAY, valid_until=TODAY + timedelta(days=400))
+    await cases.step(case_id, Step.RECORD_ADAPTATION, stage=AdaptationStage.PROPOSED, on=TODAY, description="Siège ergonomique",
+                     proposed_by=Proposer.REFERENT)  # fmt: skip
+    adaptation_id = (await cases.status(case_id)).adaptations[0].adaptation_id
+    await cases.step(case_id, Step.RECORD_ADAPTATION, adaptation_id=adaptation_id, stage=AdaptationStage.DECIDED, on=TODAY,
+                     actor=Actor(role=ActorRole.EMPLOYER, id="emp-1"))  # after signature: an amendment, signed online by the person
+    electronic = SignatureEvidence(document_hash="0" * 64, document_version="0123456789ab")
+    await cases.step(case_id, Step.SIGN_AMENDMENT, party=Party.BENEFICIARY, signed_on=TODAY, evidence=electronic)
     await cases.step(case_id, Step.RECORD_HIRING, employer_id="emp-3", contract_type=ContractType.CDI, start_date=TODAY,
                      weekly_hours=10, alongside=True)  # fmt: skip
     await cases.step(case_id, Step.RECORD_JOB_LOSS, ended_on=TODAY, employer_id="emp-3")

@@ -124,8 +124,8 @@ def original_event(session: Session, entry: JournalEntry) -> Any:
     texts = session.scalars(select(Document).where(Document.case_id == entry.case_id, Document.template == base,
                                                    Document.seq <= entry.seq).order_by(Document.seq.desc()))  # fmt: skip
     text = next((d for d in texts if number is None or f"n° {number} " in f"{d.title} "), None)
-    if text is None:
-        raise DocumentDataMissing(f"the {base} this signature completes was never rendered")
+    if text is None:  # rendered beside this one, and maybe not yet: the activity's retries wait for it
+        raise OriginalNotRendered(f"the {base} this signature completes is not rendered yet")
     row = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.seq == text.seq)).one()
     return journal_entry(row).event
 
@@ -178,6 +178,10 @@ class Renderer:
         from weasyprint import HTML  # heavy import: only where a PDF is made
 
         return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+class OriginalNotRendered(Exception):
+    """A signed text needs the text it signs, which another activity is still rendering: retried."""
 
 
 class DocumentDataMissing(Exception):
