@@ -86,6 +86,8 @@ async def test_an_employer_signs_its_amendment_and_sends_a_request_but_reaches_n
     assert signed.status_code == 303, signed.text
     assert Party.EMPLOYER in (await cases.status(case_id)).amendments[0].signatures
 
+    forged = await employer.post(f"/espace/dossiers/{case_id}/demande", {"kind": "mediation"}, csrf="forged")
+    assert forged.status_code == 403 and "Formulaire expiré" in forged.text
     await employer.get(f"/espace/dossiers/{case_id}")
     sent = await employer.post(f"/espace/dossiers/{case_id}/demande", {"kind": "workstation_adaptation"})
     assert sent.status_code == 303
