@@ -5,18 +5,15 @@ the session's Temporal dev server, worker and registry.
 A référent's day from sign-in to sign-out (the day, the keyboard's way in, a review, an answer to
 an employer's request, the convention's PDF), an accessibility check of every page each role reaches
 (axe-core: no serious or critical violation), and the day on a phone's screen. Screenshots (and
-axe's findings, as JSON) are kept in test-artifacts/browser/<test>/, whose path each test prints.
+axe's findings, as JSON) are kept in test-artifacts/browser/<test>/, whose path each test prints; the
+server, Chromium, the screenshots and axe come from tests/browser_harness.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import re
-import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,95 +21,23 @@ from typing import Any
 
 import pypdfium2
 import pytest
-import uvicorn
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from activities.registry.journal import Registry
 from starter import system_packages
-from starter.devserver import free_port
 from starter.scripted import CALM, Cases
-from tests.web_harness import PASSWORD, Staff, hire_staff, make_web
-from web.app import create_app
+from tests.browser_harness import ROOT, Audit, errors_of, snap, tab
+from tests.browser_harness import cases_module, chromium, shots, site  # noqa: F401 (fixtures, asked for by name)
+from tests.web_harness import PASSWORD, Staff, hire_staff
 from workflows.case.model import Phase, RequestStatus
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTEFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
-SERIOUS = ("serious", "critical")
 SOON = CALM.model_copy(update={"job_search_review_every": timedelta(days=3), "intensive_job_search_review_every": timedelta(days=3)})
 """A review due within the week: the day's table of reviews has a line (no timer fires during a test)."""
-
-
-# --- The server, the browser, the artefacts ---------------------------------------------------
-
-
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        """Ctrl-C stays pytest's: the server runs inside the test session's event loop."""
-        yield
 
 
 @pytest.fixture(scope="module")
 def staff(registry: Registry) -> Staff:
     return hire_staff(registry.engine)
-
-
-@pytest.fixture(scope="module")
-async def site(cases_module: Cases) -> AsyncIterator[str]:
-    """The application over real HTTP, as `ea web` serves it."""
-    web = make_web(cases_module.client, cases_module.task_queue, cases_module.registry)
-    port = free_port()
-    server = _Server(uvicorn.Config(create_app(web), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()  # the reason it could not start
-            raise AssertionError("uvicorn stopped before it started")
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
-
-
-@pytest.fixture(scope="module")
-def cases_module(client: Any, task_queue: str, registry: Registry) -> Cases:
-    return Cases(client, task_queue, registry.engine)
-
-
-@pytest.fixture(scope="module")
-async def chromium() -> AsyncIterator[Browser]:
-    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Chromium is missing: " + system_packages.install_command([system_packages.CHROMIUM]))
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-def shots(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> Iterator[Path]:
-    """This test's folder of screenshots, emptied first; its path is printed."""
-    folder = ARTEFACTS / re.sub(r"\W+", "-", request.node.name).strip("-")
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    yield folder
-    with capsys.disabled():
-        print(f"\n  screenshots: {folder.relative_to(ROOT)}/ ({len(list(folder.glob('*.png')))} files)")
-
-
-@contextlib.asynccontextmanager
-async def tab(chromium: Browser, **options: Any) -> AsyncIterator[Page]:
-    """A fresh browser context (its own cookies) and a page in it, in French."""
-    context: BrowserContext = await chromium.new_context(locale="fr-FR", accept_downloads=True, **options)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
 
 
 async def sign_in(page: Page, site: str, email: str) -> None:
@@ -133,10 +58,6 @@ async def open_step(page: Page, title: str) -> Any:
     await details.locator("summary").click()
     await expect(details.locator("form")).to_be_visible()
     return details
-
-
-async def snap(page: Page, folder: Path, name: str) -> None:
-    await page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
 # --- A référent's day -------------------------------------------------------------------------
@@ -224,30 +145,12 @@ async def _focus_contrast(focused: Any) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-def _errors_of(page: Page) -> list[str]:
-    """What goes wrong in the page from now on: a style or script the CSP blocked, a response in error
-    (the browser's own request for /favicon.ico aside)."""
-    errors: list[str] = []
-
-    def console(message: Any) -> None:
-        if message.type == "error" and "Failed to load resource" not in message.text:  # a response in error is listed below
-            errors.append(message.text)
-
-    def response(answer: Any) -> None:
-        if answer.status >= 400 and not answer.url.endswith("/favicon.ico"):
-            errors.append(f"{answer.status} {answer.url}")
-
-    page.on("console", console)
-    page.on("response", response)
-    return errors
-
-
 async def test_a_referents_day_in_a_real_browser(cases_module: Cases, staff: Staff, day: Day, site: str, chromium: Browser,
                                                  shots: Path) -> None:  # fmt: skip
     cases, followed, request_id, signed = cases_module, day.followed, day.request_id, day.signed
 
     async with tab(chromium) as page:
-        failed = _errors_of(page)
+        failed = errors_of(page)
 
         await page.goto(f"{site}/dossiers/{followed}")  # not signed in: the sign-in page, then back here
         await expect(page).to_have_url(re.compile(r"/connexion\?suite="))
@@ -330,50 +233,11 @@ async def test_a_referents_day_in_a_real_browser(cases_module: Cases, staff: Sta
 # --- Accessibility ----------------------------------------------------------------------------
 
 
-def _serious(results: Any) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {', '.join(str(t) for node in v['nodes'] for t in node['target'])} — {v['help']}"
-            for v in results.response["violations"] if v["impact"] in SERIOUS]  # fmt: skip
-
-
-class Audit:
-    """axe-core run on pages as a person reaches them; serious and critical violations collected by page."""
-
-    def __init__(self, shots: Path) -> None:
-        self.axe = Axe()
-        self.shots = shots
-        self.found: dict[str, list[str]] = {}
-        self.minor: dict[str, set[str]] = {}
-        """Moderate and minor violations: rule → pages, printed, not failed on."""
-        self.pages: list[str] = []
-
-    async def check(self, page: Page, name: str) -> None:
-        await page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # every step's form shown
-        self.pages.append(name)
-        await snap(page, self.shots, f"{len(self.pages):02d}-{name}")
-        results = await self.axe.run(page)
-        kept = {"violations": results.response["violations"], "incomplete": results.response["incomplete"],
-                "passes": [rule["id"] for rule in results.response["passes"]]}  # fmt: skip
-        (self.shots / f"{len(self.pages):02d}-{name}.axe.json").write_text(json.dumps(kept, indent=1, ensure_ascii=False))
-        if violations := _serious(results):
-            self.found[f"{name} ({page.url})"] = violations
-        for violation in results.response["violations"]:
-            if violation["impact"] not in SERIOUS:
-                self.minor.setdefault(f"{violation['id']} ({violation['impact']})", set()).add(name)
-
-    def report_minor(self) -> str:
-        return "; ".join(f"{rule} on {', '.join(sorted(pages))}" for rule, pages in self.minor.items())
-
-    def report(self) -> str:
-        return "\n".join(f"{page}:\n  " + "\n  ".join(lines) for page, lines in self.found.items())
-
-
 async def test_every_page_has_no_serious_accessibility_violation(staff: Staff, day: Day, site: str, chromium: Browser, shots: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     followed, signed = day.pending, day.signed
     audit = Audit(shots)
 
-    # Playwright's evaluate is not the page's script: axe runs under the application's own CSP, so it
-    # judges the page as a person sees it (a style the CSP blocked is not there for axe either).
     async with tab(chromium) as page:
         await page.goto(f"{site}/connexion")
         await audit.check(page, "connexion")
