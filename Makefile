@@ -30,11 +30,13 @@ test: system-packages $(STAMP)
 	$(BIN)/python -m pytest
 
 ## Benchmarks (not part of the tests): journeys against raw Temporal (writes docs/PERFORMANCE.md),
-## the registry's list queries among 100,000 cases, the funders' report on 10,000 cases.
+## the registry's list queries among 100,000 cases, the funders' report on 10,000 cases, the staff
+## application's day and caseload among 20,000 cases.
 bench: $(STAMP)
 	$(BIN)/python -m bench.journeys
 	$(BIN)/python -m bench.registry_list
 	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.web_day
 
 ## Write the README's table of steps again from the declarations (a test fails while it is stale).
 readme: $(STAMP)
