@@ -60,7 +60,7 @@ def cases_module(client, task_queue, registry) -> Cases:  # type: ignore[no-unty
 
 async def test_a_journey_writes_each_document_once(journey: tuple[str, dict[str, Document]]) -> None:
     _, documents = journey
-    assert set(documents) == {"convention", "evaluation_report", "project", "amendment", "request_response",
+    assert set(documents) == {"convention", "convention_signed", "evaluation_report", "project", "amendment", "request_response",
                               "review_report", "closure_letter"}  # fmt: skip
     for document in documents.values():
         assert len(document.content_hash) == 64 and len(document.template_version) == 12
@@ -209,7 +209,7 @@ async def test_consent_and_signature_by_a_legal_representative_are_named_in_ever
 
     texts = {d.template: flat(d.markdown) for d in Documents(registry.engine).list(case_id)}
     named = "son représentant légal, Jeanne Morel (curatelle renforcée)"
-    assert set(texts) == {"convention", "evaluation_report", "project", "closure_letter"}
+    assert set(texts) == {"convention", "convention_signed", "evaluation_report", "project", "closure_letter"}
     for template, text in texts.items():
         assert f"Consentement donné le {TODAY_FR} par {named}." in text, template
     assert "Paul Sous-Curatelle, représenté(e) par Jeanne Morel (curatelle renforcée)" in texts["convention"], "the signature block"

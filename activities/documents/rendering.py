@@ -118,19 +118,18 @@ def signatures_of(session: Session, entry: JournalEntry, names: dict[Party, str]
 
 
 def original_event(session: Session, entry: JournalEntry) -> Any:
-    """The event whose text a signature completes: the prescription that made the convention, or
-    the event that made the amendment (the signed text says what that text said)."""
-    base, number = SIGNED_FROM[entry.kind], getattr(entry.event, "amendment", None)
-    texts = session.scalars(select(Document).where(Document.case_id == entry.case_id, Document.template == base,
-                                                   Document.seq <= entry.seq).order_by(Document.seq.desc()))  # fmt: skip
-    text = next((d for d in texts if number is None or f"n° {number} " in f"{d.title} "), None)
-    if text is None:  # rendered beside this one, and maybe not yet: the activity's retries wait for it
-        raise OriginalNotRendered(f"the {base} this signature completes is not rendered yet")
-    row = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.seq == text.seq)).one()
-    return journal_entry(row).event
-
-
-SIGNED_FROM = {"sign_convention": "convention", "sign_amendment": "amendment"}
+    """The event whose text a signature completes — the prescription that made the convention, or
+    the event that made amendment n° N — read from the journal, where it was written before any
+    signature: the signed text says what that text said."""
+    number = getattr(entry.event, "amendment", None)
+    kinds = ("record_prescription",) if number is None else ("record_hiring", "amendment_proposed")
+    rows = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.kind.in_(kinds),
+                                                    JournalRow.seq < entry.seq).order_by(JournalRow.seq.desc()))  # fmt: skip
+    for row in rows:
+        event = journal_entry(row).event
+        if number is None or getattr(event, "amendment", None) == number:
+            return event
+    raise DocumentDataMissing(f"the journal holds no event that made the text this signature completes ({entry.kind})")
 
 
 @dataclass(frozen=True)
@@ -178,10 +177,6 @@ class Renderer:
         from weasyprint import HTML  # heavy import: only where a PDF is made
 
         return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
-
-
-class OriginalNotRendered(Exception):
-    """A signed text needs the text it signs, which another activity is still rendering: retried."""
 
 
 class DocumentDataMissing(Exception):
