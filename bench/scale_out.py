@@ -143,7 +143,7 @@ async def drive(cases: Cases, count: int, concurrency: int = 24, halfway: asynci
 
 
 async def nothing_lost_nothing_twice(cases: Cases, case_ids: list[str], seconds: float = 120) -> None:
-    """Every case at the evaluation; its journal whole; its rows and its convention written once."""
+    """Every case at the evaluation; its journal whole; its rows, its convention and its signed text written once."""
     phases = {(await cases.status(case_id)).phase for case_id in case_ids}
     assert phases == {TARGET}, f"phases: {phases}"
     await journal_is_whole(cases.registry, cases.client, case_ids, seconds=seconds)
@@ -151,8 +151,8 @@ async def nothing_lost_nothing_twice(cases: Cases, case_ids: list[str], seconds:
     for table, expected in ONCE_PER_CASE.items():
         assert rows_per_case(cases.registry, table, case_ids) == dict.fromkeys(case_ids, expected), table.__tablename__
 
-    async def conventions() -> bool:
-        return rows_per_case(cases.registry, Document, case_ids) == dict.fromkeys(case_ids, 1)
+    async def conventions() -> bool:  # the convention to sign, and the signed text once every party signed
+        return rows_per_case(cases.registry, Document, case_ids) == dict.fromkeys(case_ids, 2)
 
     await eventually(conventions, seconds=seconds)
 
