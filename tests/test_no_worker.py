@@ -105,7 +105,7 @@ async def test_ctrl_c_says_whether_the_step_is_recorded(stopped_worker: tuple[Ea
     process = await asyncio.create_subprocess_exec(
         str(ea), *cli.prefix, "--wait", "60", "--actor", "beneficiary:B1", "consent", case,
         env={**os.environ, **cli.env}, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)  # fmt: skip
-    await asyncio.sleep(3)  # past the check for a worker, into the wait
+    await asyncio.sleep(8)  # past the start-up and the check for a worker, into the wait (3 s were too few on a loaded machine)
     process.send_signal(signal.SIGINT)
     _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == EXIT_INTERRUPTED, stderr
