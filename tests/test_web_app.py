@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import date
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,6 +18,8 @@ from starter.scripted import Cases
 from tests.web_harness import Browser, Staff
 from workflows.case.events import JournalEntry
 from workflows.case.model import Phase, Step
+
+TODAY = date.today().isoformat()
 from web.state import Web
 
 
@@ -37,7 +40,7 @@ async def test_a_referent_records_a_review_from_the_generated_form(cases: Cases,
     assert "Enregistrer un point d&#39;étape" in page.text or "Enregistrer un point d'étape" in page.text
     update_id = re.search(r'name="update_id" value="([^"]+-complete_review)"', page.text).group(1)  # type: ignore[union-attr]
 
-    form = {"held_on": "2026-11-30", "update_id": update_id}
+    form = {"held_on": TODAY, "update_id": update_id}
     sent = await referent.post(f"/dossiers/{case_id}/etapes/complete_review", form)
     assert sent.status_code == 303, sent.text
     again = await referent.post(f"/dossiers/{case_id}/etapes/complete_review", form)  # the same form sent twice
@@ -55,7 +58,7 @@ async def test_a_refused_step_says_why_in_french_next_to_its_form(cases: Cases, 
     await referent.get(f"/dossiers/{case_id}")
     refused = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation", {"completed_on": "2999-01-01"})
     assert refused.status_code == 409
-    assert "dans le futur" in refused.text
+    assert "n&#39;est pas encore arrivé" in refused.text
     missing = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation", {"completed_on": ""})
     assert missing.status_code == 422
     assert "Ce champ est obligatoire." in missing.text
@@ -68,7 +71,7 @@ async def test_the_actor_is_the_signed_in_referent_whatever_the_form_says(cases:
     await cases.walk_to(case_id, Phase.EVALUATION)
     await referent.get(f"/dossiers/{case_id}")
     sent = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation",
-                               {"completed_on": "2026-11-30", "actor": "coordinator:intruder", "actor.role": "coordinator"})  # fmt: skip
+                               {"completed_on": TODAY, "actor": "coordinator:intruder", "actor.role": "coordinator"})  # fmt: skip
     assert sent.status_code == 303
     entry = await _journaled(registry, case_id, Step.SUBMIT_EVALUATION)
     assert str(entry.actor) == f"referent:{staff.referent_a}"
@@ -176,7 +179,7 @@ async def test_the_evaluation_form_carries_the_findings_and_a_list_of_tools(case
     page = await referent.get(f"/dossiers/{case_id}")
     assert 'name="findings.capacities"' in page.text and "<textarea" in page.text
     sent = await referent.post(f"/dossiers/{case_id}/etapes/submit_evaluation",
-                               {"completed_on": "2026-11-30", "findings.capacities": "Rigueur, sens du contact",
+                               {"completed_on": TODAY, "findings.capacities": "Rigueur, sens du contact",
                                 "findings.tools": "Mise en situation\nEntretien\n\n"})  # fmt: skip
     assert sent.status_code == 303, sent.text
     entry = await _journaled(registry, case_id, Step.SUBMIT_EVALUATION)

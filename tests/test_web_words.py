@@ -9,8 +9,8 @@ from enum import StrEnum
 
 import pytest
 
-from web.words import CHOICES, EVENTS, REFUSALS, STEP_TITLES, refusal_text
-from workflows.case import model
+from web.words import CHOICES, DATES, EVENTS, REFUSALS, STEP_TITLES, refusal_text
+from workflows.case import dates, model
 from workflows.case.events import Event
 from workflows.case.refusals import RefusalCode, refusal
 from workflows.case.model import Step
@@ -34,3 +34,12 @@ def test_every_code_of_the_domain_has_a_label() -> None:
     worded_elsewhere = (model.Step, model.AlertKind)  # step titles, and the events' labels
     missing = {member.value for enum in enums if enum not in worded_elsewhere for member in enum} - set(CHOICES)
     assert not missing, sorted(missing)
+
+
+def test_every_date_the_core_names_has_its_french() -> None:
+    named = {rule.what for rule in dates.RULES.values()}
+    earlier = {"the opening of the case", "the consent", "the prescription", "the evaluation", "the start of the job"}
+    assert named | earlier <= set(DATES), sorted((named | earlier) - set(DATES))
+    sentence = refusal_text(refusal(RefusalCode.DATE_BEFORE, what="the review date", date="2026-11-30",
+                                    earlier="the opening of the case", earlier_date="2026-12-02"))  # fmt: skip
+    assert sentence == "Date du point d'étape : le 30 novembre 2026 précède l'ouverture du dossier (le 2 décembre 2026)."

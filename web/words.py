@@ -6,11 +6,13 @@ that words them for a person in the field, as starter/refusals.py does for the t
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from pydantic import ValidationError
 
 from workflows.case.model import Step
+from workflows.wording import french_date
 from workflows.case.refusals import Refusal, RefusalCode
 
 STEP_TITLES: dict[Step, str] = {
@@ -179,8 +181,8 @@ REFUSALS: dict[RefusalCode, str] = {
     RefusalCode.NOT_THE_REPRESENTATIVE: "Ce représentant n'est pas désigné sur ce dossier.",
     RefusalCode.ALREADY_REPRESENTATIVE: "Ce représentant légal est déjà désigné sur ce dossier.",
     RefusalCode.NOT_A_SIGNATORY: "Chaque partie signe pour elle-même : vous ne pouvez pas signer pour « {party} ».",
-    RefusalCode.DATE_IN_FUTURE: "La date ({date}) est dans le futur.",
-    RefusalCode.DATE_BEFORE: "La date ({date}) est antérieure à {earlier} ({earlier_date}).",
+    RefusalCode.DATE_IN_FUTURE: "{what} : le {date} n'est pas encore arrivé.",
+    RefusalCode.DATE_BEFORE: "{what} : le {date} précède {earlier} (le {earlier_date}).",
     RefusalCode.BIRTH_DATE_IMPLAUSIBLE: "La date de naissance {date} n'est pas plausible.",
     RefusalCode.TOO_YOUNG: "La personne a {age} ans le {on} : le dispositif commence à {minimum_age} ans.",
     RefusalCode.NO_SITUATION: "Aucune situation n'est enregistrée : indiquez-la (RQTH, ESAT ou en emploi).",
@@ -217,6 +219,18 @@ REFUSALS: dict[RefusalCode, str] = {
 }
 
 
+DATES: dict[str, str] = {
+    "the opening of the case": "l'ouverture du dossier", "the consent": "le consentement", "the prescription": "la prescription",
+    "the evaluation": "l'évaluation", "the start of the job": "le début de l'emploi", "the consent date": "Date du consentement",
+    "the withdrawal date": "Date du retrait", "the prescription date": "Date de la prescription",
+    "the signature date": "Date de signature", "the evaluation date": "Date de l'évaluation", "the project date": "Date du projet",
+    "the end of the job": "Fin de l'emploi", "the change of post": "Changement de poste", "the review date": "Date du point d'étape",
+    "the contact date": "Date du contact", "the adaptation's date": "Date de l'adaptation", "the start of validity": "Début de validité",
+    "the training date": "Date de la formation",
+}  # fmt: skip
+"""The core names dates in English for the terminal (workflows/case/dates.py); their French here."""
+
+
 def refusal_text(reason: Refusal | None) -> str:
     """Every rule the step fails, in French, one sentence each (input no rule names: said plainly)."""
     if reason is None:
@@ -232,6 +246,12 @@ def _sentence(reason: Refusal) -> str:
     for name in ("phase", "role", "party", "stage", "current"):
         if name in params:
             params[name] = label(params[name])
+    for name in ("what", "earlier"):
+        if name in params:
+            params[name] = DATES.get(params[name], params[name])
+    for name in ("date", "earlier_date"):
+        if name in params:
+            params[name] = _day(params[name])
     if "field" in params:
         params["field"] = FIELD_LABELS.get(params["field"], params["field"]).lower()
     sentence = REFUSALS[reason.code]
@@ -239,6 +259,13 @@ def _sentence(reason: Refusal) -> str:
         return sentence.format(**params)
     except KeyError:  # a parameter the sentence names was not sent: say the rule without it
         return sentence.split("{")[0].rstrip(" «(") + "."
+
+
+def _day(text: str) -> str:
+    try:
+        return french_date(date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def _step_or_role(name: str) -> str:
