@@ -1,15 +1,22 @@
-"""What a case costs, against raw Temporal doing the same amount of work (issue: benchmarks).
+"""What a case costs, against raw Temporal doing the same Temporal work (issue 18), in one run.
 
-In one run, on one dev server (a SQLite file, as `make run`) and one worker process:
-1. full journeys, ours against a baseline workflow with the same updates, activities and timers;
-2. the latency of an employer request with many cases open;
-3. many cases open in in-job support: the worker's peak memory and the time to open them;
+Processes as `make run` runs them: one dev server (a SQLite file, WAL), the case worker (the code
+of `ea worker --role cases`, plus the baseline's workflow and no-op activity: bench/worker.py) and
+the documents worker (`ea worker --role documents`) in processes of their own, and a third process
+serving the baseline's document no-ops. Sections:
+1. journeys: ours, the baseline (bench/baseline.py: the same updates, activities, markers, timers,
+   upserts and payload bytes, read from our own histories in this run, each activity a no-op) and
+   the minimal journey (the same actions, no payload), legs alternating; history bytes per case;
+   the documents' backlog drained after each leg; PDF cost warm; step answers under load;
+2. the latency of an employer request with many cases open (idle);
+3. many cases open in in-job support: the case worker's peak memory and the time to open them;
 4. a case over ten years of monthly reviews: events per run (continue-as-new keeps it bounded);
-5. a page of the registry's list of cases among 100,000 rows.
-Prints a table and writes docs/PERFORMANCE.md.
+5. recovery (bench/faults.py): the case worker SIGKILLed and the dev server restarted mid-run;
+6. a page of the registry's list of cases among 100,000 rows.
+Prints a table and writes docs/PERFORMANCE.md (the hand-written notes below the table are kept).
 
-    python -m bench.journeys            # the real sizes (about 10 minutes on 2 cores)
-    python -m bench.journeys --quick    # small sizes, under a minute (run by the tests)
+    python -m bench.journeys            # the real sizes (about 15 minutes on 2 cores)
+    python -m bench.journeys --quick    # small sizes, about 2 minutes (run by the tests)
 """
 
 from __future__ import annotations
@@ -86,15 +93,15 @@ class Sizes:
     history_sample: int = 20
     only_journeys: bool = False
     paced: int = 40
+    fault_cases: int = 200
     """Journeys of the leg run at half our throughput, whose steps' answers are timed."""
     kinds: tuple[str, ...] = ("minimal", "baseline", "ours")
-    documents_nice: int = 0
 
     @classmethod
     def of(cls, quick: bool) -> Sizes:
         if quick:
             return cls(journeys=6, concurrency=6, open_for_latency=60, requests=40, scale=200, years=2, registry_rows=5_000, history_sample=3,
-                       rounds=2, paced=6)
+                       rounds=2, paced=6, fault_cases=20)
         return cls(journeys=24, concurrency=12, open_for_latency=1_000, requests=300, scale=10_000, years=10, registry_rows=100_000)
 
 
@@ -406,11 +413,11 @@ async def journeys(platform: Platform, sizes: Sizes, processes: dict[str, int]) 
             progress(f"round {round_ + 1}/{sizes.rounds}: {sizes.journeys} journeys, {kind}")
             before, busy = {name: cpu_seconds(pid) for name, pid in processes.items()}, machine_busy_seconds()
             done = await leg(platform, kind, sizes.journeys, sizes.concurrency, kinds[kind])
-            ours_cpu = 0.0
-            for name, pid in processes.items():
-                cpu[kind][name] += cpu_seconds(pid) - before[name]
-                ours_cpu += cpu_seconds(pid) - before[name]
-            others[kind] += machine_busy_seconds() - busy - ours_cpu
+            used = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
+            for name, seconds in used.items():
+                cpu[kind][name] += seconds
+            others[kind] += machine_busy_seconds() - busy - sum(used.values())
+            progress("  CPU ms per case: " + " · ".join(f"{name} {seconds / len(done.ids) * 1000:.0f}" for name, seconds in used.items()))
             legs[kind].append(done)
             progress(f"  {done.rate:.2f} journeys/s, steps p99 {percentile(done.step_ms, 0.99):.0f} ms"
                      + (f", documents drained {done.drain:.1f} s after the last step" if kind == "ours" else ""))  # fmt: skip
@@ -494,8 +501,7 @@ async def run(sizes: Sizes, directory: Path) -> list[Row]:
     ea = str(Path(sys.executable).parent / "ea")
     workers = {
         "case worker": subprocess.Popen([sys.executable, "-m", "bench.worker", "cases"], env=env, stderr=subprocess.DEVNULL),
-        "documents worker": subprocess.Popen([*(["nice", "-n", str(sizes.documents_nice)] if sizes.documents_nice else []), ea, "worker", "--role", "documents"],
-                                             env=env, stderr=subprocess.DEVNULL),
+        "documents worker": subprocess.Popen([ea, "worker", "--role", "documents"], env=env, stderr=subprocess.DEVNULL),
         "baseline's no-op documents worker": subprocess.Popen([sys.executable, "-m", "bench.worker", "noop", "bench-noop-documents"],
                                                              env=env, stderr=subprocess.DEVNULL),
     }  # fmt: skip
@@ -534,6 +540,9 @@ async def run(sizes: Sizes, directory: Path) -> list[Row]:
         for each in workers.values():
             each.wait()
         stop(process)
+    from bench import faults  # it borrows the journey from this module
+
+    rows += await faults.run(directory, sizes.fault_cases)
     progress(f"registry page among {sizes.registry_rows:,} rows")
     page = registry_page(sizes.registry_rows, directory)
     rows.append((f"registry page by phase, {sizes.registry_rows:,} rows", f"{page:.2f} ms", "target < 100 ms", page < 100))
@@ -550,11 +559,14 @@ def verdict(met: bool | None) -> str:
     return "—" if met is None else "yes" if met else "**no**"
 
 
-def report(rows: list[tuple[str, str, str, bool]], command: str) -> str:
+def report(rows: list[Row], command: str, load: tuple[str, str]) -> str:
     lines = [
         "# Performance", "",
         f"Measured by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.", "",
-        f"Machine: {machine()}. One dev server (`temporal server start-dev`, SQLite file, WAL) and one worker process.", "",
+        f"Machine: {machine()}. One dev server (`temporal server start-dev`, SQLite file, WAL); the case worker and the documents "
+        "worker (`ea worker --role documents`, which lowers its own CPU priority: `EA_DOCUMENTS_NICE`) in processes of their own; "
+        f"a SQLite registry. Load average (1 min) {load[0]} at the start, {load[1]} at the end: other sessions share this machine, "
+        "and each journeys row says how much of its CPU they took meanwhile.", "",
         "| measure | result | detail | target met |", "|---|---|---|---|",
         *[f"| {name} | {result} | {detail} | {verdict(met)} |" for name, result, detail, met in rows],
     ]  # fmt: skip
@@ -570,15 +582,15 @@ def main() -> None:
     parser.add_argument("--only-journeys", action="store_true", help="the journeys section alone (for diagnosis; writes --output)")
     parser.add_argument("--kinds", default="minimal,baseline,ours", help="which journeys (diagnosis, with --only-journeys)")
     parser.add_argument("--rounds", type=int, help="legs of each kind (default 6, quick 2)")
-    parser.add_argument("--documents-nice", type=int, default=0, help="run the documents worker under `nice -n N`")
     args = parser.parse_args()
     sizes = Sizes.of(args.quick)
     sizes = dataclasses.replace(sizes, journeys=args.journeys or sizes.journeys, concurrency=args.concurrency or sizes.concurrency,
-                                only_journeys=args.only_journeys, kinds=tuple(args.kinds.split(",")), rounds=args.rounds or sizes.rounds,
-                                documents_nice=args.documents_nice)  # fmt: skip
+                                only_journeys=args.only_journeys, kinds=tuple(args.kinds.split(",")), rounds=args.rounds or sizes.rounds)  # fmt: skip
+    load_at_start = Path("/proc/loadavg").read_text().split()[0]
     with tempfile.TemporaryDirectory(prefix="ea-bench-") as directory:
         rows = asyncio.run(run(sizes, Path(directory)))
-    text = report(rows, "python -m bench.journeys" + (" --quick" if args.quick else ""))
+    load = (load_at_start, Path("/proc/loadavg").read_text().split()[0])
+    text = report(rows, "python -m bench.journeys" + (" --quick" if args.quick else ""), load)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     if args.output.exists() and args.output.name == "PERFORMANCE.md":
