@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -47,7 +48,8 @@ from activities.registry.database import make_engine
 from activities.documents.rendering import Renderer
 from activities.registry.migrate import migrate
 from activities.registry.queries import CaseFilter
-from activities.registry.schema import Document
+from activities.registry.journal import journal_entry
+from activities.registry.schema import Document, JournalRow
 from bench import registry_list
 from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 from bench.baseline import MirrorInput, MirrorWorkflow, Script, blob
@@ -235,22 +237,37 @@ def own_cpu(platform: Platform) -> float:
     return sum(cpu_seconds(pid) for pid in platform.processes.values())
 
 
-def documents_of(engine, case_ids: list[str]) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """Documents stored for these cases, and how many of them have a PDF."""
+def documents_of(engine, case_ids: list[str]) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """Documents stored for these cases, how many of them have a PDF, and how many documents failed
+    (a `document_failed` event in the journal: the case got an alert instead of the document)."""
     with Session(engine) as session:
         where = Document.case_id.in_(case_ids)
+        failed = select(func.count()).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "document_failed")
         return (session.scalar(select(func.count()).where(where)) or 0,
-                session.scalar(select(func.count()).where(where, Document.pdf.is_not(None))) or 0)  # fmt: skip
+                session.scalar(select(func.count()).where(where, Document.pdf.is_not(None))) or 0, session.scalar(failed) or 0)  # fmt: skip
 
 
 async def documents_drained(platform: Platform, case_ids: list[str], seconds: float = 900) -> None:
-    """Every document these journeys call for is stored (the documents worker's backlog is empty)."""
+    """Every document these journeys call for is stored or has failed (the documents worker's backlog is empty)."""
     expected = len(case_ids) * platform.documents_per_journey
     deadline = time.perf_counter() + seconds
-    while documents_of(platform.cases.registry, case_ids)[0] < expected:
+    while True:
+        stored, _pdfs, failed = documents_of(platform.cases.registry, case_ids)
+        if stored + failed >= expected:
+            return
         if time.perf_counter() > deadline:
-            raise RuntimeError(f"documents not drained after {seconds:.0f} s: {documents_of(platform.cases.registry, case_ids)} of {expected}")
+            raise RuntimeError(f"documents not drained after {seconds:.0f} s: {stored} stored, {failed} failed, of {expected}")
         await asyncio.sleep(0.05)
+
+
+def failure_reasons(engine, case_ids: list[str]) -> str:  # type: ignore[no-untyped-def]
+    """The documents that failed, by template and reason (from the `document_failed` events)."""
+    reasons: Counter[str] = Counter()
+    with Session(engine) as session:
+        for row in session.scalars(select(JournalRow).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "document_failed")):
+            event = journal_entry(row).event
+            reasons[f"{getattr(event, 'template', '?')}: {getattr(event, 'reason', '')}"[:160]] += 1
+    return "; ".join(f"{n} × {reason}" for reason, n in reasons.most_common())
 
 
 async def runs_of(client: Client, workflow_id_: str) -> list[WorkflowHistory]:
@@ -449,7 +466,8 @@ async def journeys(platform: Platform, sizes: Sizes, processes: dict[str, int]) 
     base_events, base_bytes = await history_bytes(client, [i for l in legs["baseline"] for i in l.ids][:sample])
     min_events, min_bytes = await history_bytes(client, [i for l in legs["minimal"] for i in l.ids][:sample])
     base_shape = Script.of([h.events for h in await runs_of(client, legs["baseline"][0].ids[0])], platform.mirror_documents_queue, overhead)
-    documents, pdfs = documents_of(platform.cases.registry, ours_ids + paced_leg.ids)
+    documents, pdfs, failed = documents_of(platform.cases.registry, ours_ids + paced_leg.ids)
+    failures = failure_reasons(platform.cases.registry, ours_ids + paced_leg.ids)
     expected = len(ours_ids + paced_leg.ids) * platform.documents_per_journey
     pdf_seconds, pdf_count = pdf_cost(platform.cases.registry, ours_ids[:20])
     steps = [ms for l in legs["ours"] for ms in l.step_ms]
@@ -477,9 +495,10 @@ async def journeys(platform: Platform, sizes: Sizes, processes: dict[str, int]) 
         ("cost ratio ours/baseline (CPU per case, every process)", f"{cpu_ratio:.2f}",
          f"{cpu_per_case('ours') * 1000:.0f} ms / {cpu_per_case('baseline') * 1000:.0f} ms; without the documents workers: {cpu_ratio_cases:.2f}", None),
         ("ours / minimal (throughput)", f"{share:.0%}", "target >= 70 %", share >= 0.7),
-        ("documents of the run produced by its end", f"{documents:,} of {expected:,} ({pdfs:,} PDF)",
+        ("documents of the run produced by its end", f"{documents:,} of {expected:,} ({pdfs:,} PDF); {failed} failed",
          f"{len(ours_ids + paced_leg.ids)} journeys of ours, {platform.documents_per_journey} documents each "
-         f"({pdfs // max(1, len(ours_ids + paced_leg.ids))} PDF); backlog drained {drains} after each full-load leg's last step", documents >= expected),
+         f"({pdfs // max(1, len(ours_ids + paced_leg.ids))} PDF); backlog drained {drains} after each full-load leg's last step"
+         + (f"; failed: {failures}" if failed else ""), documents >= expected and not failed),
         ("PDF rendering, warm (import excluded)", f"{pdf_seconds:.3f} s CPU per PDF", f"mean of {pdf_count} PDFs of the run rendered again", None),
         ("step answer, journeys at full load", f"p50 {percentile(steps, 0.5):.0f} ms, p99 {percentile(steps, 0.99):.0f} ms",
          f"{len(steps):,} steps of ours, {sizes.concurrency} journeys at a time, as fast as answered (a saturated machine: "
