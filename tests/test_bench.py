@@ -28,14 +28,20 @@ def test_report_benchmark_runs_and_gives_its_verdict() -> None:
 def test_journeys_benchmark_runs_quick_and_writes_its_table(tmp_path: Path) -> None:
     output = tmp_path / "PERFORMANCE.md"
     subprocess.run([sys.executable, "-m", "bench.journeys", "--quick", "--output", str(output)],
-                   capture_output=True, text=True, timeout=170, check=True)  # fmt: skip
+                   capture_output=True, text=True, timeout=420, check=True)  # fmt: skip
     table = output.read_text()
     rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| measure")]
-    for measure in ("journeys, baseline", "journeys, ours", "cost ratio ours/baseline", "PDF rendering", "employer request",
-                    "cases open in in-job support", "years:", "registry page by phase"):  # fmt: skip
+    measures = ("journey shape", "journeys, minimal", "journeys, baseline", "journeys, ours", "history per case", "cost ratio ours/baseline (time",
+                "cost ratio ours/baseline (CPU", "ours / minimal", "documents of the run produced", "PDF rendering, warm",
+                "step answer, journeys at full load", "step answer while journeys run", "employer request", "cases open in in-job support",
+                "years:", "faults: 20 journeys", "faults: workflow tasks timed out", "faults: workflow-task latency", "registry page by phase")  # fmt: skip
+    for measure in measures:
         assert sum(1 for row in rows if measure in row) == 1, measure
-    assert len(rows) == 8
+    assert len(rows) == len(measures)
     assert "Machine:" in table and "python -m bench.journeys --quick" in table
+    faults = next(row for row in rows if "faults: 20 journeys" in row)
+    assert "20 of 20 at in_job_support" in faults and "0 (case, seq) twice" in faults and faults.endswith("| yes |"), faults
+    assert next(row for row in rows if "journey shape" in row).endswith("| yes |"), "the baseline mirrors our journey's actions"
 
 
 def test_case_year_benchmark_measures_a_first_and_a_further_year() -> None:

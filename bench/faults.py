@@ -1,0 +1,348 @@
+"""Recovery, measured: 200 journeys under way when the case worker is killed (SIGKILL) and the dev
+server is stopped and started again; the worker is started again once the server is back.
+
+Processes as `make run` runs them: one dev server on a SQLite file, `ea worker --role cases` and
+`ea worker --role documents` in processes of their own, a SQLite registry. Each case is opened
+and taken through the bench's journey as a script at the CLI would: every step sent with its own
+update id (request id), sent again with the same id after a failure (the server away, a lost
+answer). Afterwards:
+- every case is in the phase the journey ends in;
+- its journal is whole (seq 1..n, each once), no (case, seq) twice; every document once;
+- the histories of every case are read: workflow tasks timed out (WORKFLOW_TASK_TIMED_OUT, by kind)
+  or failed, and the latency of the workflow tasks scheduled from the kill to the end of the run.
+
+    python -m bench.faults               # 200 cases
+    python -m bench.faults --cases 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from temporalio.api.enums.v1 import EventType, TaskQueueType, TimeoutType
+from temporalio.client import Client
+
+from activities.registry.database import make_engine
+from activities.registry.migrate import migrate
+from activities.registry.people import BeneficiaryIdentity, register_beneficiary
+from activities.registry.schema import Document, JournalRow
+from bench.baseline import Script
+from bench.journeys import JOURNEY, percentile, runs_of
+from starter.cases import CaseExists, StepRefused, apply_step, case_status, open_case, workflow_id
+from starter.devserver import DevServer, free_port, stop
+from starter.scripted import ADULT, CALM, COORDINATOR, Cases
+from starter.settings import Connection
+from starter.waiting import NoWorker, until_polled
+from workflows.case.model import Actor, ActorRole, OpenCase, Party, Phase, Situation, Step
+from workflows.case.steps import BY_STEP
+from workflows.contracts import documents_queue
+from workflows.encryption import Keyring, encrypted_converter
+
+EXPECTED = Phase.IN_JOB_SUPPORT
+"""Where the bench's journey ends (after hiring, three reviews)."""
+Row = tuple[str, str, str, "bool | None"]
+
+
+def progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Platform:
+    directory: Path
+    keys: Keyring
+    server: DevServer
+    server_process: subprocess.Popen[bytes]
+    database_url: str
+    task_queue: str = "faults"
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "TEMPORAL_ADDRESS": self.server.address, "EA_TASK_QUEUE": self.task_queue, "DATABASE_URL": self.database_url,
+                "EA_ENCRYPTION_KEYS": self.keys.to_env(), "EA_METRICS_ADDRESS": ""}  # fmt: skip
+
+    def start_worker(self, role: str) -> None:
+        """`ea worker --role ROLE`, in a session of its own (so that a kill reaches its whole group)."""
+        ea = str(Path(sys.executable).parent / "ea")
+        self.workers[role] = subprocess.Popen([ea, "worker", "--role", role], env=self.environment(), start_new_session=True,
+                                              stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def kill_worker(self, role: str) -> None:
+        victim = self.workers.pop(role)
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait()
+
+    def stop_all(self) -> None:
+        for each in self.workers.values():
+            each.terminate()
+        for each in self.workers.values():
+            each.wait()
+        stop(self.server_process)
+
+
+async def until_done(call, what: str, retries: Counter[str]):  # type: ignore[no-untyped-def]
+    """Call again until it succeeds, as a script does while the server is away; a refusal is final."""
+    while True:
+        try:
+            return await call()
+        except (StepRefused, CaseExists):
+            raise
+        except Exception as error:  # the server away, an answer lost: the same call again (same update id)
+            retries[type(error).__name__] += 1
+            await asyncio.sleep(0.5)
+
+
+async def journey(client: Client, platform: Platform, engine: Engine, retries: Counter[str]) -> str:
+    person = BeneficiaryIdentity(structure_id="struct-bench", first_name="Camille", last_name=f"Martin {uuid.uuid4().hex[:8]}",
+                                 birth_date=ADULT, situation=Situation.RQTH)  # fmt: skip
+    beneficiary_id = await asyncio.to_thread(register_beneficiary, engine, person)
+    case_id = f"F{uuid.uuid4().hex[:12]}"
+    opening = OpenCase(case_id=case_id, structure_id="struct-bench", beneficiary_id=beneficiary_id, birth_date=ADULT,
+                       situation=Situation.RQTH, referent_id="ref-bench", settings=CALM, actor=COORDINATOR)  # fmt: skip
+
+    async def start() -> None:
+        try:
+            await open_case(client, platform.task_queue, opening)
+        except CaseExists:  # started by an attempt whose answer was lost
+            pass
+
+    await until_done(start, "open", retries)
+    person_acts = Actor(role=ActorRole.BENEFICIARY, id=beneficiary_id)
+    for number, (step, fields, _renders) in enumerate(JOURNEY):
+        actor = person_acts if step is Step.GIVE_CONSENT or fields.get("party") is Party.BENEFICIARY else COORDINATOR
+        data = BY_STEP[step].input(actor=actor, **fields)
+        request_id = f"{case_id}-step-{number}"
+        await until_done(lambda: apply_step(client, case_id, data, request_id=request_id), step.value, retries)
+    return case_id
+
+
+@dataclass
+class Outcome:
+    case_ids: list[str]
+    seconds: float
+    killed_at: datetime
+    server_down: float
+    """Seconds from the kill until the server answered again."""
+    worker_back: float
+    """Seconds from the kill until the new case worker polled."""
+    retries: Counter[str]
+    server_back_at: datetime
+
+
+async def drive(platform: Platform, client: Client, engine: Engine, count: int, concurrency: int) -> Outcome:
+    gate, done, retries = asyncio.Semaphore(concurrency), 0, Counter[str]()
+    third = asyncio.Event()
+
+    async def one() -> str:
+        nonlocal done
+        async with gate:
+            case_id = await journey(client, platform, engine, retries)
+        done += 1
+        if done >= count // 3:
+            third.set()
+        return case_id
+
+    began = time.monotonic()
+    driving = asyncio.gather(*(one() for _ in range(count)))
+    await third.wait()
+    progress(f"{done} of {count} journeys done: SIGKILL to the case worker, the dev server stopped and started again")
+    killed_at, kill = datetime.now(timezone.utc), time.monotonic()
+    platform.kill_worker("cases")
+    platform.start_worker("cases")  # at once, as a supervisor would (systemd's Restart=always)
+    stop(platform.server_process)
+    platform.server_process = platform.server.start()  # the same SQLite file
+    await platform.server.wait_until_ready(platform.server_process, seconds=60)
+    server_down = time.monotonic() - kill
+    while True:  # a worker that started while the server was away exits: the supervisor starts it again
+        try:
+            await until_polled(client, Connection(namespace=client.namespace, task_queue=platform.task_queue), 2)
+            break
+        except NoWorker:
+            if platform.workers["cases"].poll() is not None:
+                platform.start_worker("cases")
+    worker_back = time.monotonic() - kill
+    assert not driving.done(), "the kill came too late to test anything"
+    case_ids = await driving
+    return Outcome(list(case_ids), time.monotonic() - began, killed_at, server_down, worker_back, retries,
+                   killed_at + timedelta(seconds=server_down))  # fmt: skip
+
+
+async def eventually(check, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not await check():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.5)
+    return True
+
+
+@dataclass
+class Checks:
+    phases: Counter[str]
+    journal_whole: int
+    doubled: int
+    documents_ok: int
+    documents_failed: int
+    documents_twice: int
+
+
+async def check(client: Client, engine: Engine, case_ids: list[str], documents_per_case: int) -> Checks:
+    states = {case_id: await case_status(client, case_id) for case_id in case_ids}
+    phases = Counter(state.phase.value for state in states.values())
+
+    def journal() -> dict[str, list[int]]:
+        written: dict[str, list[int]] = {case_id: [] for case_id in case_ids}
+        with Session(engine) as session:
+            for case_id, seq in session.execute(select(JournalRow.case_id, JournalRow.seq).where(JournalRow.case_id.in_(case_ids))
+                                                .order_by(JournalRow.case_id, JournalRow.seq)):  # fmt: skip
+                written[case_id].append(seq)
+        return written
+
+    def whole() -> int:
+        written = journal()
+        return sum(1 for case_id in case_ids if written[case_id] == list(range(1, states[case_id].seq + 1)))
+
+    def documents() -> tuple[int, int, int]:
+        """Cases whose every document is stored or failed (an alert), documents failed, documents stored twice."""
+        with Session(engine) as session:
+            rows = session.execute(select(Document.case_id, Document.seq, Document.template).where(Document.case_id.in_(case_ids))).all()
+            failed = session.execute(select(JournalRow.case_id).where(JournalRow.case_id.in_(case_ids), JournalRow.kind == "document_failed")).all()
+        per_case = Counter(case_id for case_id, _seq, _template in rows) + Counter(case_id for (case_id,) in failed)
+        twice = sum(n - 1 for n in Counter(rows).values() if n > 1)
+        return sum(1 for case_id in case_ids if per_case[case_id] == documents_per_case), len(failed), twice
+
+    async def settled() -> bool:
+        return whole() == len(case_ids) and documents()[0] == len(case_ids)
+
+    await eventually(settled, 300)
+    with Session(engine) as session:
+        doubled = select(JournalRow.case_id, JournalRow.seq).where(JournalRow.case_id.in_(case_ids)).group_by(
+            JournalRow.case_id, JournalRow.seq).having(func.count() > 1)  # fmt: skip
+        doubles = len(session.execute(doubled).all())
+    documents_ok, failed, twice = documents()
+    return Checks(phases, whole(), doubles, documents_ok, failed, twice)
+
+
+@dataclass
+class TaskFigures:
+    timed_out: Counter[tuple[str, bool]]
+    """By kind, and whether the killed worker held the task (started by it, or queued for it before the server was back)."""
+    failed: int
+    latencies: list[float]
+    """Seconds from scheduled to completed, of every workflow task scheduled after the kill."""
+    waits: list[float]
+    """Seconds from scheduled to started, same tasks."""
+
+
+async def workflow_tasks(client: Client, case_ids: list[str], since: datetime, server_back: datetime) -> TaskFigures:
+    """Timeouts and failures of every workflow task; and for each workflow task completed from `since`
+    on, how long its workflow waited for it: from the first scheduling (a task that timed out is
+    scheduled again: its wait goes on) to the completion."""
+    timed_out: Counter[tuple[str, bool]] = Counter()
+    failed, latencies, waits = 0, [], []
+    for case_id in case_ids:
+        for history in await runs_of(client, workflow_id(case_id)):
+            scheduled: dict[int, datetime] = {}
+            started: dict[int, datetime] = {}
+            pending_since: datetime | None = None
+            for event in history.events:
+                at = event.event_time.ToDatetime(timezone.utc)
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+                    scheduled[event.event_id] = at
+                    pending_since = pending_since or at
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+                    started[event.workflow_task_started_event_attributes.scheduled_event_id] = at
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                    attributes = event.workflow_task_timed_out_event_attributes
+                    kind = TimeoutType.Name(attributes.timeout_type).replace("TIMEOUT_TYPE_", "").lower()
+                    began = started.get(attributes.scheduled_event_id) if kind == "start_to_close" else scheduled.get(attributes.scheduled_event_id)
+                    timed_out[(kind, began is not None and began < server_back)] += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                    failed += 1
+                elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                    key = event.workflow_task_completed_event_attributes.scheduled_event_id
+                    if at >= since and pending_since is not None:
+                        latencies.append((at - pending_since).total_seconds())
+                        if key in started:
+                            waits.append((started[key] - scheduled[key]).total_seconds())
+                    pending_since = None
+    return TaskFigures(timed_out, failed, latencies, waits)
+
+
+async def run(directory: Path, count: int, concurrency: int = 24) -> list[Row]:
+    keys = Keyring.generate("faults")
+    os.environ["EA_ENCRYPTION_KEYS"] = keys.to_env()  # this process seals and reads the registry as its workers do
+    server = DevServer(port=free_port(), ui_port=free_port(), db_file=directory / "faults-temporal.db")
+    platform = Platform(directory, keys, server, server.start(), f"sqlite:///{directory / 'faults-registry.db'}")
+    try:
+        await server.wait_until_ready(platform.server_process)
+        engine = make_engine(platform.database_url)
+        migrate(engine)
+        client = await Client.connect(server.address, data_converter=encrypted_converter(keys))
+        Cases(client, platform.task_queue, engine).known(structure_id="struct-bench", referent_id="ref-bench", employer_id="emp-bench")
+        for role in ("cases", "documents"):
+            platform.start_worker(role)
+        await until_polled(client, Connection(namespace=client.namespace, task_queue=platform.task_queue), 60)
+        await until_polled(client, Connection(namespace=client.namespace, task_queue=documents_queue(platform.task_queue)), 60, 1,
+                           TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)  # fmt: skip
+        progress(f"fault run: {count} journeys, {concurrency} at a time")
+        outcome = await drive(platform, client, engine, count, concurrency)
+        progress(f"journeys done in {outcome.seconds:.0f} s; checking phases, journals, documents and histories")
+        first = [h.events for h in await runs_of(client, workflow_id(outcome.case_ids[0]))]
+        documents_per_case = Script.of(first, documents_queue(platform.task_queue), 0).counts()["documents"]
+        checks = await check(client, engine, outcome.case_ids, documents_per_case)
+        tasks = await workflow_tasks(client, outcome.case_ids, outcome.killed_at, outcome.server_back_at)
+        engine.dispose()
+    finally:
+        platform.stop_all()
+    n = len(outcome.case_ids)
+    at_expected = checks.phases.get(EXPECTED.value, 0)
+    timed_out = sum(tasks.timed_out.values())
+    by_kill = sum(n for (_kind, killed), n in tasks.timed_out.items() if killed)
+    kinds = ", ".join(f"{kind} {n} ({'held by or queued for the killed worker' if killed else 'other'})"
+                      for (kind, killed), n in sorted(tasks.timed_out.items())) or "none"
+    retried = ", ".join(f"{k} {v}" for k, v in outcome.retries.most_common()) or "none"
+    return [
+        (f"faults: {n} journeys, case worker SIGKILLed and dev server restarted at a third",
+         f"{at_expected} of {n} at {EXPECTED.value}; journal whole {checks.journal_whole} of {n}; {checks.doubled} (case, seq) twice; "
+         f"documents complete {checks.documents_ok} of {n} ({checks.documents_failed} failed, as alerts), {checks.documents_twice} twice",
+         f"server back {outcome.server_down:.1f} s and worker polling {outcome.worker_back:.1f} s after the kill; the script's calls "
+         f"sent again with their update id: {retried}",
+         at_expected == n and checks.journal_whole == n and checks.doubled == 0 and checks.documents_ok == n and checks.documents_twice == 0),
+        ("faults: workflow tasks timed out", f"{timed_out} ({by_kill} held by or queued for the killed worker, {timed_out - by_kill} other)",
+         f"{kinds}; workflow tasks failed: {tasks.failed}; target 0", timed_out == 0),
+        ("faults: workflow-task latency during recovery", f"p50 {percentile(tasks.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tasks.latencies, 0.99) * 1000:.0f} ms",
+         f"first scheduled to completed, {len(tasks.latencies):,} workflow tasks completed from the kill to the end (those in flight "
+         f"at the kill included, a timed-out task counted to its retry's completion); scheduled to started p99 "
+         f"{percentile(tasks.waits, 0.99) * 1000:.0f} ms, max {max(tasks.latencies):.1f} s", None),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ea-faults-") as directory:
+        rows = asyncio.run(run(Path(directory), args.cases))
+    for name, result, detail, met in rows:
+        print(f"| {name} | {result} | {detail} | {'—' if met is None else 'yes' if met else '**no**'} |")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
