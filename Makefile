@@ -36,7 +36,7 @@ test: system-packages $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.journeys
 	$(BIN)/python -m bench.registry_list
-	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.report --backends sqlite,postgresql --output docs/PERFORMANCE.md
 	$(BIN)/python -m bench.web_day
 
 ## Write the README's table of steps again from the declarations (a test fails while it is stale).
