@@ -135,6 +135,12 @@ class Story:
         self._emit(at, e.ReviewDue(due_at=at))
         self._emit(at, e.ReviewHeld(held_on=at.date()))
 
+    def late_review(self, due: datetime, overdue: datetime, held: datetime) -> None:
+        """A review held after it was escalated as overdue."""
+        self._emit(due, e.ReviewDue(due_at=due))
+        self._emit(overdue, e.ReviewOverdue(due_at=due))
+        self._emit(held, e.ReviewHeld(held_on=held.date()))
+
     def employer_request(self, at: datetime, kind: str, deadline: timedelta = timedelta(days=5)) -> str:
         return self._request(at, lambda request_id: e.EmployerRequestReceived(
             request_id=request_id, employer_id=self.employer_id, kind=kind, deadline=at + deadline))  # fmt: skip

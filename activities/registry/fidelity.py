@@ -116,7 +116,8 @@ class Journal:
     """Each review: case, when it was due (or held, when held before it was due), held on, overdue."""
     requests: list[tuple[str, datetime, datetime | None, str]]
     """Each employer request: case, deadline, answered at, status."""
-    answered: dict[str, list[date]]
+    follow_ups: dict[str, list[date]]
+    """Each case's days with a request answered or a review held (contacts are in `contacts`)."""
     capacities: dict[str, int]
     default_capacity: int
     produced_at: datetime
@@ -223,7 +224,7 @@ def continuity(journal: Journal, window: Window) -> Tally:
             continue
         end = min(case.closed_at, until) if case.closed_at else until
         acts = sorted({case.opened_at.date(), *(on for on, _kind in journal.contacts.get(case.id, ())),
-                       *journal.answered.get(case.id, ()), *(start.date() for start, _stop in case.dormant),
+                       *journal.follow_ups.get(case.id, ()), *(start.date() for start, _stop in case.dormant),
                        *(stop.date() for _start, stop in case.dormant if stop)})  # fmt: skip
         marks = [on for on in acts if on <= end.date()] + [end.date()]
         gaps = (_awake_days(case, a, b) for a, b in zip(marks, marks[1:]) if b >= since.date())
@@ -264,8 +265,8 @@ ITEMS: list[tuple[str, str, str, str, Measure]] = [
      "la plateforme) ; une prescription encore dans ce délai sans entretien n'est pas comptée ; le détail donne le délai médian.",
      first_meeting),
     ("continuity", "Continuité du suivi", "dossiers",
-     f"Dossiers ouverts pendant la période : jamais plus de {CONTINUITY_GAP.days} jours (la cadence la plus légère) sans contact ni "
-     "demande traitée, les périodes en veille exceptées.", continuity),
+     f"Dossiers ouverts pendant la période : jamais plus de {CONTINUITY_GAP.days} jours (la cadence la plus légère) sans contact, "
+     "point d'étape tenu ni demande traitée, les périodes en veille exceptées.", continuity),
 ]  # fmt: skip
 """Each item: key, title, unit, rule, measure."""
 
@@ -295,12 +296,15 @@ def _read(session: Session, structure_id: str | None, until: datetime, produced_
     reviews = [(case_id, utc(due_at) if due_at else start_of(held_on), held_on, overdue)
                for case_id, due_at, held_on, overdue in rows_of(session, select(Review.case_id, Review.due_at, Review.held_on, Review.overdue), cases)
                if due_at or held_on]  # fmt: skip
-    requests, answered = [], defaultdict(list)
+    requests, follow_ups = [], defaultdict(list)
+    for case_id, _moment, held_on, _overdue in reviews:
+        if held_on is not None:
+            follow_ups[case_id].append(held_on)
     query = select(SupportRequest.case_id, SupportRequest.deadline, SupportRequest.answered_at, SupportRequest.status, SupportRequest.origin)
     for case_id, deadline, answered_at, status, origin in rows_of(session, query, cases):
         if answered_at is not None:
-            answered[case_id].append(utc(answered_at).date())
+            follow_ups[case_id].append(utc(answered_at).date())
         if origin == "employer":
             requests.append((case_id, utc(deadline), utc(answered_at) if answered_at else None, status))
     capacities = {referent: capacity for referent, capacity in session.execute(select(Referent.id, Referent.capacity)) if capacity is not None}
-    return Journal(cases, dict(contacts), reviews, requests, dict(answered), capacities, capacity_from_env(), produced_at)
+    return Journal(cases, dict(contacts), reviews, requests, dict(follow_ups), capacities, capacity_from_env(), produced_at)
