@@ -18,6 +18,8 @@ from activities.registry.journal import Registry
 from bench.population import Story, day, write
 from tests.cli_runner import Ea
 from tests.conftest import Backend
+from tests.web_harness import Browser, Staff
+from web.state import Web
 from workflows.case.model import Intensity, IntensityReason
 from workflows.contracts import Period
 
@@ -162,3 +164,24 @@ async def test_the_cli_prints_stores_and_exports_the_fidelity_report(cli: Ea, re
     assert "Auto-évaluation de la fidélité" in await cli.ok("report", "export", str(mine["id"]))
     assert '"not_measurable"' in await cli.ok("report", "export", str(mine["id"]), "--format", "json")
 
+
+
+async def test_the_staff_application_shows_the_structures_fidelity_to_coordinators_only(web: Web, staff: Staff, registry: Registry) -> None:
+    stories = structure_of_known_answers(staff.structure_a)
+    write(registry, list(stories.values()))
+    coordinator, referent = Browser(web, address="10.22.0.1"), Browser(web, address="10.22.0.2")
+    await coordinator.sign_in(staff.emails["coordinator_a"])
+    await referent.sign_in(staff.emails["referent_a"])
+    try:
+        form = await coordinator.get("/fidelite")
+        assert form.status_code == 200 and 'href="/fidelite"' in form.text and "Calculer" in form.text
+        shown = await coordinator.get("/fidelite?du=2026-01-01&au=2026-06-30")
+        assert shown.status_code == 200 and "Portefeuille par référent" in shown.text and "ref-full@2026-01-31:21" in shown.text
+        assert stories["slow"].case_id in shown.text and "Non mesurable ici" in shown.text
+        document = await coordinator.get("/fidelite/document?du=2026-01-01&au=2026-06-30")
+        assert document.status_code == 200 and document.text.count("<svg") == 8 and "<script" not in document.text
+        assert (await coordinator.get("/fidelite?du=2026-06-30&au=2026-01-01")).status_code == 422
+        assert (await referent.get("/fidelite")).status_code == 403
+    finally:
+        await coordinator.close()
+        await referent.close()
