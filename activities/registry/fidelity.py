@@ -68,20 +68,17 @@ class FidelityReport(Model):
         return self.produced_at < self.period.until
 
 
-NOT_MEASURABLE = [
-    NotMeasurable(key="zero_exclusion", title="Aucune exclusion à l'entrée",
-                  needs="Les demandes refusées avant l'ouverture d'un dossier et leur motif : le registre ne connaît que les dossiers ouverts."),
-    NotMeasurable(key="care_team", title="Intégration avec l'équipe de soins",
-                  needs="Les réunions avec l'équipe soignante de la personne (dates, participants)."),
-    NotMeasurable(key="benefits_counselling", title="Conseil sur les ressources (AAH, pensions) avant l'emploi",
-                  needs="Les entretiens sur les ressources et leur date."),
-    NotMeasurable(key="job_matching", title="Emplois conformes aux préférences de la personne",
-                  needs="Le métier (code ROME) de chaque emploi obtenu, pour le comparer aux métiers visés du projet."),
-    NotMeasurable(key="time_in_community", title="Temps des référents passé hors de la structure",
-                  needs="Le temps passé par contact (le registre compte les contacts, pas leur durée)."),
-    NotMeasurable(key="supervision", title="Supervision des référents",
-                  needs="Les réunions de supervision de l'équipe et leurs participants."),
-]  # fmt: skip
+NOT_MEASURABLE = [NotMeasurable(key=key, title=title, needs=needs) for key, title, needs in (
+    ("zero_exclusion", "Aucune exclusion à l'entrée",
+     "Les demandes refusées avant l'ouverture d'un dossier et leur motif : le registre ne connaît que les dossiers ouverts."),
+    ("care_team", "Intégration avec l'équipe de soins", "Les réunions avec l'équipe soignante de la personne (dates, participants)."),
+    ("benefits_counselling", "Conseil sur les ressources (AAH, pensions) avant l'emploi", "Les entretiens sur les ressources et leur date."),
+    ("job_matching", "Emplois conformes aux préférences de la personne",
+     "Le métier (code ROME) de chaque emploi obtenu, pour le comparer aux métiers visés du projet."),
+    ("time_in_community", "Temps des référents passé hors de la structure",
+     "Le temps passé par contact (le registre compte les contacts, pas leur durée)."),
+    ("supervision", "Supervision des référents", "Les réunions de supervision de l'équipe et leurs participants."),
+)]  # fmt: skip
 
 
 @dataclass
