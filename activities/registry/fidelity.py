@@ -113,8 +113,8 @@ class Journal:
     """Each review: case, when it was due (or held, when held before it was due), held on, overdue."""
     requests: list[tuple[str, datetime, datetime | None, str]]
     """Each employer request: case, deadline, answered at, status."""
-    follow_ups: dict[str, list[date]]
-    """Each case's days with a request answered or a review held (contacts are in `contacts`)."""
+    acts: dict[str, list[date]]
+    """Each case's days with a contact, a request answered or a review held, in order (see `_acts`)."""
     capacities: dict[str, int]
     default_capacity: int
     produced_at: datetime
@@ -220,13 +220,16 @@ def continuity(journal: Journal, window: Window) -> Tally:
         if not case.open_during(since, until):
             continue
         end = min(case.closed_at, until) if case.closed_at else until
-        acts = sorted({case.opened_at.date(), *(on for on, _kind in journal.contacts.get(case.id, ())),
-                       *journal.follow_ups.get(case.id, ()), *(start.date() for start, _stop in case.dormant),
-                       *(stop.date() for _start, stop in case.dormant if stop)})  # fmt: skip
-        marks = [on for on in acts if on <= end.date()] + [end.date()]
+        marks = [on for on in journal.acts[case.id] if on <= end.date()] + [end.date()]
         gaps = (_awake_days(case, a, b) for a, b in zip(marks, marks[1:]) if b >= since.date())
         tally.add(case.id, all(gap <= CONTINUITY_GAP.days for gap in gaps))
     return tally
+
+
+def _acts(case: _Case, contacts: list[tuple[date, str]], follow_ups: list[date]) -> list[date]:
+    """The days something was done for the case, in order; falling dormant and waking up restart the clock."""
+    return sorted({case.opened_at.date(), *(on for on, _kind in contacts), *follow_ups, *(start.date() for start, _stop in case.dormant),
+                   *(stop.date() for _start, stop in case.dormant if stop)})  # fmt: skip
 
 
 def _awake_days(case: _Case, start: date, stop: date) -> int:
@@ -272,7 +275,7 @@ def fidelity_report(session: Session, period: Period, structure_id: str | None =
     """The self-assessment of `period`; one not yet ended is measured up to `now`."""
     produced_at = now or datetime.now(timezone.utc)
     since, until = period.since, min(period.until, produced_at)
-    journal = _read(session, structure_id, until, produced_at)
+    journal = _read(session, structure_id, since, until, produced_at)
     months = [(max(since, start_of(day.replace(day=1))), min(end_of(day), until))
               for day in month_ends(period.start, (until - timedelta(microseconds=1)).date())]  # fmt: skip
     items = []
@@ -285,8 +288,9 @@ def fidelity_report(session: Session, period: Period, structure_id: str | None =
     return FidelityReport(structure_id=structure_id, period=period, produced_at=produced_at, items=items, not_measurable=NOT_MEASURABLE)
 
 
-def _read(session: Session, structure_id: str | None, until: datetime, produced_at: datetime) -> Journal:
-    cases = gather(session, structure_id, until)
+def _read(session: Session, structure_id: str | None, since: datetime, until: datetime, produced_at: datetime) -> Journal:
+    """The cases open during the period, with their contacts, reviews and requests (nothing of the others is read further)."""
+    cases = {case_id: case for case_id, case in gather(session, structure_id, until).items() if case.open_during(since, until)}
     contacts: dict[str, list[tuple[date, str]]] = defaultdict(list)
     for case_id, on, kind in rows_of(session, select(Contact.case_id, Contact.on, Contact.kind), cases):
         contacts[case_id].append((on, kind))
@@ -304,4 +308,5 @@ def _read(session: Session, structure_id: str | None, until: datetime, produced_
         if origin == "employer":
             requests.append((case_id, utc(deadline), utc(answered_at) if answered_at else None, status))
     capacities = {referent: capacity for referent, capacity in session.execute(select(Referent.id, Referent.capacity)) if capacity is not None}
-    return Journal(cases, dict(contacts), reviews, requests, dict(follow_ups), capacities, capacity_from_env(), produced_at)
+    acts = {case_id: _acts(case, contacts.get(case_id, []), follow_ups.get(case_id, [])) for case_id, case in cases.items()}
+    return Journal(cases, dict(contacts), reviews, requests, acts, capacities, capacity_from_env(), produced_at)

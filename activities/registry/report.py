@@ -280,17 +280,15 @@ class _Grouping:
     exits: list[tuple[_Case, datetime, str]]
 
     def split(self, active: list[_Case], key: Callable[[_Case], str], kind: type[G]) -> dict[str, G]:
-        groups: dict[str, G] = {}
+        counts: dict[str, Counter[str]] = defaultdict(Counter)  # plain counters: a model validates each assignment
         exits = Counter(c.id for c, _at, _reason in self.exits)
         for case in active:
-            figures = groups.setdefault(key(case), kind(services=dict.fromkeys(SERVICES, 0)))
-            figures.file_active += 1
+            group = counts[key(case)]
             entered = case.opened_at >= self.since
-            figures.entries += entered
-            figures.derogations += entered and case.derogation
-            figures.exits += exits[case.id]
-            for service in self.services.get(case.id, ()):
-                figures.services[service] += 1
+            group.update(file_active=1, entries=entered, derogations=entered and case.derogation, exits=exits[case.id])
+            group.update(self.services.get(case.id, ()))
+        groups = {name: kind(file_active=c["file_active"], entries=c["entries"], exits=c["exits"], derogations=c["derogations"],
+                             services={service: c[service] for service in SERVICES}) for name, c in counts.items()}  # fmt: skip
         return dict(sorted(groups.items()))
 
 
