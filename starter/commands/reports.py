@@ -222,7 +222,7 @@ def _group_rows(section: str, figures: GroupFigures) -> list[Row]:
 
 def fidelity_rows(report: FidelityReport) -> list[Row]:
     """Each item as (item, figure, value, rule): score, counts, monthly scores, detail and evidence (ids only)."""
-    rows: list[tuple[str, str, Any, str]] = []
+    rows: list[Row] = []
     for item in report.items:
         rows += [(item.key, name, value, item.rule) for name, value in (("score", item.score), ("met", item.met), ("counted", item.counted),
                                                                         ("unit", item.unit))]  # fmt: skip
@@ -233,7 +233,7 @@ def fidelity_rows(report: FidelityReport) -> list[Row]:
     return rows
 
 
-REPORTS: dict[str, tuple[Callable[..., Any], Callable[[Any], list[tuple[str, str, Any, str]]], tuple[str, ...]]] = {
+REPORTS: dict[str, tuple[Callable[..., Any], Callable[[Any], list[Row]], tuple[str, ...]]] = {
     "activity": (reporting.produce, figure_rows, ("section", "figure", "value", "definition")),
     "fidelity": (reporting.produce_fidelity, fidelity_rows, ("item", "figure", "value", "rule")),
 }
