@@ -32,11 +32,11 @@ test: system-packages $(STAMP)
 ## Benchmarks (not part of the tests, about half an hour on 2 cores): journeys against raw Temporal doing
 ## the same Temporal work, latency under load, 10,000 open cases, recovery after a kill -9 and a server
 ## restart (all in one run, which writes docs/PERFORMANCE.md); the registry's list queries among 100,000
-## cases; the funders' report on 10,000 cases; the staff application's day and caseload among 20,000 cases.
+## cases; the funders' and fidelity reports on 10,000 cases (SQLite and PostgreSQL); the staff application's day and caseload among 20,000 cases.
 bench: $(STAMP)
 	$(BIN)/python -m bench.journeys
 	$(BIN)/python -m bench.registry_list
-	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.report --backends sqlite,postgresql --output docs/PERFORMANCE.md
 	$(BIN)/python -m bench.web_day
 
 ## Write the README's table of steps again from the declarations (a test fails while it is stale).

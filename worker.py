@@ -116,6 +116,7 @@ def case_worker(client: Client, task_queue: str, registry: Registry, extra_workf
                 retention.anonymise_person,
                 retention.delete_case_executions,
                 reporting.produce_activity_report,
+                reporting.produce_fidelity_report,
                 notifications.send_notifications,
                 notifications.send_digests,
                 *extra_activities,

@@ -11,6 +11,8 @@ from workflows.case import events as e
 from workflows.case.events import JournalBatch, JournalEntry
 from workflows.case.model import (
     Actor,
+    Adaptation,
+    AdaptationStage,
     ActorRole,
     AskedBy,
     CaseSnapshot,
@@ -19,14 +21,22 @@ from workflows.case.model import (
     ContactKind,
     ContractType,
     Derogation,
+    EvaluationFindings,
+    Funder,
     Intensity,
     IntensityReason,
     Party,
     Phase,
     Prescriber,
     Prescription,
+    ProjectContent,
+    ProjectStep,
+    Proposer,
     ResponseOutcome,
     SpePrescription,
+    Training,
+    TrainingKind,
+    TrainingStatus,
 )
 
 COORDINATOR = Actor(role=ActorRole.COORDINATOR, id="coord-bench")
@@ -42,6 +52,7 @@ class Story:
         self.referent_id, self.employer_id = referent_id, employer_id
         self.phase, self.route, self.intensity = Phase.CONSENT, None, None
         self.open_requests: set[str] = set()
+        self.adaptations: dict[str, Adaptation] = {}
         self.requests = 0
         self.entries: list[JournalEntry] = []
         self._emit(opened_at, e.CaseOpened(case_id=case_id, structure_id=structure_id, birth_date=date(birth_year, 6, 15),
@@ -82,12 +93,31 @@ class Story:
         self._emit(at, e.ConventionSigned(party=Party.BENEFICIARY, signed_on=at.date()))
         self._emit(at, e.ConventionSigned(party=Party.STRUCTURE, signed_on=at.date()), Phase.EVALUATION)
 
-    def evaluate(self, at: datetime) -> None:
-        self._emit(at, e.EvaluationSubmitted(completed_on=at.date()), Phase.PROJECT)
+    def evaluate(self, at: datetime, findings: EvaluationFindings | None = None) -> None:
+        self._emit(at, e.EvaluationSubmitted(completed_on=at.date(), findings=findings), Phase.PROJECT)
 
-    def agree_project(self, at: datetime) -> None:
+    def agree_project(self, at: datetime, steps: int = 0) -> None:
+        """The project agreed, with `steps` dated steps (none: a project recorded without its content)."""
         to = Phase.IN_JOB_SUPPORT if self.employer_id else Phase.JOB_SEARCH
-        self._emit(at, e.ProjectAgreed(agreed_on=at.date()), to)
+        content = ProjectContent(steps=[ProjectStep(what=f"étape {n + 1}", by=at.date() + timedelta(days=30 * (n + 1))) for n in range(steps)])
+        self._emit(at, e.ProjectAgreed(agreed_on=at.date(), content=content if steps else None), to)
+
+    def assign(self, at: datetime, referent_id: str) -> None:
+        self.referent_id = referent_id
+        self._emit(at, e.ReferentAssigned(referent_id=referent_id))
+
+    def adapt(self, at: datetime, adaptation_id: str, stage: AdaptationStage, funder: Funder | None = None) -> None:
+        """One stage of a workplace adaptation at the current employer (a new one when `adaptation_id` is new)."""
+        assert self.employer_id is not None, "an adaptation is made at an employer's"
+        known = self.adaptations.get(adaptation_id) or Adaptation(adaptation_id=adaptation_id, description="poste adapté",
+                                                                   proposed_by=Proposer.REFERENT, employer_id=self.employer_id, stage=stage)  # fmt: skip
+        self.adaptations[adaptation_id] = known.model_copy(update={"stage": stage, "dates": {**known.dates, stage: at.date()},
+                                                                   "funder": funder or known.funder})  # fmt: skip
+        self._emit(at, e.AdaptationRecorded(adaptation=self.adaptations[adaptation_id]))
+
+    def train(self, at: datetime, title: str, status: TrainingStatus = TrainingStatus.PLANNED, funder: Funder | None = None) -> None:
+        training = Training(kind=TrainingKind.TRAINING, title=title, status=status, funder=funder, on=at.date())
+        self._emit(at, e.TrainingRecorded(training=training))
 
     def hire(self, at: datetime, employer_id: str, weekly_hours: float | None) -> None:
         self.employer_id = employer_id
@@ -104,6 +134,12 @@ class Story:
     def review(self, at: datetime) -> None:
         self._emit(at, e.ReviewDue(due_at=at))
         self._emit(at, e.ReviewHeld(held_on=at.date()))
+
+    def late_review(self, due: datetime, overdue: datetime, held: datetime) -> None:
+        """A review held after it was escalated as overdue."""
+        self._emit(due, e.ReviewDue(due_at=due))
+        self._emit(overdue, e.ReviewOverdue(due_at=due))
+        self._emit(held, e.ReviewHeld(held_on=held.date()))
 
     def employer_request(self, at: datetime, kind: str, deadline: timedelta = timedelta(days=5)) -> str:
         return self._request(at, lambda request_id: e.EmployerRequestReceived(

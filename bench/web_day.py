@@ -109,11 +109,11 @@ def section(timings: dict[str, list[float]], cases: int, open_here: int, events:
     return "\n".join(lines) + "\n"
 
 
-def replace_section(path: Path, text: str) -> None:
-    """Put this benchmark's section in PERFORMANCE.md, in place of its previous one."""
+def replace_section(path: Path, text: str, section: str = SECTION) -> None:
+    """Put a benchmark's section in PERFORMANCE.md, in place of its previous one."""
     previous = path.read_text() if path.exists() else ""
-    if SECTION in previous:
-        before, _, rest = previous.partition(SECTION)
+    if section in previous:
+        before, _, rest = previous.partition(section)
         after = rest[rest.find("\n## "):] if "\n## " in rest else ""
         previous = before.rstrip("\n") + "\n\n" + text + after
     else:

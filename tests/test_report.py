@@ -7,6 +7,7 @@ import csv
 import io
 import statistics
 import uuid
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -23,7 +24,9 @@ from bench.population import Story, day, write
 from starter.operators import ensure_schedule, report_schedule
 from tests.builders import eventually
 from tests.cli_runner import Ea
-from workflows.case.model import AskedBy, Derogation, Intensity, IntensityReason
+from activities.registry.schema import Organisation
+from tests.conftest import Backend
+from workflows.case.model import AdaptationStage, AskedBy, Derogation, EvaluationFindings, Funder, Intensity, IntensityReason
 from workflows.contracts import Period
 
 PERIOD = Period(start=date(2026, 1, 1), end=date(2026, 6, 30))
@@ -48,6 +51,18 @@ class Design:
     lost: int | None
     prospection: int | None
     closed: int | None
+
+    @property
+    def employer(self) -> str | None:
+        """Employees work for a public employer (one in two) or a private one; a hired person for their own."""
+        if self.employee:
+            return "emp-rep-pub" if self.i % 10 == 0 else "emp-rep-priv"
+        return f"emp-rep-{self.i}" if self.hired is not None else None
+
+    @property
+    def employee_lost(self) -> int | None:
+        """One employee loses their job, after their adaptation and their employer's last request."""
+        return 80 if self.i == 10 else None
 
     @property
     def derogation(self) -> Derogation | None:
@@ -81,6 +96,8 @@ class Design:
         steps = [(0, "consent"), (1, "prescription"), (5, "convention"), (10, "evaluation"), (20, "project")]
         if self.employee:
             steps.append((30, "in_job_support"))
+            if self.employee_lost is not None:
+                steps.append((self.employee_lost, "job_search"))
         else:
             steps.append((30, "job_search"))
             if self.hired is not None:
@@ -101,6 +118,10 @@ class Design:
         return max((min(stop, until) - start).total_seconds(), 0) / 86400
 
 
+SECTORS = {"emp-rep-pub": "public", "emp-rep-priv": "private", **{f"emp-rep-{i}": "private" if i % 2 else None for i in range(30)}}
+"""The directory: odd hired people's employers are private; even ones' have no sector recorded."""
+
+
 def designs() -> list[Design]:
     people = []
     for i in range(30):
@@ -119,14 +140,16 @@ def designs() -> list[Design]:
 def story(design: Design, structure: str) -> Story:
     """The journey as the workflow would have journaled it, in the order things happened."""
     s = Story(f"R{uuid.uuid4().hex[:10]}", structure, design.opened, design.birth_year, design.situation,
-              referent_id="ref-report", employer_id="emp-0" if design.employee else None, asked_by=design.asked_by)  # fmt: skip
+              referent_id="ref-report", employer_id=design.employer if design.employee else None, asked_by=design.asked_by)  # fmt: skip
+    findings = EvaluationFindings(capacities="Sait organiser son poste") if design.i % 3 else None
     events = [(1, lambda at: s.consent(at)), (2, lambda at: s.contact(at, "phone")),
               (5, lambda at: s.prescribe(at, design.prescriber, design.derogation)), (10, lambda at: s.sign(at)),
-              (20, lambda at: s.evaluate(at)), (30, lambda at: s.agree_project(at))]  # fmt: skip
+              (20, lambda at: s.evaluate(at, findings)), (30, lambda at: s.agree_project(at, 2 if design.i % 2 == 0 else 0))]  # fmt: skip
     if design.prospection is not None:
         events.append((design.prospection, lambda at: s.contact(at, "prospection", "emp-prospect")))
     if design.hired is not None:
-        events.append((design.hired, lambda at: s.hire(at, f"emp-{design.i}", 20 + design.i)))
+        events.append((design.hired, lambda at: s.hire(at, f"emp-rep-{design.i}", 20 + design.i)))
+        events.append((design.hired + 5, lambda at: s.train(at, "CACES R489", funder=Funder.AGEFIPH)))
         events.append((design.hired + 10, lambda at: s.person_request(at, "difficulty_alert")))
     if design.lost is not None:
         events.append((design.lost, lambda at: s.lose_job(at)))
@@ -135,7 +158,11 @@ def story(design: Design, structure: str) -> Story:
         events.append((37, lambda at: s.respond(at, s.last_request)))  # type: ignore[attr-defined]
         events.append((40, lambda at: s.set_intensity(at, Intensity.DORMANT, IntensityReason.STABLE_SITUATION)))
         if design.i % 10 == 0:
+            events.append((50, lambda at: s.adapt(at, "adapt-1", AdaptationStage.PROPOSED)))
+            events.append((60, lambda at: s.adapt(at, "adapt-1", AdaptationStage.FUNDED, Funder.FIPHFP)))
             events.append((70, lambda at: s.employer_request(at, "workstation_adaptation")))
+        if design.employee_lost is not None:
+            events.append((design.employee_lost, lambda at: s.lose_job(at)))
     if design.closed is not None:
         events.append((design.closed, lambda at: s.close(at, REASONS[design.i % 3])))
     for offset, happen in sorted(events, key=lambda event: event[0]):
@@ -155,12 +182,21 @@ def outsiders(structure: str) -> list[Story]:
     return stories
 
 
+def directory(registry: Registry) -> None:
+    """The employers with their sector, as `ea directory employer --sector` records them."""
+    with Session(registry.engine) as session, session.begin():
+        for employer, sector in SECTORS.items():
+            session.merge(Organisation(id=employer, kind="employer", name=employer, sector=sector))
+
+
 @pytest.fixture(scope="module")
-def population(registry: Registry) -> tuple[str, list[Design], ActivityReport]:
+def population(backend: Backend) -> tuple[str, list[Design], ActivityReport]:
+    """The designed population on each backend (SQLite, PostgreSQL)."""
     structure = f"struct-rep-{uuid.uuid4().hex[:6]}"
     people = designs()
-    write(registry, [story(d, structure) for d in people] + outsiders(structure))
-    with Session(registry.engine) as session:
+    directory(backend.registry)
+    write(backend.registry, [story(d, structure) for d in people] + outsiders(structure))
+    with Session(backend.registry.engine) as session:
         report = activity_report(session, PERIOD, structure)
     return structure, people, report
 
@@ -198,14 +234,16 @@ def test_services_contacts_requests_and_profiles(population: tuple[str, list[Des
     _structure, people, report = population
     active = [d for d in people if d.opened < UNTIL and (d.closed_at is None or d.closed_at >= SINCE)]
 
-    def received(d: Design, phase: str) -> bool:
-        steps = d.phases()
-        return any(p == phase and d.at(o) < UNTIL and (k + 1 == len(steps) or d.at(steps[k + 1][0]) > SINCE)
-                   for k, (o, p) in enumerate(steps))  # fmt: skip
-
-    for service in ("evaluation", "project", "job_search", "in_job_support"):
-        assert report.services[service] == sum(1 for d in active if received(d, service)), service
     in_period = lambda moment: SINCE <= moment < UNTIL  # noqa: E731
+    done = services_done(active)
+    for service in ("evaluation", "project", "job_search", "in_job_support"):
+        assert report.services[service] == sum(1 for d in active if service in done[d.i]), service
+    assert report.acts == {
+        "evaluations_with_findings": sum(1 for d in active if d.i % 3 and in_period(d.at(20))),
+        "projects_with_steps": sum(1 for d in active if d.i % 2 == 0 and in_period(d.at(30))),
+        "adaptations": sum(1 for d in active if d.employee and d.i % 10 == 0 and (in_period(d.at(50)) or in_period(d.at(60)))),
+        "trainings": sum(1 for d in active if d.hired is not None and in_period(d.at(d.hired + 5))),
+    }
     assert report.contacts_by_kind.get("phone", 0) == sum(1 for d in people if in_period(d.at(2)))
     assert report.contacts_by_kind.get("prospection", 0) == sum(1 for d in people if d.prospection and in_period(d.at(d.prospection)))
     mediation = next(line for line in report.employer_requests if line.kind == "mediation")
@@ -231,6 +269,71 @@ def test_services_contacts_requests_and_profiles(population: tuple[str, list[Des
     month_ends = [date(2026, m, 1) - timedelta(days=1) for m in range(2, 7)] + [date(2026, 6, 30)]
     assert report.caseload_over_time == [(end, sum(1 for d in active if d.open_at(datetime.combine(end + timedelta(days=1), time(), timezone.utc))))
                                          for end in month_ends]  # fmt: skip
+
+
+def services_done(active: list[Design]) -> dict[int, set[str]]:
+    """The prestations each person received in the period, from the acts designed for them (not the phases they went through)."""
+    in_period = lambda moment: SINCE <= moment < UNTIL  # noqa: E731
+    done: dict[int, set[str]] = {d.i: set() for d in active}
+    for d in active:
+        if d.i % 3 and in_period(d.at(20)):
+            done[d.i].add("evaluation")
+        if d.i % 2 == 0 and in_period(d.at(30)):
+            done[d.i].add("project")
+        if (d.prospection and in_period(d.at(d.prospection))) or (d.hired is not None and in_period(d.at(d.hired))):
+            done[d.i].add("job_search")
+        in_job = [d.hired + 5] if d.hired is not None else []
+        in_job += [37] + ([50, 60] if d.i % 10 == 0 else []) if d.employee else []
+        if any(in_period(d.at(offset)) for offset in in_job):
+            done[d.i].add("in_job_support")
+    return done
+
+
+def funder_of(d: Design) -> str:
+    """The funder of the employer of the most recent job held during the period."""
+    if d.employee:
+        return {"public": "fiphfp", "private": "agefiph"}[SECTORS[d.employer or ""] or ""]
+    if d.hired is None or d.at(d.hired).date() > PERIOD.end or (d.lost is not None and d.at(d.lost).date() < PERIOD.start):
+        return "no_employer"
+    return "agefiph" if SECTORS[d.employer or ""] == "private" else "sector_not_recorded"
+
+
+def test_figures_split_by_funder_prescriber_and_origin(population: tuple[str, list[Design], ActivityReport]) -> None:
+    _structure, people, report = population
+    active = [d for d in people if d.opened < UNTIL and (d.closed_at is None or d.closed_at >= SINCE)]
+    done = services_done(active)
+    in_period = lambda moment: SINCE <= moment < UNTIL  # noqa: E731
+    for split, key in (("by_funder", funder_of), ("by_route", lambda d: d.prescriber), ("by_origin", lambda d: d.asked_by.value)):
+        groups = getattr(report, split)
+        assert set(groups) >= {key(d) for d in active}, split
+        for name in {key(d) for d in active}:
+            mine = [d for d in active if key(d) == name]
+            g = groups[name]
+            assert g.file_active == len(mine), (split, name)
+            assert g.entries == sum(1 for d in mine if d.opened >= SINCE), (split, name)
+            assert g.exits == sum(1 for d in mine if d.closed_at is not None and d.closed_at < UNTIL), (split, name)
+            assert g.derogations == sum(1 for d in mine if d.opened >= SINCE and d.derogation), (split, name)
+            assert g.services == {s: sum(1 for d in mine if s in done[d.i]) for s in ("evaluation", "project", "job_search", "in_job_support")}
+    assert set(report.by_funder) >= {"agefiph", "fiphfp", "no_employer", "sector_not_recorded"}, "every case of the design finds its funder"
+    assert report.by_funder["fiphfp"].adaptations_funded == sum(1 for d in active if d.employee and d.i % 10 == 0 and in_period(d.at(60)))
+    assert report.by_funder["agefiph"].trainings == sum(1 for d in active if d.hired is not None and in_period(d.at(d.hired + 5)))
+    assert sum(g.file_active for g in report.by_funder.values()) == report.file_active
+
+
+def test_people_who_entered_employed_are_in_the_outcomes(population: tuple[str, list[Design], ActivityReport]) -> None:
+    _structure, people, report = population
+    active = [d for d in people if d.opened < UNTIL and (d.closed_at is None or d.closed_at >= SINCE)]
+    employees = [d for d in active if d.employee]
+
+    def still_employed(d: Design) -> bool:
+        last = min(d.closed_at.date(), PERIOD.end) if d.closed_at else PERIOD.end
+        return d.employee_lost is None or d.at(d.employee_lost).date() > last
+
+    o = report.outcomes
+    assert o.entered_employed == len(employees) == 6
+    assert o.employed_at_end == sum(1 for d in employees if still_employed(d)) == 5
+    assert o.employed_at_end_rate == round(5 / 6, 3)
+    assert o.job_ended == sum(1 for d in employees if d.employee_lost and PERIOD.start <= d.at(d.employee_lost).date() <= PERIOD.end)
 
 
 def test_outcomes_of_people_who_entered_without_a_job(population: tuple[str, list[Design], ActivityReport]) -> None:
@@ -260,18 +363,24 @@ def test_the_html_report_prints_its_figures_and_three_charts(population: tuple[s
     for title in ("File active en fin de mois", "Répartition par étape en fin de période", "Délai d'accès au premier emploi"):
         assert title in html
     assert f"<td>{report.file_active}</td>" in html and "1er janvier 2026" in html
+    assert html.count('class="definition"') >= 40, "a definition under every figure"
+    assert "FIPHFP (employeur public)" in html and "Sait organiser" not in html, "no health text in a report"
     assert render_html(report) == html, "the same report renders the same document"
 
 
 async def test_the_cli_prints_the_report_as_a_table_json_csv_and_html(
-    population: tuple[str, list[Design], ActivityReport], cli: Ea, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    population: tuple[str, list[Design], ActivityReport], backend: Backend, client: Client, tmp_path: Path
+) -> None:
     structure, _people, report = population
+    cli = Ea(client.service_client.config.target_host, backend.cases.task_queue, backend.url)
     args = ("report", "activity", "--from", "2026-01-01", "--to", "2026-06-30", "--structure", structure)
     figures = await cli.json(*args)
     assert figures["file_active"] == report.file_active and figures["outcomes"] == report.outcomes.model_dump(mode="json")
     rows = list(csv.DictReader(io.StringIO(await cli.ok(*args, "--csv"))))
-    assert {"section": "caseload", "figure": "file_active", "value": str(report.file_active)} in rows
+    file_active = next(r for r in rows if (r["section"], r["figure"]) == ("caseload", "file_active"))
+    assert file_active["value"] == str(report.file_active) and file_active["definition"].startswith("Dossiers ouverts à un moment")
+    assert all(r["definition"] for r in rows), "every figure has its definition beside it"
+    assert any(r["section"] == "by_funder:fiphfp" and r["figure"] == "file_active" for r in rows)
     page = tmp_path / "rapport.html"
     table = await cli.ok(*args, "--html", str(page), "--save")
     assert "file_active" in table and page.read_text(encoding="utf-8").count("<svg") == 3

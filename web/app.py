@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from temporalio.service import RPCError, RPCStatusCode
 
 from starter.settings import ServerUnreachable
-from web import admin_pages, case_pages, desk_pages, directory_pages, portal, signin
+from web import admin_pages, case_pages, desk_pages, directory_pages, fidelity_pages, portal, signin
 from web.render import page
 from web.scope import CaseHidden
 from web.session import Forbidden, FormExpired, SignInRequired
@@ -46,7 +46,7 @@ def create_app(web: Web) -> FastAPI:
         # Only authlib's state and nonce between the redirect and the return: never who is signed in.
         app.add_middleware(SessionMiddleware, secret_key=uuid.uuid4().hex, session_cookie="ea_oidc", max_age=600,
                            same_site="lax", https_only=web.settings.secure_cookies)  # fmt: skip
-    for router in (signin.router, desk_pages.router, case_pages.router, directory_pages.router, admin_pages.router, portal.router):
+    for router in (signin.router, desk_pages.router, case_pages.router, directory_pages.router, admin_pages.router, portal.router, fidelity_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -18,7 +18,7 @@ NAVIGATION: dict[StaffRole, tuple[tuple[str, str], ...]] = {
                          ("/annuaire", "Annuaire")),
     StaffRole.COORDINATOR: (("/ma-journee", "Journée de la structure"), ("/portefeuille", "Portefeuille"),
                             ("/dossiers/nouveau", "Ouvrir un dossier"), ("/annuaire", "Annuaire"), ("/rapport", "Rapport financeurs"),
-                            ("/journal-des-acces", "Journal des accès")),
+                            ("/fidelite", "Fidélité"), ("/journal-des-acces", "Journal des accès")),
     StaffRole.ADMIN: (("/comptes", "Comptes"), ("/annuaire", "Annuaire")),
 }  # fmt: skip
 

@@ -1,5 +1,6 @@
-"""The activity report as a document a director prints: figures, definitions and three charts
-(SVG drawn by matplotlib, inline, so the file stands alone and prints sharp)."""
+"""The activity report and the fidelity self-assessment as documents a director prints: figures,
+each with its definition, and charts (SVG drawn by matplotlib, inline, so the file stands alone
+and prints sharp)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,42 @@ from collections.abc import Callable
 from markupsafe import Markup
 
 from activities.documents.rendering import jinja_environment
-from activities.registry.report import SERVICES, ActivityReport
+from activities.registry.fidelity import FidelityItem, FidelityReport
+from activities.registry.report import SERVICES, ActivityReport, FunderFigures, Outcomes
 
 TEMPLATE = "reports/activity.html.j2"
+FIDELITY_TEMPLATE = "reports/fidelity.html.j2"
 INK, ACCENT = "#1d3f72", "#8fa8d0"
+EVIDENCE_SHOWN = 60
+"""Ids printed under an item; the JSON and the CSV hold them all."""
+
+
+def definitions() -> dict[str, str]:
+    """Every figure's definition, from its field: the HTML prints each under its figure."""
+    fields = {**FunderFigures.model_fields, **Outcomes.model_fields, **ActivityReport.model_fields}
+    return {name: info.description for name, info in fields.items() if info.description}
 
 
 def render_html(report: ActivityReport) -> str:
     charts = {"caseload": _caseload_chart(report), "phases": _phases_chart(report), "first_job": _first_job_chart(report)}
-    return jinja_environment().get_template(TEMPLATE).render(report=report, charts=charts, services=SERVICES)
+    return jinja_environment().get_template(TEMPLATE).render(report=report, charts=charts, services=SERVICES, define=definitions())
+
+
+def render_fidelity_html(report: FidelityReport) -> str:
+    charts = {item.key: _item_chart(item) for item in report.items}
+    return jinja_environment().get_template(FIDELITY_TEMPLATE).render(report=report, charts=charts, shown=EVIDENCE_SHOWN)
+
+
+def _item_chart(item: FidelityItem) -> Markup:
+    def draw(axes: object) -> None:
+        months = [day.strftime("%m/%Y") for day, _score in item.monthly]
+        scores = [None if score is None else 100 * score for _day, score in item.monthly]
+        axes.plot(months, [float("nan") if s is None else s for s in scores], marker="o", color=INK)  # type: ignore[attr-defined]
+        axes.set_ylim(0, 105)  # type: ignore[attr-defined]
+        axes.set_ylabel("% conforme")  # type: ignore[attr-defined]
+        axes.set_title(f"{item.title}, mois par mois", loc="left", fontsize=10)  # type: ignore[attr-defined]
+
+    return _svg(6.5, 2.2, draw)
 
 
 def _svg(width: float, height: float, draw: Callable[..., None]) -> Markup:
