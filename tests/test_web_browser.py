@@ -272,7 +272,7 @@ async def test_every_page_has_no_serious_accessibility_violation(staff: Staff, d
         await sign_in(page, site, staff.emails["coordinator_a"])
         for path, name in (("/ma-journee", "ma-journee"), ("/portefeuille", "portefeuille"), (f"/dossiers/{followed}", "dossier"),
                            ("/dossiers/nouveau", "dossiers-nouveau"), ("/annuaire", "annuaire"), ("/journal-des-acces", "journal-des-acces"),
-                           ("/rapport", "rapport")):  # fmt: skip
+                           ("/rapport", "rapport"), ("/fidelite", "fidelite")):  # fmt: skip
             await page.goto(f"{site}{path}")
             await audit.check(page, f"coordinateur-{name}")
 

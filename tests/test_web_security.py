@@ -55,6 +55,7 @@ async def test_the_permission_matrix_of_every_page(cases: Cases, staff: Staff, w
         "/dossiers/nouveau": {"referent_a": 200, "referent_a2": 200, "coordinator_a": 200, "referent_b": 200, "coordinator_b": 200, "admin": 403},
         "/annuaire": dict.fromkeys(ROLES, 200),
         "/rapport": {"referent_a": 403, "referent_a2": 403, "coordinator_a": 200, "referent_b": 403, "coordinator_b": 200, "admin": 403},
+        "/fidelite": {"referent_a": 403, "referent_a2": 403, "coordinator_a": 200, "referent_b": 403, "coordinator_b": 200, "admin": 403},
         "/journal-des-acces": {"referent_a": 403, "referent_a2": 403, "coordinator_a": 200, "referent_b": 403, "coordinator_b": 200, "admin": 403},
         "/comptes": {"referent_a": 403, "referent_a2": 403, "coordinator_a": 403, "referent_b": 403, "coordinator_b": 403, "admin": 200},
         f"/dossiers/{case_id}": {"referent_a": 200, "referent_a2": 404, "coordinator_a": 200, "referent_b": 404, "coordinator_b": 404, "admin": 403},
