@@ -31,7 +31,7 @@ from web import mailer
 from web.case_pages import pdf_response
 from web.render import page, sign_in_page
 from web.scope import CaseHidden
-from web.session import SESSION_COOKIE, SIGN_IN_COOKIE, FormExpired, set_session_cookie
+from web.session import SESSION_COOKIE, SIGN_IN_COOKIE, FormExpired, end_session, start_session
 from web.signature import Signable, signable
 from web.state import Web
 from web.words import refusal_text
@@ -154,20 +154,13 @@ async def open_link(request: Request) -> Response:
     if party is None:
         return _ask_page(request, 403, error="Ce lien ne marche plus : il a déjà servi, il a expiré, ou il a été ouvert dans un "
                                              "autre navigateur que celui qui l'a demandé. Demandez-en un nouveau ici.")  # fmt: skip
-    session = await asyncio.to_thread(accounts.open_session, web.registry, party, web.now(), request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/espace/accueil", status_code=303)
-    set_session_cookie(response, web, session.token)
-    return response
+    return await start_session(request, party, "/espace/accueil")
 
 
 @router.post("/deconnexion")
 async def sign_out(request: Request, signed: PartySigned = Depends(party_signed_in)) -> Response:
     await _checked(request, signed)
-    web: Web = request.app.state.web
-    await asyncio.to_thread(accounts.close_session, web.registry, signed.session.token)
-    response = RedirectResponse("/espace", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+    return await end_session(request, signed.session, "/espace")
 
 
 # --- The party's cases --------------------------------------------------------------------------

@@ -13,11 +13,13 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from activities.registry import accounts
 from activities.registry.accounts import OpenSession, StaffMember, StaffRole
 from web.state import Web
+from workflows.case.model import Actor
 
 SESSION_COOKIE = "ea_session"
 SIGN_IN_COOKIE = "ea_signin"
@@ -96,3 +98,22 @@ def set_sign_in_cookie(response: Response, web: Web, token: str, path: str = "/c
 def sign_in_form_is_ours(request: Request, form: FormData) -> bool:
     cookie = request.cookies.get(SIGN_IN_COOKIE, "")
     return bool(cookie) and secrets.compare_digest(str(form.get("csrf", "")), cookie)
+
+
+async def start_session(request: Request, who: StaffMember | Actor, target: str) -> Response:
+    """A new session for someone who just proved who they are — never the one the browser came
+    with (no session fixation) — and on to `target`."""
+    web: Web = request.app.state.web
+    session = await asyncio.to_thread(accounts.open_session, web.registry, who, web.now(), request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, web, session.token)
+    return response
+
+
+async def end_session(request: Request, session: OpenSession, target: str) -> Response:
+    """Sign out: the session ends in the registry, the cookie in the browser."""
+    web: Web = request.app.state.web
+    await asyncio.to_thread(accounts.close_session, web.registry, session.token)
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -8,12 +8,12 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from activities.registry import accounts
-from activities.registry.accounts import StaffMember, Throttled
+from activities.registry.accounts import Throttled
 from web.render import sign_in_page
-from web.session import SESSION_COOKIE, Signed, checked_form, set_session_cookie, sign_in_form_is_ours, signed_in
+from web.session import Signed, checked_form, end_session, sign_in_form_is_ours, signed_in, start_session
 from web.state import Web
 
 router = APIRouter()
@@ -51,26 +51,13 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_page(request, 429, "Trop de tentatives. Par sécurité, réessayez dans un quart d'heure.", email)
     if member is None:
         return _sign_in_page(request, 401, "Adresse ou mot de passe incorrect.", email)
-    return await _signed_in(request, member, _next(str(form.get("suite", ""))))
-
-
-async def _signed_in(request: Request, member: StaffMember, target: str) -> Response:
-    """A new session (never the one the browser came with: no session fixation)."""
-    web: Web = request.app.state.web
-    session = await asyncio.to_thread(accounts.open_session, web.registry, member, web.now(), request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, web, session.token)
-    return response
+    return await start_session(request, member, _next(str(form.get("suite", ""))))
 
 
 @router.post("/deconnexion")
 async def sign_out(request: Request, signed: Signed = Depends(signed_in)) -> Response:
     await checked_form(request, signed)
-    web: Web = request.app.state.web
-    await asyncio.to_thread(accounts.close_session, web.registry, signed.session.token)
-    response = RedirectResponse("/connexion?au-revoir=1", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+    return await end_session(request, signed.session, "/connexion?au-revoir=1")
 
 
 # --- OpenID Connect ---------------------------------------------------------------------------
@@ -102,7 +89,7 @@ async def sso_return(request: Request) -> Response:
     member = await asyncio.to_thread(accounts.account_by_email, web.registry, email) if email else None
     if member is None:
         return _sign_in_page(request, 403, "Aucun compte actif ne correspond à cette identité : demandez-en un à l'administrateur.")
-    return await _signed_in(request, member, HOME)
+    return await start_session(request, member, HOME)
 
 
 def install_oidc(app: Any, web: Web) -> None:
