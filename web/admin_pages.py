@@ -39,7 +39,7 @@ def accounts_page(request: Request, signed: Signed = Depends(ADMIN)) -> Response
 @router.post("/comptes")
 async def add_account(request: Request, signed: Signed = Depends(ADMIN)) -> Response:
     web: Web = request.app.state.web
-    form = await checked_form(request, signed)
+    form = await checked_form(request, signed.session)
     values = {name: str(value).strip() for name, value in form.items() if name not in ("csrf", "password")}
     try:
         role = StaffRole(values.get("role", ""))
@@ -56,7 +56,7 @@ async def add_account(request: Request, signed: Signed = Depends(ADMIN)) -> Resp
 @router.post("/comptes/desactiver")
 async def disable_account(request: Request, signed: Signed = Depends(ADMIN)) -> Response:
     web: Web = request.app.state.web
-    form = await checked_form(request, signed)
+    form = await checked_form(request, signed.session)
     try:
         await asyncio.to_thread(accounts.disable_account, web.registry, str(form.get("email", "")), web.now())
     except AccountRefused as refused:

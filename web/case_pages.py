@@ -86,7 +86,7 @@ async def case_page(request: Request, case_id: str, signed: Signed = Depends(STA
 @router.post("/dossiers/{case_id}/etapes/{step}")
 async def take_step(request: Request, case_id: str, step: str, signed: Signed = Depends(STAFF)) -> Response:
     web: Web = request.app.state.web
-    form = await checked_form(request, signed)
+    form = await checked_form(request, signed.session)
     state = await visible_case(web, signed.member, case_id)
     try:
         declaration = steps.BY_STEP[Step(step)]

@@ -102,7 +102,7 @@ IDENTITY = ("first_name", "last_name", "email", "phone")
 async def open_case(request: Request, signed: Signed = Depends(STAFF)) -> Response:
     """The person in the registry, then the case: the same checks and the same seat as `ea open`."""
     web: Web = request.app.state.web
-    form = await checked_form(request, signed)
+    form = await checked_form(request, signed.session)
     values = {name: str(value).strip() for name, value in form.items() if name != "csrf"}
     member, actor = signed.member, actor_of(signed.member)
     fields = {name: value for name, value in values.items() if value and name not in IDENTITY}

@@ -63,7 +63,7 @@ def directory_page(request: Request, signed: Signed = Depends(signed_in)) -> Res
 @router.post("/annuaire/{kind}")
 async def keep_entry(request: Request, kind: str, signed: Signed = Depends(signed_in)) -> Response:
     web: Web = request.app.state.web
-    form = await checked_form(request, signed)
+    form = await checked_form(request, signed.session)
     if kind not in KINDS or signed.member.role not in KINDS[kind][2]:
         raise Forbidden()
     model = KINDS[kind][0]

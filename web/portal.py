@@ -31,7 +31,7 @@ from web import mailer
 from web.case_pages import pdf_response
 from web.render import page, sign_in_page
 from web.scope import CaseHidden
-from web.session import SESSION_COOKIE, SIGN_IN_COOKIE, FormExpired, end_session, start_session
+from web.session import SESSION_COOKIE, SIGN_IN_COOKIE, checked_form, end_session, start_session
 from web.signature import Signable, signable
 from web.state import Web
 from web.words import refusal_text
@@ -84,9 +84,7 @@ async def party_signed_in(request: Request) -> PartySigned:
 
 
 async def _checked(request: Request, signed: PartySigned) -> dict[str, str]:
-    form = await request.form()
-    if not secrets.compare_digest(str(form.get("csrf", "")), signed.session.csrf_token):
-        raise FormExpired()
+    form = await checked_form(request, signed.session)
     return {name: str(value) for name, value in form.items() if name != "csrf"}
 
 

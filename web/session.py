@@ -77,10 +77,10 @@ def requires(*roles: StaffRole):  # type: ignore[no-untyped-def]
     return dependency
 
 
-async def checked_form(request: Request, signed: Signed) -> FormData:
-    """The posted form, once its CSRF token is the session's own."""
+async def checked_form(request: Request, session: OpenSession) -> FormData:
+    """The posted form, once its CSRF token is the session's own (a member's or a party's)."""
     form = await request.form()
-    if not secrets.compare_digest(str(form.get("csrf", "")), signed.csrf):
+    if not secrets.compare_digest(str(form.get("csrf", "")), session.csrf_token):
         raise FormExpired()
     return form
 

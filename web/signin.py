@@ -56,7 +56,7 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/deconnexion")
 async def sign_out(request: Request, signed: Signed = Depends(signed_in)) -> Response:
-    await checked_form(request, signed)
+    await checked_form(request, signed.session)
     return await end_session(request, signed.session, "/connexion?au-revoir=1")
 
 
