@@ -228,10 +228,14 @@ async def test_rendering_twice_for_the_same_event_stores_it_once(journey, regist
     assert [d.id for d in Documents(registry.engine).list(case_id) if d.template == "convention"] == [convention.id]
 
 
-async def test_the_convention_pdf_renders_as_a_page(journey) -> None:  # type: ignore[no-untyped-def]
-    _, documents = journey
-    pdf_bytes = documents["convention"].pdf
-    assert pdf_bytes is not None and pdf_bytes.startswith(b"%PDF")
+async def test_the_convention_pdf_renders_as_a_page(journey, registry: Registry) -> None:  # type: ignore[no-untyped-def]
+    case_id, documents = journey
+    assert documents["convention"].pdf is None, "no PDF at the event: a journey never waits for WeasyPrint"
+    shelf = Documents(registry.engine)
+    pdf_bytes = shelf.printed(documents["convention"])
+    kept = shelf.get(case_id, documents["convention"].id)
+    assert kept is not None and kept.pdf == pdf_bytes and shelf.printed(kept) == pdf_bytes, "printed once, then the same file"
+    assert pdf_bytes.startswith(b"%PDF")
     pdf = pdfium.PdfDocument(pdf_bytes)
     page = pdf[0].render(scale=60 / 72).to_pil().convert("L")
     inked = sum(page.histogram()[:128])  # dark pixels

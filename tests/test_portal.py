@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 
+from activities.documents.rendering import Documents
 from activities.registry.directory import EmployerEntry, upsert
 from activities.registry.journal import Registry
 from starter.scripted import Cases, made_up_siret
@@ -46,7 +47,7 @@ async def test_the_person_consents_and_signs_the_convention_from_their_space(cas
     await cases.step(case_id, Step.SIGN_CONVENTION, party=Party.STRUCTURE, signed_on=datetime.now(timezone.utc).date())
     assert (await cases.status(case_id)).phase is Phase.EVALUATION, "the case moves on when all parties have signed"
     kept = await document_of(web, case_id, "convention_signed")
-    assert kept.pdf is not None and kept.pdf.startswith(b"%PDF")
+    assert Documents(web.registry).printed(kept).startswith(b"%PDF")
     assert convention.content_hash in kept.markdown and "signature électronique" in kept.markdown
     assert "signature sur papier" in kept.markdown, "the structure signed on paper"
 

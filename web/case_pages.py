@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.documents.rendering import Documents
 from activities.registry import accounts, directory
 from activities.registry.accounts import StaffRole
 from activities.registry.journal import journal_entry
@@ -122,12 +123,12 @@ async def document_pdf(request: Request, case_id: str, document_id: int, signed:
     if document is None:
         raise CaseHidden()
     await asyncio.to_thread(accounts.log_access, web.registry, signed.member, case_id, state.structure_id, "document", web.now())
-    return await pdf_response(document)
+    return await pdf_response(web, document)
 
 
-async def pdf_response(document: Document) -> Response:
-    """The document's PDF: the bytes kept for a text to sign (never made again), else printed now."""
-    content = document.pdf or await asyncio.to_thread(_printed, document.html)
+async def pdf_response(web: Web, document: Document) -> Response:
+    """The document's PDF: printed at the first request, the same kept bytes ever after."""
+    content = await asyncio.to_thread(Documents(web.registry).printed, document)
     filename = f"{document.template}-{document.case_id}-{document.seq}.pdf"  # ids only: no name in a file name either
     return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -136,10 +137,3 @@ def _document(web: Web, case_id: str, document_id: int) -> Document | None:
     with Session(web.registry) as session:
         document = session.get(Document, document_id)
         return document if document is not None and document.case_id == case_id else None
-
-
-def _printed(html: str) -> bytes:
-    """A document kept as HTML only, printed as PDF now (WeasyPrint loads with the first one)."""
-    from activities.documents.rendering import Renderer
-
-    return Renderer.pdf(html)

@@ -299,4 +299,4 @@ async def document_pdf(request: Request, case_id: str, document_id: int, signed:
     document = next((d for d in await asyncio.to_thread(_documents, web, state, signed.party) if d.id == document_id), None)
     if document is None:
         raise CaseHidden()
-    return await pdf_response(document)
+    return await pdf_response(web, document)

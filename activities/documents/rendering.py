@@ -1,9 +1,10 @@
 """Documents: the job coach's paperwork, rendered from templates/ and stored once per event.
 
 Each template is written once; two Jinja environments render it as HTML (autoescaped, with a
-print stylesheet) and as Markdown (escaped too: markdown.py), signed documents also as PDF
-(WeasyPrint). StrictUndefined: a
-missing field is an error, never a blank in a signed document.
+print stylesheet) and as Markdown (escaped too: markdown.py). StrictUndefined: a missing field is
+an error, never a blank in a signed document. The PDF is printed from the stored HTML (WeasyPrint)
+the first time someone asks for it, then kept: a journey never waits for WeasyPrint, and what was
+signed stays the HTML whose hash and template version the row keeps.
 
 A document describes its event: what was true then comes from the journal entry (its fields and
 the case's snapshot), so rendering later — after a retry, or a burst of steps — says the same.
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -34,8 +35,6 @@ from workflows.case.model import Actor, ActorRole, Adaptation, CaseSnapshot, Obj
 from workflows.wording import LABELS_FR, french_date, french_duration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-PDF_TEMPLATES = frozenset({"convention", "amendment", "convention_signed", "amendment_signed"})
-"""Documents that are signed on paper get a PDF too."""
 _SHARED = ("_signed.j2", "_layout.html.j2", "_layout.md.j2", "_format.html.j2", "_format.md.j2", "_acts.html.j2", "_acts.md.j2")
 
 
@@ -137,7 +136,6 @@ class Rendered:
     title: str
     html: str
     markdown: str
-    pdf: bytes | None
     version: str
 
     @property
@@ -146,7 +144,7 @@ class Rendered:
 
 
 class Renderer:
-    """Turns a template and its context into HTML, Markdown and (for signed documents) PDF."""
+    """Turns a template and its context into HTML and Markdown, and stored HTML into PDF."""
 
     def __init__(self) -> None:
         self._formats = {
@@ -169,8 +167,7 @@ class Renderer:
         environment, layout, macros = self._formats["md"]
         compiled = environment.get_template(f"{template}.j2")
         title = "".join(compiled.blocks["title"](compiled.new_context({**context, "layout": layout, "format": macros})))
-        pdf = self.pdf(outputs["html"]) if template in PDF_TEMPLATES else None
-        return Rendered(title.strip(), outputs["html"], outputs["md"], pdf, self.version(template))
+        return Rendered(title.strip(), outputs["html"], outputs["md"], self.version(template))
 
     @staticmethod
     def pdf(html: str) -> bytes:
@@ -235,7 +232,7 @@ class Documents:
         row = {
             "case_id": entry.case_id, "seq": entry.seq, "template": request.template,
             "template_version": rendered.version, "title": rendered.title, "html": rendered.html,
-            "markdown": rendered.markdown, "pdf": rendered.pdf, "content_hash": rendered.content_hash,
+            "markdown": rendered.markdown, "content_hash": rendered.content_hash,
             "created_at": datetime.now(timezone.utc),
         }  # fmt: skip
         statement = (
@@ -299,6 +296,18 @@ class Documents:
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
             "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
         }
+
+    def printed(self, document: Document) -> bytes:
+        """The document as PDF: printed the first time someone asks, then kept, so every later copy
+        is the same file (the first of two concurrent requests wins the row)."""
+        if document.pdf is not None:
+            return document.pdf
+        pdf = Renderer.pdf(document.html)
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(Document).where(Document.id == document.id, Document.pdf.is_(None)).values(pdf=pdf))
+            kept = session.scalar(select(Document.pdf).where(Document.id == document.id))
+        assert kept is not None
+        return kept
 
     def list(self, case_id: str) -> list[Document]:
         with Session(self.engine) as session:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from activities.registry import directory as directory_entries
 from activities.registry.caseload import capacity_from_env, referent_loads
-from activities.documents.rendering import Documents, Renderer
+from activities.documents.rendering import Documents
 from activities.registry.database import utc
 from activities.registry.migrate import migrated_engine
 from activities.registry.queries import CaseFilter, requests_past_deadline, reviews_due
@@ -275,7 +275,7 @@ def documents_list(case_id: str, as_json: bool) -> None:
       ea documents list C1A2B3 --json
     """
     rows = [{"id": d.id, "template": d.template, "title": d.title, "event": d.seq, "version": d.template_version,
-             "created_at": d.created_at.isoformat(), "formats": ["html", "md"] + (["pdf"] if d.pdf else []),
+             "created_at": d.created_at.isoformat(), "formats": ["html", "md", "pdf"],
              "sha256": d.content_hash} for d in _documents().list(case_id)]  # fmt: skip
     if as_json:
         output.emit_json({"documents": rows})
@@ -309,9 +309,7 @@ def documents_export(case_id: str, document_id: int, fmt: str, output: Path | No
     if document is None:
         fail(f"case {case_id} has no document {document_id}; `ea documents list {case_id}` lists them", EXIT_NOT_FOUND)
     require_file_for_pdf(fmt, output)
-    content: str | bytes | None = {"html": document.html, "md": document.markdown, "pdf": document.pdf}[fmt]
-    if content is None:
-        content = Renderer.pdf(document.html)  # a document not signed on paper, printed as PDF on demand
+    content = _documents().printed(document) if fmt == "pdf" else {"html": document.html, "md": document.markdown}[fmt]
     deliver(content, output, newline=False)
 
 
