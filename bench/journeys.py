@@ -58,12 +58,11 @@ from starter.cases import apply_step, open_case, workflow_id
 from starter.settings import Connection
 from starter.waiting import until_polled
 from workflows.case.steps import BY_STEP
-from workflows.contracts import documents_queue
+from workflows.contracts import CaseInput, documents_queue
 from starter.devserver import DevServer, free_port, stop
 from workflows.encryption import Keyring, encrypted_converter
 from starter.scripted import ADULT, CALM, COORDINATOR, TODAY, Cases, cdaph, new_case_id
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.accompaniment import CaseInput
 from workflows.case.model import Actor, ActorRole, CaseState, ContractType, Employment, Intensity, OpenCase, Party, Phase, ReviewSchedule, Situation, Step, SubmitEmployerRequest
 
 JOURNEY = [

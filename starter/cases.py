@@ -24,9 +24,8 @@ from starter.refusals import explain
 from workflows.accompaniment import REFUSED, AccompanimentWorkflow
 from workflows.case import dates, decisions, steps
 from workflows.case.refusals import Refusal
-from workflows.accompaniment import CaseInput
-from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, Model, NameRepresentative, OpenCase, Phase, RequestAcknowledgement, Step
-from workflows.contracts import SeatRequest
+from workflows.case.model import Actor, CaseState, CloseCase, ClosureReason, NameRepresentative, OpenCase, Phase, StepInput
+from workflows.contracts import CaseInput, SeatRequest
 
 
 def _require_actor(actor: Actor | None) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 from workflows.accompaniment import AccompanimentWorkflow
-from workflows.accompaniment import CaseInput
+from workflows.contracts import CaseInput
 from workflows.case.model import CaseState
 
 

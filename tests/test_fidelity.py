@@ -7,7 +7,7 @@ import csv
 import io
 import uuid
 from pathlib import Path
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy.orm import Session

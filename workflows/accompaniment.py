@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from pydantic import model_validator
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -26,9 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.case import decisions, rules, steps
     from workflows.case.events import DocumentRequest, JournalBatch, JournalEntry
-    from workflows.case.model import Actor, AssignReferent, CaseFacts, CaseState, Model, OpenCase, Phase, RequestAcknowledgement, StepInput
+    from workflows.case.model import Actor, AssignReferent, CaseFacts, CaseState, Phase, RequestAcknowledgement, StepInput
     from workflows.case.refusals import Refusal, RefusalCode, refusal
-    from workflows.contracts import SeatRequest, documents_queue
+    from workflows.contracts import CaseInput, SeatRequest, documents_queue
     from workflows.wording import case_summary
 
 RENDER_WITHIN = timedelta(hours=1)
@@ -56,26 +55,6 @@ RECENT_UPDATE_IDS = 200
 
 REFUSED = "StepRefused"
 """The error type of every refusal; its details are the refusal's code and parameters."""
-
-
-class CaseInput(Model):
-    """A run's input: a new case, or the state carried from the previous run."""
-
-    opening: OpenCase | None = None
-    carried: CaseState | None = None
-    reopen: bool = False
-    actor: Actor | None = None
-    """Who reopens (the opening names its own actor)."""
-    journal_backlog: list[JournalEntry] = []
-    """Journal entries the previous run decided but had not written yet."""
-
-    @model_validator(mode="after")
-    def _one_source(self) -> CaseInput:
-        if (self.opening is None) == (self.carried is None):
-            raise ValueError("give either opening or carried, not both")
-        if self.reopen and self.carried is None:
-            raise ValueError("reopening needs the closed case's state")
-        return self
 
 
 def refused(reason: Refusal) -> ApplicationError:

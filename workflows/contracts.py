@@ -1,5 +1,7 @@
-"""What the workflows and the activities exchange besides the case itself: caseload seats,
-report orders and periods, retention plans. Pydantic models, like everything crossing Temporal."""
+"""What the workflows and the activities exchange besides the case itself: a case's run input,
+caseload seats, report orders and periods, retention plans. Pydantic models, like everything
+crossing Temporal; defined outside the workflow modules, which the sandbox executes again for each
+new run, so that each model class is built once per process."""
 
 from __future__ import annotations
 
@@ -8,13 +10,34 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from workflows.case.model import Actor, Model, OpaqueId, PositiveDuration, Reason
+from workflows.case.events import JournalEntry
+from workflows.case.model import Actor, CaseState, Model, OpaqueId, OpenCase, PositiveDuration, Reason
 
 
 def documents_queue(task_queue: str) -> str:
     """Where a case's documents are rendered: a queue of their own, served by documents workers in
     processes of their own, so that rendering a PDF never delays a case's workflow tasks."""
     return f"{task_queue}-documents"
+
+
+class CaseInput(Model):
+    """A run's input: a new case, or the state carried from the previous run."""
+
+    opening: OpenCase | None = None
+    carried: CaseState | None = None
+    reopen: bool = False
+    actor: Actor | None = None
+    """Who reopens (the opening names its own actor)."""
+    journal_backlog: list[JournalEntry] = []
+    """Journal entries the previous run decided but had not written yet."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CaseInput:
+        if (self.opening is None) == (self.carried is None):
+            raise ValueError("give either opening or carried, not both")
+        if self.reopen and self.carried is None:
+            raise ValueError("reopening needs the closed case's state")
+        return self
 
 
 class SeatRequest(Model):

@@ -71,13 +71,15 @@ def _adaptation_line(adaptation: Adaptation) -> str:
 
 
 def jinja_environment() -> Environment:
-    """Autoescaped: a value from the registry is text, never markup."""
+    """Autoescaped: a value from the registry is text, never markup. Templates ship with the code:
+    each is compiled once per process, its file never looked at again (no auto_reload)."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
     )
     environment.filters.update(date_fr=_date_fr, duration_fr=french_duration, hours=_hours, request_line=_request_line, prep=prep,
                                rome=rome.job, objective_line=_objective_line, project_step=_project_step,
@@ -151,13 +153,17 @@ class Renderer:
             "html": (jinja_environment(), "_layout.html.j2", "_format.html.j2"),
             "md": (markdown_environment(jinja_environment()), "_layout.md.j2", "_format.md.j2"),
         }
+        self._versions: dict[str, str] = {}
 
     def version(self, template: str) -> str:
-        """The template's own text and the shared layout, hashed: changes when the wording does."""
-        digest = hashlib.sha256()
-        for name in (f"{template}.j2", *_SHARED):
-            digest.update((TEMPLATES / name).read_bytes())
-        return digest.hexdigest()[:12]
+        """The template's own text and the shared layout, hashed: changes when the wording does
+        (read with the template, once per process, like the compiled template itself)."""
+        if template not in self._versions:
+            digest = hashlib.sha256()
+            for name in (f"{template}.j2", *_SHARED):
+                digest.update((TEMPLATES / name).read_bytes())
+            self._versions[template] = digest.hexdigest()[:12]
+        return self._versions[template]
 
     def render(self, template: str, context: dict[str, Any]) -> Rendered:
         outputs = {}
@@ -239,10 +245,10 @@ class Documents:
             DIALECT_INSERTS[self.engine.dialect.name](Document)
             .values(**row)
             .on_conflict_do_nothing(index_elements=["case_id", "seq", "template"])
+            .returning(Document.id)
         )
         with Session(self.engine) as session, session.begin():
-            session.execute(statement)
-            stored = self._find(session, entry.case_id, entry.seq, request.template)
+            stored = session.scalar(statement) or self._find(session, entry.case_id, entry.seq, request.template)  # another attempt's
         assert stored is not None
         return stored
 

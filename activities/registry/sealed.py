@@ -32,10 +32,15 @@ _cached: tuple[tuple[Any, ...], Keyring] | None = None
 
 
 def current_keyring() -> Keyring:
-    """The keyring as the environment (or the key file) says now; read again only when either changes."""
+    """The keyring as the environment (or the key file) says now; read again only when either changes.
+    Called for every sealed value: with the keys in the environment, no file is even looked at."""
     global _cached
-    path = keys_file()
-    source = (os.environ.get("EA_ENCRYPTION_KEYS"), str(path), path.stat().st_mtime_ns if path.exists() else None)
+    configured = os.environ.get("EA_ENCRYPTION_KEYS")
+    if configured:
+        source: tuple[Any, ...] = (configured,)
+    else:
+        path = keys_file()
+        source = (None, str(path), path.stat().st_mtime_ns if path.exists() else None)
     if _cached is None or _cached[0] != source:
         _cached = (source, keyring_from_env())
     return _cached[1]
