@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.api.enums.v1 import EventType
     from temporalio.api.history.v1 import HistoryEvent
 
+    from workflows.accompaniment import JOURNAL_RETRY, RENDER_RETRY, RENDER_WITHIN
+
 NOOP = "bench_noop"
 LONG_WAIT = timedelta(days=30)
 """The timer a turn waits on for the next update, as a case waits on its next deadline."""
@@ -203,10 +205,12 @@ class MirrorWorkflow:
             for mask in turn.upserts:
                 workflow.upsert_search_attributes(_upsert(mask))
             for one in turn.journal:
-                await workflow.execute_activity(NOOP, blob(one.input, one.result), start_to_close_timeout=timedelta(seconds=30))
-            for one in turn.documents:
+                await workflow.execute_activity(NOOP, blob(one.input, one.result), start_to_close_timeout=timedelta(seconds=30),
+                                                retry_policy=JOURNAL_RETRY)  # fmt: skip
+            for one in turn.documents:  # the options ours sets: they decide the server's timeout timers
                 task = asyncio.create_task(workflow.execute_activity(NOOP, blob(one.input, one.result), task_queue=input.documents_queue,
-                                                                     start_to_close_timeout=timedelta(seconds=30)))  # fmt: skip
+                                                                     start_to_close_timeout=timedelta(seconds=30),
+                                                                     schedule_to_close_timeout=RENDER_WITHIN, retry_policy=RENDER_RETRY))  # fmt: skip
                 documents.add(task)
                 task.add_done_callback(documents.discard)
             if turn.continue_as_new:

@@ -24,9 +24,6 @@ from workflows.case.events import JournalBatch, JournalEntry, private_detail, st
 from workflows.case.model import Actor
 from workflows.contracts import Caseload, SeatRequest
 
-ROWS_PER_STATEMENT = 500
-"""Eleven columns each: 5,500 parameters, well under SQLite's limit (32,766)."""
-
 
 def unavailable(error: DBAPIError) -> ApplicationError:
     """Retryable: Temporal tries again until the database is back. The message names the cause
@@ -73,7 +70,8 @@ class Registry:
             raise unavailable(error) from None
 
     def _write(self, session: Session, entries: list[JournalEntry]) -> set[tuple[str, int]]:
-        """Insert the rows in a few statements; returns the (case, seq) keys that were not there yet."""
+        """Insert the rows (one statement compiled once per process, SQLAlchemy batching the rows and
+        their RETURNING); returns the (case, seq) keys that were not there yet."""
         rows = [
             {"case_id": e.case_id, "seq": e.seq, "at": e.at, "kind": e.kind, "phase_before": e.phase_before.value,
              "phase_after": e.phase_after.value, "actor_role": e.actor.role.value if e.actor else None,
@@ -81,16 +79,9 @@ class Registry:
              "private_detail": private_detail(e.event)}
             for e in entries
         ]  # fmt: skip
-        new: set[tuple[str, int]] = set()
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            statement = (
-                self._insert(JournalRow)
-                .values(rows[start : start + ROWS_PER_STATEMENT])
-                .on_conflict_do_nothing(index_elements=["case_id", "seq"])
-                .returning(JournalRow.case_id, JournalRow.seq)
-            )
-            new.update((case_id, seq) for case_id, seq in session.execute(statement))
-        return new
+        table = JournalRow.__table__
+        statement = self._insert(table).on_conflict_do_nothing(index_elements=["case_id", "seq"]).returning(table.c.case_id, table.c.seq)
+        return {(case_id, seq) for case_id, seq in session.execute(statement, rows)}
 
     def journal(self, case_id: str) -> list[JournalEntry]:
         """A case's journal in order, for the CLI's history and for tests."""
