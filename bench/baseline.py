@@ -169,14 +169,16 @@ SEARCH_ATTRIBUTES = {"EaPhase": "Keyword", "EaReferent": "Keyword", "EaStructure
                      "EaRoute": "Keyword", "EaNextReviewAt": "Datetime", "EaOpenRequests": "Int", "EaOverdue": "Bool"}  # fmt: skip
 """Ours (workflows/search_attributes.py), in a fixed order: an upsert is packed as a bit mask over them."""
 _NAMES = list(SEARCH_ATTRIBUTES)
-_PLACEHOLDERS = {"Keyword": "bench", "Datetime": datetime(2027, 1, 1, tzinfo=timezone.utc), "Int": 0, "Bool": False}
+_VALUES = {"Keyword": lambda n: f"bench-{n}", "Datetime": lambda n: datetime(2027, 1, 1, tzinfo=timezone.utc) + timedelta(days=n),
+           "Int": lambda n: n, "Bool": lambda n: n % 2 == 1}  # fmt: skip
+"""A value that changes at each upsert, as ours do (ours upserts only what changed)."""
 _KEYS = {"Keyword": SearchAttributeKey.for_keyword, "Datetime": SearchAttributeKey.for_datetime,
          "Int": SearchAttributeKey.for_int, "Bool": SearchAttributeKey.for_bool}  # fmt: skip
 
 
-def _upsert(mask: int) -> list[SearchAttributeUpdate]:  # type: ignore[type-arg]
+def _upsert(mask: int, n: int) -> list[SearchAttributeUpdate]:  # type: ignore[type-arg]
     names = [name for bit, name in enumerate(_NAMES) if mask >> bit & 1]
-    return [_KEYS[SEARCH_ATTRIBUTES[name]](name).value_set(_PLACEHOLDERS[SEARCH_ATTRIBUTES[name]]) for name in names]  # type: ignore[operator]
+    return [_KEYS[SEARCH_ATTRIBUTES[name]](name).value_set(_VALUES[SEARCH_ATTRIBUTES[name]](n)) for name in names]  # type: ignore[operator]
 
 
 @workflow.defn
@@ -187,6 +189,7 @@ class MirrorWorkflow:
         self.received = input.position - 1 if input.position else 0
         """The turn the last update opened."""
         self.queued: list[int] = [] if input.position else [0]
+        self.upserts = 0
 
     @workflow.run
     async def run(self, input: MirrorInput) -> None:
@@ -203,7 +206,8 @@ class MirrorWorkflow:
             for patch in turn.patches:
                 workflow.patched(patch)
             for mask in turn.upserts:
-                workflow.upsert_search_attributes(_upsert(mask))
+                self.upserts += 1
+                workflow.upsert_search_attributes(_upsert(mask, self.upserts))
             for one in turn.journal:
                 await workflow.execute_activity(NOOP, blob(one.input, one.result), start_to_close_timeout=timedelta(seconds=30),
                                                 retry_policy=JOURNAL_RETRY)  # fmt: skip
