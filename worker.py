@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,21 +47,6 @@ ACTIVITY_THREADS = 8
 
 ROLES = ("all", "cases", "documents")
 """What a worker process serves: the cases' queue, the documents' queue, or both (tests, a small platform)."""
-
-DOCUMENTS_NICE = 10
-"""The CPU priority a documents worker process gives itself (EA_DOCUMENTS_NICE, 0 to keep the default):
-on a machine it shares with case workers or the Temporal server, a PDF yields the CPU to steps and
-workflow tasks, and the documents' backlog drains as soon as the CPU is free (it is still served at
-about a tenth of a busy core's share, so it never starves). On a machine of its own it changes nothing."""
-
-
-def yield_cpu(niceness: int) -> None:
-    """Lower this process's priority, every thread of it (Linux keeps a priority per thread)."""
-    if niceness <= 0 or not hasattr(os, "setpriority"):
-        return
-    threads = [int(tid) for tid in os.listdir("/proc/self/task")] if os.path.isdir("/proc/self/task") else [0]
-    for tid in threads:
-        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), niceness))
 
 
 @contextmanager
@@ -139,8 +123,6 @@ async def serve(connection: Connection, database_url: str, stop: asyncio.Event |
     """Run until `stop` is set (by default: until SIGINT or SIGTERM), then shut down gracefully;
     with `metrics_address`, the SDK's metrics are served there for Prometheus."""
     stop = stop or stop_on_signals()
-    if role == "documents":  # before the runtime's and the pool's threads exist: they inherit it
-        yield_cpu(int(os.environ.get("EA_DOCUMENTS_NICE") or DOCUMENTS_NICE))
     client = await connection.connect(runtime=metrics_runtime(metrics_address))
     registry = open_registry(database_url)
     with workers(client, connection.task_queue, registry, role, extra_workflows, extra_activities) as running:

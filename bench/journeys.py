@@ -588,7 +588,7 @@ def report(rows: list[Row], command: str, load: tuple[str, str]) -> str:
         "# Performance", "",
         f"Measured by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.", "",
         f"Machine: {machine()}. One dev server (`temporal server start-dev`, SQLite file, WAL); the case worker and the documents "
-        "worker (`ea worker --role documents`, which lowers its own CPU priority: `EA_DOCUMENTS_NICE`) in processes of their own; "
+        "worker (`ea worker --role documents`) in processes of their own; "
         f"a SQLite registry. Load average (1 min) {load[0]} at the start, {load[1]} at the end: other sessions share this machine, "
         "and each journeys row says how much of its CPU they took meanwhile.", "",
         "| measure | result | detail | target met |", "|---|---|---|---|",
