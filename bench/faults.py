@@ -1,5 +1,6 @@
 """Recovery, measured: 200 journeys under way when the case worker is killed (SIGKILL) and the dev
-server is stopped and started again; the worker is started again once the server is back.
+server is stopped and started again; the worker is started again once the server is back. With
+`--graceful`, a deployment instead: a new case worker started, the old one stopped by SIGTERM.
 
 Processes as `make run` runs them: one dev server on a SQLite file, `ea worker --role cases` and
 `ea worker --role documents` in processes of their own, a SQLite registry. Each case is opened
@@ -13,6 +14,7 @@ answer). Afterwards:
 
     python -m bench.faults               # 200 cases
     python -m bench.faults --cases 20
+    python -m bench.faults --graceful
 """
 
 from __future__ import annotations
@@ -142,7 +144,36 @@ class Outcome:
     server_back_at: datetime
 
 
-async def drive(platform: Platform, client: Client, engine: Engine, count: int, concurrency: int) -> Outcome:
+async def replace_gracefully(platform: Platform, client: Client) -> None:
+    """A deployment: a new case worker started, then the old one stopped with SIGTERM (systemd's and
+    Kubernetes' stop); it finishes the tasks in hand and hands its sticky queue back."""
+    old = platform.workers.pop("cases")
+    platform.start_worker("cases")
+    await until_polled(client, Connection(namespace=client.namespace, task_queue=platform.task_queue), 60, 2)
+    old.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(old.wait)
+
+
+async def crash(platform: Platform, client: Client) -> float:
+    """SIGKILL to the case worker, restarted at once as a supervisor would (systemd's Restart=always),
+    and the dev server stopped and started again; returns when the server answered again."""
+    kill = time.monotonic()
+    platform.kill_worker("cases")
+    platform.start_worker("cases")
+    stop(platform.server_process)
+    platform.server_process = platform.server.start()  # the same SQLite file
+    await platform.server.wait_until_ready(platform.server_process, seconds=60)
+    server_down = time.monotonic() - kill
+    while True:  # a worker that started while the server was away exits: the supervisor starts it again
+        try:
+            await until_polled(client, Connection(namespace=client.namespace, task_queue=platform.task_queue), 2)
+            return server_down
+        except NoWorker:
+            if platform.workers["cases"].poll() is not None:
+                platform.start_worker("cases")
+
+
+async def drive(platform: Platform, client: Client, engine: Engine, count: int, concurrency: int, graceful: bool) -> Outcome:
     gate, done, retries = asyncio.Semaphore(concurrency), 0, Counter[str]()
     third = asyncio.Event()
 
@@ -158,21 +189,14 @@ async def drive(platform: Platform, client: Client, engine: Engine, count: int, 
     began = time.monotonic()
     driving = asyncio.gather(*(one() for _ in range(count)))
     await third.wait()
-    progress(f"{done} of {count} journeys done: SIGKILL to the case worker, the dev server stopped and started again")
+    progress(f"{done} of {count} journeys done: " + ("the case worker replaced, the old one stopped with SIGTERM" if graceful else
+                                                      "SIGKILL to the case worker, the dev server stopped and started again"))  # fmt: skip
     killed_at, kill = datetime.now(timezone.utc), time.monotonic()
-    platform.kill_worker("cases")
-    platform.start_worker("cases")  # at once, as a supervisor would (systemd's Restart=always)
-    stop(platform.server_process)
-    platform.server_process = platform.server.start()  # the same SQLite file
-    await platform.server.wait_until_ready(platform.server_process, seconds=60)
-    server_down = time.monotonic() - kill
-    while True:  # a worker that started while the server was away exits: the supervisor starts it again
-        try:
-            await until_polled(client, Connection(namespace=client.namespace, task_queue=platform.task_queue), 2)
-            break
-        except NoWorker:
-            if platform.workers["cases"].poll() is not None:
-                platform.start_worker("cases")
+    server_down = 0.0
+    if graceful:
+        await replace_gracefully(platform, client)
+    else:
+        server_down = await crash(platform, client)
     worker_back = time.monotonic() - kill
     assert not driving.done(), "the kill came too late to test anything"
     case_ids = await driving
@@ -282,7 +306,7 @@ async def workflow_tasks(client: Client, case_ids: list[str], since: datetime, s
     return TaskFigures(timed_out, failed, latencies, waits)
 
 
-async def run(directory: Path, count: int, concurrency: int = 24) -> list[Row]:
+async def run(directory: Path, count: int, concurrency: int = 24, graceful: bool = False) -> list[Row]:
     keys = Keyring.generate("faults")
     os.environ["EA_ENCRYPTION_KEYS"] = keys.to_env()  # this process seals and reads the registry as its workers do
     server = DevServer(port=free_port(), ui_port=free_port(), db_file=directory / "faults-temporal.db")
@@ -299,7 +323,7 @@ async def run(directory: Path, count: int, concurrency: int = 24) -> list[Row]:
         await until_polled(client, Connection(namespace=client.namespace, task_queue=documents_queue(platform.task_queue)), 60, 1,
                            TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)  # fmt: skip
         progress(f"fault run: {count} journeys, {concurrency} at a time")
-        outcome = await drive(platform, client, engine, count, concurrency)
+        outcome = await drive(platform, client, engine, count, concurrency, graceful)
         progress(f"journeys done in {outcome.seconds:.0f} s; checking phases, journals, documents and histories")
         checks = await check(client, engine, outcome.case_ids, DOCUMENTS)
         tasks = await workflow_tasks(client, outcome.case_ids, outcome.killed_at, outcome.server_back_at)
@@ -313,16 +337,22 @@ async def run(directory: Path, count: int, concurrency: int = 24) -> list[Row]:
     kinds = ", ".join(f"{kind} {n} ({'held by or queued for the killed worker' if killed else 'other'})"
                       for (kind, killed), n in sorted(tasks.timed_out.items())) or "none"
     retried = ", ".join(f"{k} {v}" for k, v in outcome.retries.most_common()) or "none"
+    whole = (f"{at_expected} of {n} at {EXPECTED.value}; journal whole {checks.journal_whole} of {n}; {checks.doubled} (case, seq) twice; "
+             f"documents complete {checks.documents_ok} of {n} ({checks.documents_failed} failed, as alerts), {checks.documents_twice} twice")
+    kept = at_expected == n and checks.journal_whole == n and checks.doubled == 0 and checks.documents_ok == n and checks.documents_twice == 0
+    latency = f"p50 {percentile(tasks.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tasks.latencies, 0.99) * 1000:.0f} ms"
+    if graceful:
+        return [(f"faults, deployment: {n} journeys, case worker replaced at a third (new one started, old one stopped by SIGTERM)",
+                 f"{whole}; workflow tasks timed out {timed_out} ({kinds.replace('killed', 'stopped')}), failed {tasks.failed}",
+                 f"old worker gone {outcome.worker_back:.1f} s after the new one started; workflow-task latency from then to the end "
+                 f"{latency}; target 0 timed out", kept and timed_out == 0 and tasks.failed == 0)]  # fmt: skip
     return [
-        (f"faults: {n} journeys, case worker SIGKILLed and dev server restarted at a third",
-         f"{at_expected} of {n} at {EXPECTED.value}; journal whole {checks.journal_whole} of {n}; {checks.doubled} (case, seq) twice; "
-         f"documents complete {checks.documents_ok} of {n} ({checks.documents_failed} failed, as alerts), {checks.documents_twice} twice",
+        (f"faults: {n} journeys, case worker SIGKILLed and dev server restarted at a third", whole,
          f"server back {outcome.server_down:.1f} s and worker polling {outcome.worker_back:.1f} s after the kill; the script's calls "
-         f"sent again with their update id: {retried}",
-         at_expected == n and checks.journal_whole == n and checks.doubled == 0 and checks.documents_ok == n and checks.documents_twice == 0),
+         f"sent again with their update id: {retried}", kept),
         ("faults: workflow tasks timed out", f"{timed_out} ({by_kill} held by or queued for the killed worker, {timed_out - by_kill} other)",
          f"{kinds}; workflow tasks failed: {tasks.failed}; target 0", timed_out == 0),
-        ("faults: workflow-task latency during recovery", f"p50 {percentile(tasks.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tasks.latencies, 0.99) * 1000:.0f} ms",
+        ("faults: workflow-task latency during recovery", latency,
          f"first scheduled to completed, {len(tasks.latencies):,} workflow tasks completed from the kill to the end (those in flight "
          f"at the kill included, a timed-out task counted to its retry's completion); scheduled to started p99 "
          f"{percentile(tasks.waits, 0.99) * 1000:.0f} ms, max {max(tasks.latencies):.1f} s", None),
@@ -332,9 +362,10 @@ async def run(directory: Path, count: int, concurrency: int = 24) -> list[Row]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--graceful", action="store_true", help="replace the case worker as a deployment does (SIGTERM), no crash")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ea-faults-") as directory:
-        rows = asyncio.run(run(Path(directory), args.cases))
+        rows = asyncio.run(run(Path(directory), args.cases, graceful=args.graceful))
     for name, result, detail, met in rows:
         print(f"| {name} | {result} | {detail} | {'—' if met is None else 'yes' if met else '**no**'} |")
     sys.stdout.flush()
