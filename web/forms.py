@@ -82,18 +82,8 @@ def fields_of(model: type[BaseModel], choices: CaseChoices) -> list[FormField]:
 
 
 def _fields(model: type[BaseModel]) -> list[tuple[str, FieldInfo]]:
-    """The fields a person fills in, each with its annotation resolved (a model may name a later one)."""
-    hints = typing.get_type_hints(model, include_extras=True)
-    return [(name, _resolved(info, hints.get(name))) for name, info in model.model_fields.items()
-            if name not in SET_BY_THE_APPLICATION and not info.deprecated]  # fmt: skip
-
-
-def _resolved(info: FieldInfo, hint: Any) -> FieldInfo:
-    if hint is None or not isinstance(info.annotation, typing.ForwardRef):
-        return info
-    resolved = FieldInfo.merge_field_infos(info)
-    resolved.annotation = hint
-    return resolved
+    """The fields a person fills in."""
+    return [(name, info) for name, info in model.model_fields.items() if name not in SET_BY_THE_APPLICATION and not info.deprecated]
 
 
 SET_BY_THE_APPLICATION = frozenset({"actor", "evidence"})

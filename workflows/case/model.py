@@ -363,6 +363,23 @@ class WithdrawConsent(StepInput):
     withdrawn_on: date
 
 
+class ObjectiveStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    REACHED = "reached"
+    ABANDONED = "abandoned"
+
+
+class Objective(Model):
+    """An objective of the support plan: what the convention states, reviewed at each review."""
+
+    title: Label
+    status: ObjectiveStatus = ObjectiveStatus.PLANNED
+    due_on: date | None = None
+    reviewed_on: date | None = None
+    """The last review that looked at it."""
+
+
 class RecordPrescription(StepInput):
     prescription: Prescription
     situation: Situation | None = None
@@ -449,23 +466,6 @@ class ProjectStep(Model):
     what: Label
     by: date
     done_on: date | None = None
-
-
-class ObjectiveStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    REACHED = "reached"
-    ABANDONED = "abandoned"
-
-
-class Objective(Model):
-    """An objective of the support plan: what the convention states, reviewed at each review."""
-
-    title: Label
-    status: ObjectiveStatus = ObjectiveStatus.PLANNED
-    due_on: date | None = None
-    reviewed_on: date | None = None
-    """The last review that looked at it."""
 
 
 class ProjectContent(Model):
