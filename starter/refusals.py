@@ -6,6 +6,7 @@ the terminal (a web interface keeps a French catalogue of its own).
 
 from __future__ import annotations
 
+from workflows.case.dates import Dated
 from workflows.case.refusals import Refusal, RefusalCode
 from workflows.case.steps import VERBS
 
@@ -61,6 +62,21 @@ MESSAGES: dict[RefusalCode, str] = {
 }
 
 
+DATE_NAMES: dict[Dated, str] = {
+    Dated.CONSENT: "the consent date", Dated.WITHDRAWAL: "the withdrawal date", Dated.PRESCRIPTION: "the prescription date",
+    Dated.SIGNATURE: "the signature date", Dated.EVALUATION: "the evaluation date", Dated.PROJECT: "the project date",
+    Dated.JOB_START: "the start of the job", Dated.JOB_END: "the end of the job", Dated.CHANGE_OF_POST: "the change of post",
+    Dated.REVIEW: "the review date", Dated.CONTACT: "the contact date", Dated.ADAPTATION: "the adaptation's date",
+    Dated.VALIDITY_START: "the start of validity", Dated.TRAINING: "the training date",
+}  # fmt: skip
+"""A refused date (a date refusal's `what`)."""
+EARLIER_NAMES: dict[Dated, str] = {
+    Dated.OPENING: "the opening of the case", Dated.CONSENT: "the consent", Dated.PRESCRIPTION: "the prescription",
+    Dated.EVALUATION: "the evaluation", Dated.JOB_START: "the start of the job",
+}  # fmt: skip
+"""The event a refused date may not precede (`earlier`)."""
+
+
 def _verbs(names: str) -> str:
     """Step names (one, or a comma-separated list) as the commands a person types."""
     return ", ".join(VERBS.get(name, name) for name in names.split(", "))
@@ -79,4 +95,7 @@ def _sentence(reason: Refusal) -> str:
     for name in ("step", "possible"):
         if name in params:
             params[name] = _verbs(params[name])
+    for name, words in (("what", DATE_NAMES), ("earlier", EARLIER_NAMES)):
+        if name in params:
+            params[name] = words.get(params[name], params[name])  # type: ignore[call-overload]
     return MESSAGES[reason.code].format(**params)

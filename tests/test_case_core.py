@@ -217,7 +217,7 @@ def test_a_future_date_is_refused_with_what_and_when() -> None:
     reason = steps.refuse(employed_case(Phase.CONSENT), GiveConsent(given_on=TODAY + timedelta(days=9),
                                                                       actor=Actor(role=ActorRole.BENEFICIARY, id="B1")), TODAY)  # fmt: skip
     assert reason is not None and reason.code is RefusalCode.DATE_IN_FUTURE
-    assert reason.params == {"what": "the consent date", "date": (TODAY + timedelta(days=9)).isoformat()}
+    assert reason.params == {"what": "consent", "date": (TODAY + timedelta(days=9)).isoformat()}, "codes: each interface words them"
 
 
 def test_two_hirings_carry_their_own_amendment_numbers_and_end_the_previous_job() -> None:

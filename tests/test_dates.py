@@ -111,7 +111,7 @@ def test_a_consent_is_never_before_the_case_was_opened(opened: date, offset: int
     reason = dates.step_date_refusal(state, DATED[GiveConsent](given_on), opened + timedelta(days=5_000))
     assert (reason is not None) == (offset < -1)
     if reason is not None:
-        assert reason.code is RefusalCode.DATE_BEFORE and reason.params["earlier"] == "the opening of the case"
+        assert reason.code is RefusalCode.DATE_BEFORE and reason.params["earlier"] == dates.Dated.OPENING
 
 
 @given(prescribed=TODAYS, offset=OFFSETS)
@@ -136,7 +136,7 @@ def test_a_job_ends_and_changes_post_only_after_it_began(started: date, offset: 
     loss = steps.refuse(state, DATED[RecordJobLoss](day), later)  # the job it ends, named by the decision
     assert (loss is not None) == (offset < 0)
     for reason in (post, loss):
-        assert reason is None or (reason.code is RefusalCode.DATE_BEFORE and reason.params["earlier"] == "the start of the job")
+        assert reason is None or (reason.code is RefusalCode.DATE_BEFORE and reason.params["earlier"] == dates.Dated.JOB_START)
 
 
 @given(today=TODAYS, birth=st.dates(min_value=date(1800, 1, 1), max_value=date(2200, 12, 31)))

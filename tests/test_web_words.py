@@ -9,7 +9,8 @@ from enum import StrEnum
 
 import pytest
 
-from web.words import CHOICES, DATES, EVENTS, REFUSALS, STEP_TITLES, refusal_text
+from starter import refusals
+from web.words import CHOICES, DATE_NAMES, EARLIER_NAMES, EVENTS, REFUSALS, STEP_TITLES, refusal_text
 from workflows.case import dates, model
 from workflows.case.events import Event
 from workflows.case.refusals import RefusalCode, refusal
@@ -36,10 +37,10 @@ def test_every_code_of_the_domain_has_a_label() -> None:
     assert not missing, sorted(missing)
 
 
-def test_every_date_the_core_names_has_its_french() -> None:
-    named = {rule.what for rule in dates.RULES.values()}
-    earlier = {"the opening of the case", "the consent", "the prescription", "the evaluation", "the start of the job"}
-    assert named | earlier <= set(DATES), sorted((named | earlier) - set(DATES))
-    sentence = refusal_text(refusal(RefusalCode.DATE_BEFORE, what="the review date", date="2026-11-30",
-                                    earlier="the opening of the case", earlier_date="2026-12-02"))  # fmt: skip
+def test_every_date_the_core_names_has_its_words_in_french_and_english() -> None:
+    named = {rule.what for rule in dates.RULES.values()} | {dates.Dated.JOB_END}  # the job loss's own check names it too
+    assert named <= set(DATE_NAMES) and named <= set(refusals.DATE_NAMES), sorted(named - set(DATE_NAMES) & set(refusals.DATE_NAMES))
+    assert dates.EARLIER <= set(EARLIER_NAMES) and dates.EARLIER <= set(refusals.EARLIER_NAMES)
+    sentence = refusal_text(refusal(RefusalCode.DATE_BEFORE, what=dates.Dated.REVIEW, date="2026-11-30",
+                                    earlier=dates.Dated.OPENING, earlier_date="2026-12-02"))  # fmt: skip
     assert sentence == "Date du point d'étape : le 30 novembre 2026 précède l'ouverture du dossier (le 2 décembre 2026)."

@@ -11,6 +11,7 @@ from enum import Enum
 
 from pydantic import ValidationError
 
+from workflows.case.dates import Dated
 from workflows.case.model import Step
 from workflows.wording import french_date
 from workflows.case.refusals import Refusal, RefusalCode
@@ -219,16 +220,19 @@ REFUSALS: dict[RefusalCode, str] = {
 }
 
 
-DATES: dict[str, str] = {
-    "the opening of the case": "l'ouverture du dossier", "the consent": "le consentement", "the prescription": "la prescription",
-    "the evaluation": "l'évaluation", "the start of the job": "le début de l'emploi", "the consent date": "Date du consentement",
-    "the withdrawal date": "Date du retrait", "the prescription date": "Date de la prescription",
-    "the signature date": "Date de signature", "the evaluation date": "Date de l'évaluation", "the project date": "Date du projet",
-    "the end of the job": "Fin de l'emploi", "the change of post": "Changement de poste", "the review date": "Date du point d'étape",
-    "the contact date": "Date du contact", "the adaptation's date": "Date de l'adaptation", "the start of validity": "Début de validité",
-    "the training date": "Date de la formation",
+DATE_NAMES: dict[Dated, str] = {
+    Dated.CONSENT: "Date du consentement", Dated.WITHDRAWAL: "Date du retrait", Dated.PRESCRIPTION: "Date de la prescription",
+    Dated.SIGNATURE: "Date de signature", Dated.EVALUATION: "Date de l'évaluation", Dated.PROJECT: "Date du projet",
+    Dated.JOB_START: "Début de l'emploi", Dated.JOB_END: "Fin de l'emploi", Dated.CHANGE_OF_POST: "Changement de poste",
+    Dated.REVIEW: "Date du point d'étape", Dated.CONTACT: "Date du contact", Dated.ADAPTATION: "Date de l'adaptation",
+    Dated.VALIDITY_START: "Début de validité", Dated.TRAINING: "Date de la formation",
 }  # fmt: skip
-"""The core names dates in English for the terminal (workflows/case/dates.py); their French here."""
+"""A refused date (a date refusal's `what`), in French."""
+EARLIER_NAMES: dict[Dated, str] = {
+    Dated.OPENING: "l'ouverture du dossier", Dated.CONSENT: "le consentement", Dated.PRESCRIPTION: "la prescription",
+    Dated.EVALUATION: "l'évaluation", Dated.JOB_START: "le début de l'emploi",
+}  # fmt: skip
+"""The event a refused date may not precede (`earlier`), in French."""
 
 
 def refusal_text(reason: Refusal | None) -> str:
@@ -246,9 +250,9 @@ def _sentence(reason: Refusal) -> str:
     for name in ("phase", "role", "party", "stage", "current"):
         if name in params:
             params[name] = label(params[name])
-    for name in ("what", "earlier"):
+    for name, words in (("what", DATE_NAMES), ("earlier", EARLIER_NAMES)):
         if name in params:
-            params[name] = DATES.get(params[name], params[name])
+            params[name] = words.get(params[name], params[name])  # type: ignore[call-overload]
     for name in ("date", "earlier_date"):
         if name in params:
             params[name] = _day(params[name])

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
 from datetime import date, timedelta
+from enum import StrEnum
+from operator import attrgetter
 
 from workflows.case.model import (
     CaseState,
@@ -41,40 +42,65 @@ SLACK = timedelta(days=1)
 OLDEST_AGE = 120
 """Nobody alive is older: a birth date further back is a typing error."""
 
-Earlier = Callable[[CaseState], tuple[str, date | None]]
-"""The event a step's date cannot precede, named for the message, and its date (None: none yet)."""
+class Dated(StrEnum):
+    """What a date refusal names — the date refused (`what`) and the earlier event it may not
+    precede (`earlier`) — as codes: the CLI and the web each say them in their own words."""
+
+    OPENING = "opening"
+    CONSENT = "consent"
+    WITHDRAWAL = "withdrawal"
+    PRESCRIPTION = "prescription"
+    SIGNATURE = "signature"
+    EVALUATION = "evaluation"
+    PROJECT = "project"
+    JOB_START = "job_start"
+    JOB_END = "job_end"
+    CHANGE_OF_POST = "change_of_post"
+    REVIEW = "review"
+    CONTACT = "contact"
+    ADAPTATION = "adaptation"
+    VALIDITY_START = "validity_start"
+    TRAINING = "training"
 
 
-def _none(state: CaseState) -> tuple[str, date | None]:
-    return "", None
+Earlier = Callable[[CaseState], tuple[Dated | None, date | None]]
+"""The event a step's date cannot precede, and its date (None: none yet)."""
 
 
-def _opening(state: CaseState) -> tuple[str, date | None]:
-    return "the opening of the case", state.opened_at.date()
+def _none(state: CaseState) -> tuple[Dated | None, date | None]:
+    return None, None
 
 
-def _consent(state: CaseState) -> tuple[str, date | None]:
-    return ("the consent", state.consent_given_on) if state.consent_given_on else _opening(state)
+def _opening(state: CaseState) -> tuple[Dated | None, date | None]:
+    return Dated.OPENING, state.opened_at.date()
 
 
-def _prescription(state: CaseState) -> tuple[str, date | None]:
-    return "the prescription", state.prescription.dated if state.prescription else None
+def _consent(state: CaseState) -> tuple[Dated | None, date | None]:
+    return (Dated.CONSENT, state.consent_given_on) if state.consent_given_on else _opening(state)
 
 
-def _evaluation(state: CaseState) -> tuple[str, date | None]:
-    return ("the evaluation", state.evaluated_on) if state.evaluated_on else _opening(state)
+def _prescription(state: CaseState) -> tuple[Dated | None, date | None]:
+    return Dated.PRESCRIPTION, state.prescription.dated if state.prescription else None
 
 
-def _job_start(state: CaseState) -> tuple[str, date | None]:
+def _evaluation(state: CaseState) -> tuple[Dated | None, date | None]:
+    return (Dated.EVALUATION, state.evaluated_on) if state.evaluated_on else _opening(state)
+
+
+def _job_start(state: CaseState) -> tuple[Dated | None, date | None]:
     """The earliest known start of the jobs held (an employee's job at opening may have none)."""
     starts = [job.start_date for job in state.current_jobs if job.start_date is not None]
-    return ("the start of the job", min(starts)) if starts else _none(state)
+    return (Dated.JOB_START, min(starts)) if starts else _none(state)
+
+
+EARLIER: frozenset[Dated] = frozenset({Dated.OPENING, Dated.CONSENT, Dated.PRESCRIPTION, Dated.EVALUATION, Dated.JOB_START})
+"""The events a refusal may name as `earlier`."""
 
 
 @dataclass(frozen=True)
 class DateRule:
-    what: str
-    """The date, as a message names it."""
+    what: Dated
+    """The date refused."""
     field: str
     """Where the step's input holds it (a dotted path)."""
     after: Earlier = _none
@@ -83,28 +109,28 @@ class DateRule:
 
 
 RULES: dict[type[StepInput], DateRule] = {
-    GiveConsent: DateRule("the consent date", "given_on", _opening),
-    WithdrawConsent: DateRule("the withdrawal date", "withdrawn_on", _consent),
+    GiveConsent: DateRule(Dated.CONSENT, "given_on", _opening),
+    WithdrawConsent: DateRule(Dated.WITHDRAWAL, "withdrawn_on", _consent),
     # A CDAPH decision often precedes the case: only the future is refused (the age rule does the rest).
-    RecordPrescription: DateRule("the prescription date", "prescription.dated"),
-    SignConvention: DateRule("the signature date", "signed_on", _prescription),
-    SignAmendment: DateRule("the signature date", "signed_on", _opening),
-    SubmitEvaluation: DateRule("the evaluation date", "completed_on", _opening),
-    SubmitProject: DateRule("the project date", "agreed_on", _evaluation),
-    RecordHiring: DateRule("the start of the job", "start_date", _opening),
-    RecordJobLoss: DateRule("the end of the job", "ended_on"),  # which job ends, and its start: the decision's check
-    RecordChangeOfPost: DateRule("the change of post", "effective_on", _job_start),
-    CompleteReview: DateRule("the review date", "held_on", _opening),
-    RecordContact: DateRule("the contact date", "on", _opening),
-    RecordAdaptation: DateRule("the adaptation's date", "on", _opening),
+    RecordPrescription: DateRule(Dated.PRESCRIPTION, "prescription.dated"),
+    SignConvention: DateRule(Dated.SIGNATURE, "signed_on", _prescription),
+    SignAmendment: DateRule(Dated.SIGNATURE, "signed_on", _opening),
+    SubmitEvaluation: DateRule(Dated.EVALUATION, "completed_on", _opening),
+    SubmitProject: DateRule(Dated.PROJECT, "agreed_on", _evaluation),
+    RecordHiring: DateRule(Dated.JOB_START, "start_date", _opening),
+    RecordJobLoss: DateRule(Dated.JOB_END, "ended_on"),  # which job ends, and its start: the decision's check
+    RecordChangeOfPost: DateRule(Dated.CHANGE_OF_POST, "effective_on", _job_start),
+    CompleteReview: DateRule(Dated.REVIEW, "held_on", _opening),
+    RecordContact: DateRule(Dated.CONTACT, "on", _opening),
+    RecordAdaptation: DateRule(Dated.ADAPTATION, "on", _opening),
     # An RQTH or a CDAPH decision usually precedes the case: only the future is refused.
-    RecordEvidence: DateRule("the start of validity", "valid_from"),
-    RecordTraining: DateRule("the training date", "on", may_come=lambda data: data.status is TrainingStatus.PLANNED),  # type: ignore[attr-defined]
+    RecordEvidence: DateRule(Dated.VALIDITY_START, "valid_from"),
+    RecordTraining: DateRule(Dated.TRAINING, "on", may_come=lambda data: data.status is TrainingStatus.PLANNED),  # type: ignore[attr-defined]
 }
 """Each dated step: its date, and the earlier event it cannot precede."""
 
 
-def not_in_future(day: date, today: date, what: str) -> Refusal | None:
+def not_in_future(day: date, today: date, what: Dated) -> Refusal | None:
     if day > today + SLACK:
         return refusal(RefusalCode.DATE_IN_FUTURE, what=what, date=day.isoformat())
     return None

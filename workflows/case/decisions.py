@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from workflows.case import rules
+from workflows.case.dates import Dated
 from workflows.case.events import (
     AdaptationRecorded,
     AmendmentProposed,
@@ -425,8 +426,8 @@ def check_record_job_loss(state: CaseState, data: RecordJobLoss, today: date) ->
     if isinstance(job, Refusal):
         return job
     if job is not None and job.start_date is not None and data.ended_on < job.start_date:  # that job's own start (dates.py: the rest)
-        return refusal(RefusalCode.DATE_BEFORE, what="the end of the job", date=data.ended_on.isoformat(),
-                       earlier="the start of the job", earlier_date=job.start_date.isoformat())  # fmt: skip
+        return refusal(RefusalCode.DATE_BEFORE, what=Dated.JOB_END, date=data.ended_on.isoformat(),
+                       earlier=Dated.JOB_START, earlier_date=job.start_date.isoformat())  # fmt: skip
     return None
 
 
