@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -209,9 +210,13 @@ def _who(actor: Actor | None, representatives: dict[str, LegalRepresentative]) -
 class Documents:
     """The document activity and the reads the CLI needs, bound to one registry engine."""
 
-    def __init__(self, engine: Engine, renderer: Renderer | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.renderer = renderer or Renderer()
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        """Made at the first rendering: the readers (a list, a document, its PDF) never need one."""
+        return Renderer()
 
     @activity.defn
     def render_document(self, request: DocumentRequest) -> int:
