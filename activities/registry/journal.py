@@ -37,7 +37,10 @@ class Registry:
     def __init__(self, engine: Engine, capacity: int = caseload.DEFAULT_CAPACITY) -> None:
         self.engine = engine
         self.capacity = capacity
-        self._insert = DIALECT_INSERTS[engine.dialect.name]
+        table = JournalRow.__table__
+        self._insert_new = (DIALECT_INSERTS[engine.dialect.name](table).on_conflict_do_nothing(index_elements=["case_id", "seq"])
+                            .returning(table.c.case_id, table.c.seq))  # fmt: skip
+        """Built once: a journal write runs it for its rows and gets back the keys that were new."""
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -70,8 +73,8 @@ class Registry:
             raise unavailable(error) from None
 
     def _write(self, session: Session, entries: list[JournalEntry]) -> set[tuple[str, int]]:
-        """Insert the rows (one statement compiled once per process, SQLAlchemy batching the rows and
-        their RETURNING); returns the (case, seq) keys that were not there yet."""
+        """Insert the rows (SQLAlchemy batching the rows and their RETURNING); returns the (case, seq)
+        keys that were not there yet."""
         rows = [
             {"case_id": e.case_id, "seq": e.seq, "at": e.at, "kind": e.kind, "phase_before": e.phase_before.value,
              "phase_after": e.phase_after.value, "actor_role": e.actor.role.value if e.actor else None,
@@ -79,9 +82,7 @@ class Registry:
              "private_detail": private_detail(e.event)}
             for e in entries
         ]  # fmt: skip
-        table = JournalRow.__table__
-        statement = self._insert(table).on_conflict_do_nothing(index_elements=["case_id", "seq"]).returning(table.c.case_id, table.c.seq)
-        return {(case_id, seq) for case_id, seq in session.execute(statement, rows)}
+        return {(case_id, seq) for case_id, seq in session.execute(self._insert_new, rows)}
 
     def journal(self, case_id: str) -> list[JournalEntry]:
         """A case's journal in order, for the CLI's history and for tests."""
