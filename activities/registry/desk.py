@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from activities.registry.database import utc
@@ -115,15 +115,16 @@ def _reminders(session: Session, scope: Scope, now: datetime, limit: int) -> lis
 
 
 def _unseen(session: Session, scope: Scope, now: datetime, limit: int) -> list[CaseLine]:
+    """The cases nobody has met for a while: the last contact or review, whichever came later."""
     mine = scope.cases(select(Case.id))  # aggregate the events of these cases only, not the whole registry's
-    contacts = select(Contact.case_id, func.max(Contact.on).label("on")).where(Contact.case_id.in_(mine)).group_by(Contact.case_id).subquery()
-    reviews = select(Review.case_id, func.max(Review.held_on).label("on")).where(Review.case_id.in_(mine)).group_by(Review.case_id).subquery()
-    last_seen = func.coalesce(func.max(contacts.c.on, reviews.c.on), contacts.c.on, reviews.c.on) if session.bind.dialect.name == "sqlite" \
-        else func.greatest(contacts.c.on, reviews.c.on)  # fmt: skip
+    met = union_all(select(Contact.case_id, Contact.on.label("on")).where(Contact.case_id.in_(mine)),
+                    select(Review.case_id, Review.held_on.label("on")).where(Review.case_id.in_(mine))).subquery()  # fmt: skip
+    seen = select(met.c.case_id, func.max(met.c.on).label("on")).group_by(met.c.case_id).subquery()
+    last_seen = seen.c.on
     before = (now - UNSEEN_AFTER).date()
     query = (_with_names(scope.cases(select(Case)))
              .add_columns(last_seen.label("last_seen"))
-             .outerjoin(contacts, contacts.c.case_id == Case.id).outerjoin(reviews, reviews.c.case_id == Case.id)
+             .outerjoin(seen, seen.c.case_id == Case.id)
              .where(or_(last_seen < before, and_(last_seen.is_(None), Case.opened_at < now - UNSEEN_AFTER)))
              .order_by(last_seen.asc().nulls_first()).limit(limit))  # fmt: skip
     return [_line(case, first, last, _day(seen)) for case, first, last, seen in session.execute(query)]
