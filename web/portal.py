@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from activities.registry import accounts, parties
@@ -211,16 +211,45 @@ async def home(request: Request, signed: PartySigned = Depends(party_signed_in))
     return _page(request, "portal_home.html", signed, cases=cases)
 
 
-def _documents(web: Web, state: CaseState, party: Actor) -> list[Document]:
-    with Session(web.registry) as session:
-        documents = list(session.scalars(select(Document).where(Document.case_id == state.case_id).order_by(Document.seq)))
-        if party.role is not ActorRole.EMPLOYER:
-            return documents
-        mine = {r.request_id for r in state.requests if r.employer_id == party.id}
-        answers = {row.seq: journal_entry(row).event for row in session.scalars(select(JournalRow).where(
-            JournalRow.case_id == state.case_id, JournalRow.kind == "respond_to_request"))}  # fmt: skip
+def _documents(session: Session, state: CaseState, party: Actor) -> list[Row[Any]]:
+    """The documents this party may read: their titles and ids, not their (sealed) texts."""
+    columns = (Document.id, Document.seq, Document.template, Document.title)
+    documents = list(session.execute(select(*columns).where(Document.case_id == state.case_id).order_by(Document.seq)))
+    if party.role is not ActorRole.EMPLOYER:
+        return documents
+    mine = {r.request_id for r in state.requests if r.employer_id == party.id}
+    answers = {row.seq: journal_entry(row).event for row in session.scalars(select(JournalRow).where(
+        JournalRow.case_id == state.case_id, JournalRow.kind == "respond_to_request"))}  # fmt: skip
     return [d for d in documents if d.template in EMPLOYER_DOCUMENTS
             and (d.template != "request_response" or getattr(answers.get(d.seq), "request_id", None) in mine)]  # fmt: skip
+
+
+def _readable(web: Web, state: CaseState, party: Actor, document_id: int) -> Document | None:
+    """The whole document, if it is one this party may read."""
+    with Session(web.registry) as session:
+        if all(d.id != document_id for d in _documents(session, state, party)):
+            return None
+        return session.get(Document, document_id)
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """What the party's case page shows from the registry, read in one session."""
+
+    person: Beneficiary | None
+    to_sign: list[Signable]
+    documents: list[Row[Any]]
+
+
+def _to_sign(web: Web, state: CaseState, party: Actor) -> list[Signable]:
+    with Session(web.registry) as session:
+        return signable(session, state, PARTY_OF[party.role])
+
+
+def _case_file(web: Web, state: CaseState, party: Actor) -> CaseFile:
+    with Session(web.registry) as session:
+        person = session.get(Beneficiary, state.beneficiary_id) if state.beneficiary_id else None
+        return CaseFile(person, signable(session, state, PARTY_OF[party.role]), _documents(session, state, party))
 
 
 def _own_requests(state: CaseState, party: Actor) -> list[Any]:
@@ -232,12 +261,10 @@ def _own_requests(state: CaseState, party: Actor) -> list[Any]:
 async def _case_page(request: Request, signed: PartySigned, state: CaseState, error: str = "", status: int = 200) -> Response:
     web: Web = request.app.state.web
     party = signed.party
-    with Session(web.registry) as session:
-        person = session.get(Beneficiary, state.beneficiary_id) if state.beneficiary_id else None
-        to_sign: list[Signable] = signable(session, state, PARTY_OF[party.role])
+    file = await asyncio.to_thread(_case_file, web, state, party)
     requests = _own_requests(state, party)
-    return _page(request, "portal_case.html", signed, status=status, state=state, person=person, error=error,
-                 documents=await asyncio.to_thread(_documents, web, state, party), to_sign=to_sign,
+    return _page(request, "portal_case.html", signed, status=status, state=state, person=file.person, error=error,
+                 documents=file.documents, to_sign=file.to_sign,
                  open_requests=[r for r in requests if r.status is RequestStatus.OPEN],
                  answered=[r for r in requests if r.status is RequestStatus.ANSWERED],
                  kinds=list(RequestKind), update_id=uuid.uuid4().hex, done=request.query_params.get("fait"))  # fmt: skip
@@ -279,8 +306,7 @@ async def act(request: Request, case_id: str, action: str, signed: PartySigned =
         text = str(error) if isinstance(error, ValueError) and not isinstance(error, ValidationError) else "Choisissez dans la liste."
         return await _case_page(request, signed, state, text, 422)
     if action.startswith("signature"):
-        with Session(web.registry) as session:
-            offered = {item.key: item for item in signable(session, state, PARTY_OF[signed.party.role])}
+        offered = {item.key: item for item in await asyncio.to_thread(_to_sign, web, state, signed.party)}
         item = offered.get(values.get("document", ""))
         if item is None or not secrets.compare_digest(values.get("content_hash", ""), item.content_hash):
             return await _case_page(request, signed, state, "Le document a changé depuis que vous l'avez ouvert : relisez-le, puis signez.", 409)
@@ -296,7 +322,7 @@ async def act(request: Request, case_id: str, action: str, signed: PartySigned =
 async def document_pdf(request: Request, case_id: str, document_id: int, signed: PartySigned = Depends(party_signed_in)) -> Response:
     web: Web = request.app.state.web
     state = await _case(web, signed.party, case_id)
-    document = next((d for d in await asyncio.to_thread(_documents, web, state, signed.party) if d.id == document_id), None)
+    document = await asyncio.to_thread(_readable, web, state, signed.party, document_id)
     if document is None:
         raise CaseHidden()
     return await pdf_response(web, document)

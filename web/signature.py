@@ -35,8 +35,10 @@ class Signable:
 
 def signable(session: Session, state: CaseState, party: Party) -> list[Signable]:
     """The convention and the amendments this party has still to sign, whose text is ready."""
-    documents = list(session.scalars(select(Document).where(Document.case_id == state.case_id, Document.template.in_(("convention", "amendment")))
+    columns = (Document.id, Document.template, Document.title, Document.template_version, Document.content_hash)
+    documents = list(session.execute(select(*columns).where(Document.case_id == state.case_id, Document.template.in_(("convention", "amendment")))
                                      .order_by(Document.seq.desc())))  # fmt: skip
+    # Only what the form shows and checks: the texts themselves (sealed) are not read, nor deciphered.
     offered = []
     if state.phase is Phase.CONVENTION and party in rules.required_parties(state) and party not in state.signatures:
         convention = next((d for d in documents if d.template == "convention"), None)
