@@ -11,6 +11,9 @@ answer). Afterwards:
 - its journal is whole (seq 1..n, each once), no (case, seq) twice; every document once;
 - the histories of every case are read: workflow tasks timed out (WORKFLOW_TASK_TIMED_OUT, by kind)
   or failed, and the latency of the workflow tasks scheduled from the kill to the end of the run.
+Then the same kill and restart on raw Temporal: as many minimal journeys (bench/baseline.py: our
+journey's updates, activities and timers, no payload, no-op activities, `python -m bench.worker`),
+whose timed-out workflow tasks are what the fault itself costs any worker.
 
     python -m bench.faults               # 200 cases
     python -m bench.faults --cases 20
@@ -29,6 +32,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -37,11 +41,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from temporalio.api.enums.v1 import EventType, TaskQueueType, TimeoutType
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.registry.database import make_engine
 from activities.registry.migrate import migrate
 from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry.schema import Document, JournalRow
+from bench.baseline import MirrorInput, MirrorWorkflow, Script, blob
 from bench.journeys import DOCUMENTS, JOURNEY, percentile, runs_of
 from starter.cases import CaseExists, StepRefused, apply_step, case_status, open_case, workflow_id
 from starter.devserver import DevServer, free_port, stop
@@ -70,17 +76,37 @@ class Platform:
     server_process: subprocess.Popen[bytes]
     database_url: str
     task_queue: str = "faults"
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    """The command of each worker role (by default `ea worker --role ROLE`)."""
     workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @classmethod
+    def on_new_server(cls, directory: Path, keys: Keyring, name: str) -> Platform:
+        """A dev server of its own (its SQLite file named after `name`), started; a registry file; task queue `name`."""
+        server = DevServer(port=free_port(), ui_port=free_port(), db_file=directory / f"{name}-temporal.db")
+        return cls(directory, keys, server, server.start(), f"sqlite:///{directory / f'{name}-registry.db'}", task_queue=name)
+
+    async def ready(self) -> tuple[Client, Engine]:
+        """The server answering, the registry migrated, both workers polling their queues."""
+        await self.server.wait_until_ready(self.server_process)
+        engine = make_engine(self.database_url)
+        migrate(engine)
+        client = await Client.connect(self.server.address, data_converter=encrypted_converter(self.keys))
+        for role in ("cases", "documents"):
+            self.start_worker(role)
+        await until_polled(client, Connection(namespace=client.namespace, task_queue=self.task_queue), 60)
+        await until_polled(client, Connection(namespace=client.namespace, task_queue=documents_queue(self.task_queue)), 60, 1,
+                           TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)  # fmt: skip
+        return client, engine
 
     def environment(self) -> dict[str, str]:
         return {**os.environ, "TEMPORAL_ADDRESS": self.server.address, "EA_TASK_QUEUE": self.task_queue, "DATABASE_URL": self.database_url,
                 "EA_ENCRYPTION_KEYS": self.keys.to_env(), "EA_METRICS_ADDRESS": ""}  # fmt: skip
 
     def start_worker(self, role: str) -> None:
-        """`ea worker --role ROLE`, in a session of its own (so that a kill reaches its whole group)."""
-        ea = str(Path(sys.executable).parent / "ea")
-        self.workers[role] = subprocess.Popen([ea, "worker", "--role", role], env=self.environment(), start_new_session=True,
-                                              stderr=subprocess.DEVNULL)  # fmt: skip
+        """The role's worker, in a session of its own (so that a kill reaches its whole group)."""
+        command = self.commands.get(role) or [str(Path(sys.executable).parent / "ea"), "worker", "--role", role]
+        self.workers[role] = subprocess.Popen(command, env=self.environment(), start_new_session=True, stderr=subprocess.DEVNULL)
 
     def kill_worker(self, role: str) -> None:
         victim = self.workers.pop(role)
@@ -131,9 +157,31 @@ async def journey(client: Client, platform: Platform, engine: Engine, retries: C
     return case_id
 
 
+async def minimal_journey(client: Client, platform: Platform, script: Script, retries: Counter[str]) -> str:
+    """Raw Temporal doing the journey's Temporal work (bench/baseline.py's minimal script: the same
+    updates, activities and timers, no payload, no-op activities), driven as ours is: each update
+    with its own id, sent again with the same id after a failure."""
+    mirror_id = f"mirror-{uuid.uuid4().hex[:12]}"
+    opening = MirrorInput(script=script.packed(), documents_queue=documents_queue(platform.task_queue))
+
+    async def start() -> None:
+        try:
+            await client.start_workflow(MirrorWorkflow.run, opening, id=mirror_id, task_queue=platform.task_queue)
+        except WorkflowAlreadyStartedError:  # started by an attempt whose answer was lost
+            pass
+
+    await until_done(start, "open", retries)
+    handle = client.get_workflow_handle(mirror_id)
+    for number, turn in enumerate(script.turns[1:]):
+        await until_done(lambda: handle.execute_update(MirrorWorkflow.step, blob(turn.update), id=f"{mirror_id}-step-{number}"),
+                         "step", retries)  # fmt: skip
+    return mirror_id
+
+
 @dataclass
 class Outcome:
-    case_ids: list[str]
+    ids: list[str]
+    """The journeys' ids: case ids (ours), workflow ids (raw Temporal)."""
     seconds: float
     killed_at: datetime
     server_down: float
@@ -173,14 +221,18 @@ async def crash(platform: Platform, client: Client) -> float:
                 platform.start_worker("cases")
 
 
-async def drive(platform: Platform, client: Client, engine: Engine, count: int, concurrency: int, graceful: bool) -> Outcome:
+Journey = Callable[[Counter[str]], Awaitable[str]]
+"""One journey, given the counter of calls sent again; returns its id."""
+
+
+async def drive(platform: Platform, client: Client, journey: Journey, count: int, concurrency: int, graceful: bool) -> Outcome:
     gate, done, retries = asyncio.Semaphore(concurrency), 0, Counter[str]()
     third = asyncio.Event()
 
     async def one() -> str:
         nonlocal done
         async with gate:
-            case_id = await journey(client, platform, engine, retries)
+            case_id = await journey(retries)
         done += 1
         if done >= count // 3:
             third.set()
@@ -199,8 +251,8 @@ async def drive(platform: Platform, client: Client, engine: Engine, count: int, 
         server_down = await crash(platform, client)
     worker_back = time.monotonic() - kill
     assert not driving.done(), "the kill came too late to test anything"
-    case_ids = await driving
-    return Outcome(list(case_ids), time.monotonic() - began, killed_at, server_down, worker_back, retries,
+    ids = await driving
+    return Outcome(list(ids), time.monotonic() - began, killed_at, server_down, worker_back, retries,
                    killed_at + timedelta(seconds=server_down))  # fmt: skip
 
 
@@ -271,14 +323,14 @@ class TaskFigures:
     """Seconds from scheduled to started, same tasks."""
 
 
-async def workflow_tasks(client: Client, case_ids: list[str], since: datetime, server_back: datetime) -> TaskFigures:
+async def workflow_tasks(client: Client, workflow_ids: list[str], since: datetime, server_back: datetime) -> TaskFigures:
     """Timeouts and failures of every workflow task; and for each workflow task completed from `since`
     on, how long its workflow waited for it: from the first scheduling (a task that timed out is
     scheduled again: its wait goes on) to the completion."""
     timed_out: Counter[tuple[str, bool]] = Counter()
     failed, latencies, waits = 0, [], []
-    for case_id in case_ids:
-        for history in await runs_of(client, workflow_id(case_id)):
+    for one in workflow_ids:
+        for history in await runs_of(client, one):
             scheduled: dict[int, datetime] = {}
             started: dict[int, datetime] = {}
             pending_since: datetime | None = None
@@ -309,49 +361,79 @@ async def workflow_tasks(client: Client, case_ids: list[str], since: datetime, s
 async def run(directory: Path, count: int, concurrency: int = 24, graceful: bool = False) -> list[Row]:
     keys = Keyring.generate("faults")
     os.environ["EA_ENCRYPTION_KEYS"] = keys.to_env()  # this process seals and reads the registry as its workers do
-    server = DevServer(port=free_port(), ui_port=free_port(), db_file=directory / "faults-temporal.db")
-    platform = Platform(directory, keys, server, server.start(), f"sqlite:///{directory / 'faults-registry.db'}")
+    platform = Platform.on_new_server(directory, keys, "faults")
     try:
-        await server.wait_until_ready(platform.server_process)
-        engine = make_engine(platform.database_url)
-        migrate(engine)
-        client = await Client.connect(server.address, data_converter=encrypted_converter(keys))
+        client, engine = await platform.ready()
         Cases(client, platform.task_queue, engine).known(structure_id="struct-bench", referent_id="ref-bench", employer_id="emp-bench")
-        for role in ("cases", "documents"):
-            platform.start_worker(role)
-        await until_polled(client, Connection(namespace=client.namespace, task_queue=platform.task_queue), 60)
-        await until_polled(client, Connection(namespace=client.namespace, task_queue=documents_queue(platform.task_queue)), 60, 1,
-                           TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)  # fmt: skip
         progress(f"fault run: {count} journeys, {concurrency} at a time")
-        outcome = await drive(platform, client, engine, count, concurrency, graceful)
+        outcome = await drive(platform, client, lambda retries: journey(client, platform, engine, retries), count, concurrency, graceful)
         progress(f"journeys done in {outcome.seconds:.0f} s; checking phases, journals, documents and histories")
-        checks = await check(client, engine, outcome.case_ids, DOCUMENTS)
-        tasks = await workflow_tasks(client, outcome.case_ids, outcome.killed_at, outcome.server_back_at)
+        checks = await check(client, engine, outcome.ids, DOCUMENTS)
+        runs = [workflow_id(case_id) for case_id in outcome.ids]
+        tasks = await workflow_tasks(client, runs, outcome.killed_at, outcome.server_back_at)
+        minimal = Script.of([h.events for h in await runs_of(client, runs[0])], documents_queue(platform.task_queue), 0).minimal()
         engine.dispose()
     finally:
         platform.stop_all()
-    n = len(outcome.case_ids)
+    if graceful:
+        return [deployment_row(outcome, checks, tasks)]
+    progress(f"the same fault on raw Temporal: {count} minimal journeys")
+    return crash_rows(outcome, checks, tasks, await raw_temporal_under_the_same_fault(directory, keys, minimal, count, concurrency))
+
+
+async def raw_temporal_under_the_same_fault(directory: Path, keys: Keyring, script: Script, count: int, concurrency: int) -> TaskFigures:
+    """The minimal journey (our journey's updates, activities and timers; no payload, no-op
+    activities) through the same SIGKILL and restart: what the fault costs any worker."""
+    platform = Platform.on_new_server(directory, keys, "faults-minimal")
+    platform.commands = {"cases": [sys.executable, "-m", "bench.worker", "cases"],
+                         "documents": [sys.executable, "-m", "bench.worker", "noop", documents_queue(platform.task_queue)]}  # fmt: skip
+    try:
+        client, engine = await platform.ready()
+        engine.dispose()
+        outcome = await drive(platform, client, lambda retries: minimal_journey(client, platform, script, retries), count, concurrency, False)
+        return await workflow_tasks(client, outcome.ids, outcome.killed_at, outcome.server_back_at)
+    finally:
+        platform.stop_all()
+
+
+def _outcome_lines(outcome: Outcome, checks: Checks, tasks: TaskFigures) -> tuple[int, str, bool, str]:
+    n = len(outcome.ids)
     at_expected = checks.phases.get(EXPECTED.value, 0)
-    timed_out = sum(tasks.timed_out.values())
-    by_kill = sum(n for (_kind, killed), n in tasks.timed_out.items() if killed)
-    kinds = ", ".join(f"{kind} {n} ({'held by or queued for the killed worker' if killed else 'other'})"
-                      for (kind, killed), n in sorted(tasks.timed_out.items())) or "none"
-    retried = ", ".join(f"{k} {v}" for k, v in outcome.retries.most_common()) or "none"
     whole = (f"{at_expected} of {n} at {EXPECTED.value}; journal whole {checks.journal_whole} of {n}; {checks.doubled} (case, seq) twice; "
              f"documents complete {checks.documents_ok} of {n} ({checks.documents_failed} failed, as alerts), {checks.documents_twice} twice")
     kept = at_expected == n and checks.journal_whole == n and checks.doubled == 0 and checks.documents_ok == n and checks.documents_twice == 0
     latency = f"p50 {percentile(tasks.latencies, 0.5) * 1000:.0f} ms, p99 {percentile(tasks.latencies, 0.99) * 1000:.0f} ms"
-    if graceful:
-        return [(f"faults, deployment: {n} journeys, case worker replaced at a third (new one started, old one stopped by SIGTERM)",
-                 f"{whole}; workflow tasks timed out {timed_out} ({kinds.replace('killed', 'stopped')}), failed {tasks.failed}",
-                 f"old worker gone {outcome.worker_back:.1f} s after the new one started; workflow-task latency from then to the end "
-                 f"{latency}; target 0 timed out", kept and timed_out == 0 and tasks.failed == 0)]  # fmt: skip
+    return n, whole, kept, latency
+
+
+def _kinds(tasks: TaskFigures) -> str:
+    return ", ".join(f"{kind} {n} ({'held by or queued for the killed worker' if killed else 'other'})"
+                     for (kind, killed), n in sorted(tasks.timed_out.items())) or "none"  # fmt: skip
+
+
+def deployment_row(outcome: Outcome, checks: Checks, tasks: TaskFigures) -> Row:
+    n, whole, kept, latency = _outcome_lines(outcome, checks, tasks)
+    timed_out = sum(tasks.timed_out.values())
+    return (f"faults, deployment: {n} journeys, case worker replaced at a third (new one started, old one stopped by SIGTERM)",
+            f"{whole}; workflow tasks timed out {timed_out} ({_kinds(tasks).replace('killed', 'stopped')}), failed {tasks.failed}",
+            f"old worker gone {outcome.worker_back:.1f} s after the new one started; workflow-task latency from then to the end "
+            f"{latency}; target 0 timed out", kept and timed_out == 0 and tasks.failed == 0)  # fmt: skip
+
+
+def crash_rows(outcome: Outcome, checks: Checks, tasks: TaskFigures, raw: TaskFigures) -> list[Row]:
+    n, whole, kept, latency = _outcome_lines(outcome, checks, tasks)
+    timed_out, raw_timed_out = sum(tasks.timed_out.values()), sum(raw.timed_out.values())
+    by_kill = sum(n for (_kind, killed), n in tasks.timed_out.items() if killed)
+    retried = ", ".join(f"{k} {v}" for k, v in outcome.retries.most_common()) or "none"
     return [
         (f"faults: {n} journeys, case worker SIGKILLed and dev server restarted at a third", whole,
          f"server back {outcome.server_down:.1f} s and worker polling {outcome.worker_back:.1f} s after the kill; the script's calls "
          f"sent again with their update id: {retried}", kept),
         ("faults: workflow tasks timed out", f"{timed_out} ({by_kill} held by or queued for the killed worker, {timed_out - by_kill} other)",
-         f"{kinds}; workflow tasks failed: {tasks.failed}; target 0", timed_out == 0),
+         f"{_kinds(tasks)}; workflow tasks failed: {tasks.failed}; target 0", timed_out == 0),
+        ("faults: the same kill and restart, raw Temporal (the minimal journey)", f"{raw_timed_out} workflow tasks timed out",
+         f"{_kinds(raw)}; workflow tasks failed: {raw.failed}; {n} journeys of the minimal script (our journey's updates, activities "
+         f"and timers, no payload, no-op activities) on `python -m bench.worker`, the same SIGKILL and restart at a third", None),
         ("faults: workflow-task latency during recovery", latency,
          f"first scheduled to completed, {len(tasks.latencies):,} workflow tasks completed from the kill to the end (those in flight "
          f"at the kill included, a timed-out task counted to its retry's completion); scheduled to started p99 "
