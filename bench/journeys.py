@@ -155,8 +155,9 @@ async def in_parallel(count: int, concurrency: int, work) -> list:  # type: igno
 
 @dataclass
 class Leg:
-    """Journeys of one kind driven `concurrency` at a time: how long their steps took, and (ours)
-    how long the documents they left took to be produced after the last step was answered."""
+    """Journeys of one kind driven `concurrency` at a time: how long their steps took, and how long
+    what they left took to finish after the last step was answered (ours: its documents stored;
+    the others: their no-op documents)."""
 
     kind: str
     ids: list[str]
@@ -210,22 +211,25 @@ async def leg(platform: Platform, kind: str, count: int, concurrency: int, journ
     began = time.perf_counter()
     ids = await in_parallel(count, concurrency, lambda n: journey(platform, n, step_ms))
     done = Leg(kind, ids, time.perf_counter() - began, step_ms=step_ms)
-    await (documents_drained(platform, ids) if kind == "ours" else no_activity_pending(platform, ids))
+    await (documents_drained(platform, ids) if kind == "ours" else no_activity_pending(platform.client, ids))
     done.drain = time.perf_counter() - began - done.seconds
     return done
 
 
-async def no_activity_pending(platform: Platform, workflow_ids: list[str], seconds: float = 300) -> None:
-    """Until none of these runs has an activity under way: a baseline's or minimal leg's last
-    document no-ops are done before the next leg starts, as ours waits for its documents, so that
-    no leg pays for the tail of the one before."""
+async def no_activity_pending(client: Client, workflow_ids: list[str], seconds: float = 300) -> None:
+    """Until none of these runs has an activity or a workflow task under way: a baseline's or minimal
+    leg's last document no-ops are done before the next leg starts, as ours waits for its documents,
+    so that no leg pays for the tail of the one before."""
     deadline = time.perf_counter() + seconds
-    while workflow_ids:
-        described = await asyncio.gather(*(platform.client.get_workflow_handle(i).describe() for i in workflow_ids))
-        workflow_ids = [i for i, d in zip(workflow_ids, described) if d.raw_description.pending_activities]
-        if workflow_ids and time.perf_counter() > deadline:
-            raise RuntimeError(f"{len(workflow_ids)} runs still have activities under way after {seconds:.0f} s")
-        await asyncio.sleep(0.05 if workflow_ids else 0)
+    while True:
+        described = await asyncio.gather(*(client.get_workflow_handle(i).describe() for i in workflow_ids))
+        workflow_ids = [i for i, d in zip(workflow_ids, described)
+                        if d.raw_description.pending_activities or d.raw_description.HasField("pending_workflow_task")]  # fmt: skip
+        if not workflow_ids:
+            return
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{len(workflow_ids)} runs still have work under way after {seconds:.0f} s")
+        await asyncio.sleep(0.1)
 
 
 async def paced(platform: Platform, count: int, rate: float) -> Leg:

@@ -127,12 +127,7 @@ def _unseen(session: Session, scope: Scope, now: datetime, limit: int) -> list[C
              .outerjoin(seen, seen.c.case_id == Case.id)
              .where(or_(last_seen < before, and_(last_seen.is_(None), Case.opened_at < now - UNSEEN_AFTER)))
              .order_by(last_seen.asc().nulls_first()).limit(limit))  # fmt: skip
-    return [_line(case, first, last, _day(seen)) for case, first, last, seen in session.execute(query)]
-
-
-def _day(value: object) -> date | None:
-    """SQLite gives MAX() of dates back as text."""
-    return date.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[return-value]
+    return [_line(case, first, last, seen_on) for case, first, last, seen_on in session.execute(query)]
 
 
 @dataclass(frozen=True)
