@@ -211,15 +211,17 @@ async def leg(platform: Platform, kind: str, count: int, concurrency: int, journ
     began = time.perf_counter()
     ids = await in_parallel(count, concurrency, lambda n: journey(platform, n, step_ms))
     done = Leg(kind, ids, time.perf_counter() - began, step_ms=step_ms)
-    await (documents_drained(platform, ids) if kind == "ours" else no_activity_pending(platform.client, ids))
+    if kind == "ours":
+        await documents_drained(platform, ids)
+    await no_activity_pending(platform.client, [workflow_id(i) for i in ids] if kind == "ours" else ids)
     done.drain = time.perf_counter() - began - done.seconds
     return done
 
 
 async def no_activity_pending(client: Client, workflow_ids: list[str], seconds: float = 300) -> None:
-    """Until none of these runs has an activity or a workflow task under way: a baseline's or minimal
-    leg's last document no-ops are done before the next leg starts, as ours waits for its documents,
-    so that no leg pays for the tail of the one before."""
+    """Until none of these runs has an activity or a workflow task under way: a leg's last documents
+    (or no-ops) and the tasks that follow them are done before the next leg starts, so that no leg
+    pays for the tail of the one before."""
     deadline = time.perf_counter() + seconds
     while True:
         described = await asyncio.gather(*(client.get_workflow_handle(i).describe() for i in workflow_ids))
