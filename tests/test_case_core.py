@@ -15,6 +15,7 @@ from workflows.case.model import (
     ActorRole,
     Amendment,
     AssignReferent,
+    CaseSnapshot,
     CaseState,
     CdaphDecision,
     CloseCase,
@@ -285,3 +286,5 @@ def test_a_render_scheduled_by_an_older_worker_with_the_whole_state_still_decode
     request = DocumentRequest.model_validate(legacy)
     assert request.case.request("req-1") is not None and request.case.case_id == state.case_id
     assert len(request.model_dump_json()) < len(state.model_dump_json()), "the facts are smaller than the state"
+    without = {**legacy, "entry": {**legacy["entry"], "snapshot": None}}  # older still: no snapshot on the entry
+    assert DocumentRequest.model_validate(without).entry.snapshot == CaseSnapshot.of(state), "the state it carried stands in"

@@ -10,9 +10,10 @@ from datetime import date, datetime, timedelta, timezone
 import pypdfium2 as pdfium
 import pytest
 from jinja2 import UndefinedError
+from sqlalchemy.orm import Session
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from activities.documents.rendering import Documents, Renderer
+from activities.documents.rendering import DocumentDataMissing, Documents, Renderer
 from activities.registry.people import BeneficiaryIdentity, ProtectiveMeasure, RepresentativeIdentity, register_beneficiary, register_representative
 from activities.registry.journal import Registry
 from activities.registry.schema import Document
@@ -21,7 +22,7 @@ from starter.scripted import COORDINATOR, TODAY, Cases, cdaph, new_case_id
 from tests.builders import eventually
 from workflows.case import decisions, rules, steps
 from workflows.case.events import DocumentRequest, Hired
-from workflows.case.model import Actor, ActorRole, AlertKind, CaseFacts, Party, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
+from workflows.case.model import Actor, ActorRole, AlertKind, CaseFacts, CaseSnapshot, Party, AssignReferent, CaseState, ContractType, Intensity, OpenCase, Phase, RecordHiring, RequestAcknowledgement, RequestKind, RequestSupport, ResponseOutcome, Situation, Step
 from worker import case_worker, documents_worker
 from workflows.wording import french_date, french_duration
 
@@ -223,9 +224,18 @@ async def test_rendering_twice_for_the_same_event_stores_it_once(journey, regist
     entry = next(e for e in registry.journal(case_id) if e.seq == convention.seq)
     state: CaseState = await cases_module.final_state(case_id)
     request = DocumentRequest(template="convention", entry=entry, case=CaseFacts.of(state))
-    again = ActivityEnvironment().run(Documents(registry.engine).render_document, request)
+    shelf = Documents(registry.engine)
+    again = ActivityEnvironment().run(shelf.render_document, request)
     assert again == convention.id
-    assert [d.id for d in Documents(registry.engine).list(case_id) if d.template == "convention"] == [convention.id]
+    # Two attempts that both looked before either stored: the second insert meets the first row.
+    # (The journal read back holds no snapshot: the workflow's requests always carry one.)
+    with Session(registry.engine) as session:
+        with pytest.raises(DocumentDataMissing, match="no snapshot"):
+            shelf.context(session, request)
+        sent = request.model_copy(update={"entry": entry.model_copy(update={"snapshot": CaseSnapshot.of(state)})})
+        rendered = shelf.renderer.render("convention", shelf.context(session, sent))
+    assert shelf.store(sent, rendered) == convention.id
+    assert [d.id for d in shelf.list(case_id) if d.template == "convention"] == [convention.id]
 
 
 async def test_the_convention_pdf_renders_as_a_page(journey, registry: Registry) -> None:  # type: ignore[no-untyped-def]

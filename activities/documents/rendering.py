@@ -32,7 +32,7 @@ from activities.registry.journal import journal_entry
 from activities.registry.schema import Beneficiary, Document, JournalRow, LegalRepresentative, Organisation, Referent, Structure
 from workflows.case import rome, rules
 from workflows.case.events import DocumentRequest, JournalEntry
-from workflows.case.model import Actor, ActorRole, Adaptation, CaseSnapshot, Objective, Party, ProjectStep, SignatureEvidence, SupportRequest
+from workflows.case.model import Actor, ActorRole, Adaptation, Objective, Party, ProjectStep, SignatureEvidence, SupportRequest
 from workflows.wording import LABELS_FR, french_date, french_duration
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -184,7 +184,8 @@ class Renderer:
 
 
 class DocumentDataMissing(Exception):
-    """The registry lacks what a document must name (a référent's name, an employer's, ...)."""
+    """What a document must name is missing: from the registry (a référent's name, an employer's,
+    ...) or from the request (the case as it stood at the event)."""
 
 
 def _required(row: Any, what: str, fix: str) -> Any:
@@ -264,7 +265,9 @@ class Documents:
     def context(self, session: Session, request: DocumentRequest) -> dict[str, Any]:
         """What a template may name: the case (from the workflow) and the people (from the registry)."""
         state, entry = request.case, request.entry
-        at_event = entry.snapshot or CaseSnapshot.of(state)
+        at_event = entry.snapshot
+        if at_event is None:  # the workflow sends every event with the case as it stood then
+            raise DocumentDataMissing(f"event {entry.seq} of case {entry.case_id} carries no snapshot of its case")
         asked = state.request(getattr(entry.event, "request_id", ""))
         employer_id = asked.employer_id if asked and asked.employer_id else at_event.employer_id  # the one who asked
         referent_id = at_event.referent_id

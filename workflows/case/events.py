@@ -401,6 +401,7 @@ class DocumentRequest(Model):
         """Renders scheduled by an older worker carried the whole state: they still decode."""
         if isinstance(data, dict) and "state" in data:
             request_id = (data["entry"].get("event") or {}).get("request_id")
-            case = CaseFacts.of(CaseState.model_validate(data["state"]), request_id)
-            data = {"template": data["template"], "entry": data["entry"], "case": case}
+            state = CaseState.model_validate(data["state"])
+            entry = data["entry"] if data["entry"].get("snapshot") else {**data["entry"], "snapshot": CaseSnapshot.of(state)}
+            data = {"template": data["template"], "entry": entry, "case": CaseFacts.of(state, request_id)}
         return data
