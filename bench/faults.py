@@ -48,7 +48,7 @@ from activities.registry.migrate import migrate
 from activities.registry.people import BeneficiaryIdentity, register_beneficiary
 from activities.registry.schema import Document, JournalRow
 from bench.baseline import MirrorInput, MirrorWorkflow, Script, blob
-from bench.journeys import DOCUMENTS, JOURNEY, no_activity_pending, percentile, runs_of
+from bench.journeys import DOCUMENTS, JOURNEY, percentile, runs_of, until_nothing_under_way
 from starter.cases import CaseExists, StepRefused, apply_step, case_status, open_case, workflow_id
 from starter.devserver import DevServer, free_port, stop
 from starter.scripted import ADULT, CALM, COORDINATOR, Cases
@@ -391,7 +391,7 @@ async def raw_temporal_under_the_same_fault(directory: Path, keys: Keyring, scri
         client, engine = await platform.ready()
         engine.dispose()
         outcome = await drive(platform, client, lambda retries: minimal_journey(client, platform, script, retries), count, concurrency, False)
-        await no_activity_pending(client, outcome.ids)  # their histories whole, as ours are after the checks
+        await until_nothing_under_way(client, outcome.ids)  # their histories whole, as ours are after the checks
         return await workflow_tasks(client, outcome.ids, outcome.killed_at, outcome.server_back_at)
     finally:
         platform.stop_all()

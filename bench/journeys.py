@@ -213,12 +213,12 @@ async def leg(platform: Platform, kind: str, count: int, concurrency: int, journ
     done = Leg(kind, ids, time.perf_counter() - began, step_ms=step_ms)
     if kind == "ours":
         await documents_drained(platform, ids)
-    await no_activity_pending(platform.client, [workflow_id(i) for i in ids] if kind == "ours" else ids)
+    await until_nothing_under_way(platform.client, [workflow_id(i) for i in ids] if kind == "ours" else ids)
     done.drain = time.perf_counter() - began - done.seconds
     return done
 
 
-async def no_activity_pending(client: Client, workflow_ids: list[str], seconds: float = 300) -> None:
+async def until_nothing_under_way(client: Client, workflow_ids: list[str], seconds: float = 300) -> None:
     """Until none of these runs has an activity or a workflow task under way: a leg's last documents
     (or no-ops) and the tasks that follow them are done before the next leg starts, so that no leg
     pays for the tail of the one before."""
