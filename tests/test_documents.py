@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta, timezone
 import pypdfium2 as pdfium
 import pytest
 from jinja2 import UndefinedError
-from sqlalchemy.orm import Session
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.documents.rendering import DocumentDataMissing, Documents, Renderer
@@ -229,11 +228,11 @@ async def test_rendering_twice_for_the_same_event_stores_it_once(journey, regist
     assert again == convention.id
     # Two attempts that both looked before either stored: the second insert meets the first row.
     # (The journal read back holds no snapshot: the workflow's requests always carry one.)
-    with Session(registry.engine) as session:
+    with registry.engine.connect() as connection:
         with pytest.raises(DocumentDataMissing, match="no snapshot"):
-            shelf.context(session, request)
+            shelf.context(connection, request)
         sent = request.model_copy(update={"entry": entry.model_copy(update={"snapshot": CaseSnapshot.of(state)})})
-        rendered = shelf.renderer.render("convention", shelf.context(session, sent))
+        rendered = shelf.renderer.render("convention", shelf.context(connection, sent))
     assert shelf.store(sent, rendered) == convention.id
     assert [d.id for d in shelf.list(case_id) if d.template == "convention"] == [convention.id]
 

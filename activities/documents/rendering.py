@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
-from sqlalchemy import Connection, Engine, Insert, select, update
+from sqlalchemy import Connection, Engine, Insert, Row, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -104,11 +104,14 @@ def _signature_line(signed: Signed) -> str:
     return f"{signed.party.capitalize()} : {signed.by}, le {_date_fr(signed.at)} à {signed.at:%H:%M} UTC — {how}"
 
 
-def signatures_of(session: Session, entry: JournalEntry, names: dict[Party, str]) -> list[Signed]:
+JOURNAL = JournalRow.__table__
+
+
+def signatures_of(connection: Connection, entry: JournalEntry, names: dict[Party, str]) -> list[Signed]:
     """Every signature of the text this entry completes (the convention, or its amendment), from the journal."""
     kind, number = entry.kind, getattr(entry.event, "amendment", None)
-    rows = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.kind == kind,
-                                                    JournalRow.seq <= entry.seq).order_by(JournalRow.seq))  # fmt: skip
+    rows = connection.execute(select(JOURNAL).where(JOURNAL.c.case_id == entry.case_id, JOURNAL.c.kind == kind,
+                                                    JOURNAL.c.seq <= entry.seq).order_by(JOURNAL.c.seq))  # fmt: skip
     found = []
     for row in rows:
         event = journal_entry(row).event
@@ -119,14 +122,14 @@ def signatures_of(session: Session, entry: JournalEntry, names: dict[Party, str]
     return found
 
 
-def original_event(session: Session, entry: JournalEntry) -> Any:
+def original_event(connection: Connection, entry: JournalEntry) -> Any:
     """The event whose text a signature completes — the prescription that made the convention, or
     the event that made amendment n° N — read from the journal, where it was written before any
     signature: the signed text says what that text said."""
     number = getattr(entry.event, "amendment", None)
     kinds = ("record_prescription",) if number is None else ("record_hiring", "amendment_proposed")
-    rows = session.scalars(select(JournalRow).where(JournalRow.case_id == entry.case_id, JournalRow.kind.in_(kinds),
-                                                    JournalRow.seq < entry.seq).order_by(JournalRow.seq.desc()))  # fmt: skip
+    rows = connection.execute(select(JOURNAL).where(JOURNAL.c.case_id == entry.case_id, JOURNAL.c.kind.in_(kinds),
+                                                    JOURNAL.c.seq < entry.seq).order_by(JOURNAL.c.seq.desc()))  # fmt: skip
     for row in rows:
         event = journal_entry(row).event
         if number is None or getattr(event, "amendment", None) == number:
@@ -196,16 +199,32 @@ def _required(row: Any, what: str, fix: str) -> Any:
 
 
 
-def _representative(row: LegalRepresentative) -> str:
+def _representative(row: Row[Any]) -> str:
     return f"{row.first_name} {row.last_name} ({LABELS_FR['measure'][row.measure]})"
 
 
-def _who(actor: Actor | None, representatives: dict[str, LegalRepresentative]) -> str | None:
+def _who(actor: Actor | None, representatives: dict[str, Row[Any]]) -> str | None:
     """Who acted, as a document names them when it matters: the person's representative."""
     if actor is None or actor.role is not ActorRole.LEGAL_REPRESENTATIVE:
         return None
     known = representatives.get(actor.id)
     return "son représentant légal" + (f", {_representative(known)}" if known else "")
+
+
+def _by_id(table: type[Beneficiary | Structure | Referent | Organisation]) -> Select[Any]:
+    columns = table.__table__
+    return select(columns).where(columns.c.id == bindparam("id"))
+
+
+_READS = {table: _by_id(table) for table in (Beneficiary, Structure, Referent, Organisation)}
+"""A document's people and directory rows, read as plain rows (the templates name their columns):
+the ORM's identity map and unit of work buy nothing in a read-only activity, and cost a third of it."""
+_REPRESENTATIVES = (select(LegalRepresentative.__table__).where(LegalRepresentative.__table__.c.beneficiary_id == bindparam("id"))
+                    .order_by(LegalRepresentative.__table__.c.registered_at))  # fmt: skip
+
+
+def _read(connection: Connection, table: type[Beneficiary | Structure | Referent | Organisation], key: str | None) -> Row[Any] | None:
+    return connection.execute(_READS[table], {"id": key}).first() if key else None
 
 
 class Documents:
@@ -221,15 +240,15 @@ class Documents:
 
     @activity.defn
     def render_document(self, request: DocumentRequest) -> int:
-        """Render and store the document of one event; again for the same event, store nothing."""
-        key = (request.entry.case_id, request.entry.seq, request.template)
-        with Session(self.engine) as session:
-            existing = self._find(session, *key)
-            if existing is not None:
-                return existing
+        """Render and store the document of one event; again for the same event, store nothing (the
+        store keeps the first: a retry renders again rather than look first, as retries are rare)."""
+        with self.engine.connect() as connection:
             try:
-                context = self.context(session, request)
+                context = self.context(connection, request)
             except DocumentDataMissing as missing:
+                made = self._find(connection, request.entry.case_id, request.entry.seq, request.template)
+                if made is not None:  # made by an earlier attempt, before the data went missing
+                    return made
                 raise ApplicationError(str(missing), type="DocumentDataMissing", non_retryable=True) from None
         try:
             rendered = self.renderer.render(request.template, context)
@@ -262,7 +281,7 @@ class Documents:
         insert = DIALECT_INSERTS[self.engine.dialect.name](table)
         return insert.on_conflict_do_nothing(index_elements=["case_id", "seq", "template"]).returning(table.c.id)
 
-    def context(self, session: Session, request: DocumentRequest) -> dict[str, Any]:
+    def context(self, connection: Connection, request: DocumentRequest) -> dict[str, Any]:
         """What a template may name: the case (from the workflow) and the people (from the registry)."""
         state, entry = request.case, request.entry
         at_event = entry.snapshot
@@ -271,21 +290,17 @@ class Documents:
         asked = state.request(getattr(entry.event, "request_id", ""))
         employer_id = asked.employer_id if asked and asked.employer_id else at_event.employer_id  # the one who asked
         referent_id = at_event.referent_id
-        beneficiary = _required(
-            session.get(Beneficiary, state.beneficiary_id) if state.beneficiary_id else None,
-            "the person", "open the case with the person's identity, or --beneficiary",
-        )  # fmt: skip
-        structure = _required(session.get(Structure, state.structure_id), f"structure {state.structure_id}",
+        beneficiary = _required(_read(connection, Beneficiary, state.beneficiary_id), "the person",
+                                "open the case with the person's identity, or --beneficiary")  # fmt: skip
+        structure = _required(_read(connection, Structure, state.structure_id), f"structure {state.structure_id}",
                               f"ea directory structure {state.structure_id} --name ...")  # fmt: skip
-        referent = _required(session.get(Referent, referent_id) if referent_id else None,
-                             f"référent {referent_id or '(none assigned)'}",
+        referent = _required(_read(connection, Referent, referent_id), f"référent {referent_id or '(none assigned)'}",
                              "ea assign, then ea directory referent ID --name ...")  # fmt: skip
         employer = None
         if employer_id is not None:
-            employer = _required(session.get(Organisation, employer_id), f"employer {employer_id}",
+            employer = _required(_read(connection, Organisation, employer_id), f"employer {employer_id}",
                                  f"ea directory employer {employer_id} --name ... --siret ...")  # fmt: skip
-        representatives = {r.id: r for r in session.scalars(select(LegalRepresentative).where(
-            LegalRepresentative.beneficiary_id == beneficiary.id).order_by(LegalRepresentative.registered_at))}  # fmt: skip
+        representatives = {r.id: r for r in connection.execute(_REPRESENTATIVES, {"id": beneficiary.id})}
         person = f"{beneficiary.first_name} {beneficiary.last_name}"
         if representatives:
             person += ", représenté(e) par " + " et ".join(map(_representative, representatives.values()))
@@ -296,7 +311,7 @@ class Documents:
         return {
             "case": state,
             "entry": entry,
-            "event": original_event(session, entry) if signed_text else entry.event,
+            "event": original_event(connection, entry) if signed_text else entry.event,
             "today": entry.at.date(),
             "labels": LABELS_FR,
             "beneficiary": beneficiary,
@@ -310,7 +325,7 @@ class Documents:
             "author": referent.name if entry.actor and entry.actor.role is ActorRole.REFERENT else None,
             "signed": [(LABELS_FR["party"][party], day, _who(state.signed_by.get(party), representatives))
                        for party, day in state.signatures.items()],  # fmt: skip
-            "signed_by": signatures_of(session, entry, names) if signed_text else [],
+            "signed_by": signatures_of(connection, entry, names) if signed_text else [],
             # Blocks to sign on paper: dated by hand, so a document never depends on who signed first.
             "signatures": [{"party": LABELS_FR["party"][party].capitalize(), "name": name} for party, name in names.items()],
         }
@@ -338,6 +353,6 @@ class Documents:
             return document if document is not None and document.case_id == case_id else None
 
     @staticmethod
-    def _find(reader: Session | Connection, case_id: str, seq: int, template: str) -> int | None:
+    def _find(connection: Connection, case_id: str, seq: int, template: str) -> int | None:
         query = select(Document.id).where(Document.case_id == case_id, Document.seq == seq, Document.template == template)
-        return reader.scalars(query).first()
+        return connection.scalars(query).first()

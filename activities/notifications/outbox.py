@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from activities.registry.database import DIALECT_INSERTS
-from activities.registry.schema import Beneficiary, Case, LegalRepresentative, Notification, SupportRequest
+from activities.registry.schema import Beneficiary, LegalRepresentative, Notification, SupportRequest
 from workflows.case import events
 from workflows.case.events import Event
 from workflows.case.model import Party
@@ -45,7 +46,17 @@ Message = tuple[str, Kind]
 """(recipient, kind)."""
 
 
-def enqueue(session: Session, case: Case | None, seq: int, at: datetime, event: Event) -> None:
+class CaseParties(Protocol):
+    """What the rules read of a case: its row, or the columns a journal write returns."""
+
+    id: str
+    beneficiary_id: str | None
+    structure_id: str
+    referent_id: str | None
+    employer_id: str | None
+
+
+def enqueue(session: Session, case: CaseParties | None, seq: int, at: datetime, event: Event) -> None:
     """Queue the messages `event` calls for (none for most events, none for an unknown case)."""
     rule = RULES.get(type(event))
     if case is None or rule is None:
@@ -59,24 +70,24 @@ def enqueue(session: Session, case: Case | None, seq: int, at: datetime, event: 
             index_elements=["case_id", "seq", "recipient", "kind"]))  # fmt: skip
 
 
-def _referent(case: Case) -> list[str]:
+def _referent(case: CaseParties) -> list[str]:
     return [f"referent:{case.referent_id}"] if case.referent_id else []
 
 
-def _person(session: Session, case: Case) -> list[str]:
+def _person(session: Session, case: CaseParties) -> list[str]:
     """The person, or their legal representatives when they have some (who act for them)."""
     if case.beneficiary_id is None:
         return []
-    person = session.get(Beneficiary, case.beneficiary_id)
-    if person is None or person.anonymised_at is not None:
+    person = session.execute(select(Beneficiary.anonymised_at).where(Beneficiary.id == case.beneficiary_id)).first()
+    if person is None or person.anonymised_at is not None:  # a column, not the row: no name deciphered for nothing
         return []
-    query = select(LegalRepresentative.id).where(LegalRepresentative.beneficiary_id == person.id)
+    query = select(LegalRepresentative.id).where(LegalRepresentative.beneficiary_id == case.beneficiary_id)
     representatives = list(session.scalars(query.order_by(LegalRepresentative.registered_at)))
-    return [f"legal_representative:{r}" for r in representatives] or [f"beneficiary:{person.id}"]
+    return [f"legal_representative:{r}" for r in representatives] or [f"beneficiary:{case.beneficiary_id}"]
 
 
-def _staff(kind: Kind, escalation: Kind | None = None) -> Callable[[Session, Case, Event], list[Message]]:
-    def rule(_session: Session, case: Case, _event: Event) -> list[Message]:
+def _staff(kind: Kind, escalation: Kind | None = None) -> Callable[[Session, CaseParties, Event], list[Message]]:
+    def rule(_session: Session, case: CaseParties, _event: Event) -> list[Message]:
         messages = [(r, kind) for r in _referent(case)]
         if escalation is not None:
             messages.append((f"coordinator:{case.structure_id}", escalation))
@@ -85,12 +96,12 @@ def _staff(kind: Kind, escalation: Kind | None = None) -> Callable[[Session, Cas
     return rule
 
 
-def _employer_request(session: Session, case: Case, event: Event) -> list[Message]:
+def _employer_request(session: Session, case: CaseParties, event: Event) -> list[Message]:
     assert isinstance(event, events.EmployerRequestReceived)
     return [(r, Kind.REQUEST_RECEIVED) for r in _referent(case)] + [(f"employer:{event.employer_id}", Kind.REQUEST_ACKNOWLEDGED)]
 
 
-def _answer(session: Session, case: Case, event: Event) -> list[Message]:
+def _answer(session: Session, case: CaseParties, event: Event) -> list[Message]:
     """To whoever asked: the employer, or the person."""
     assert isinstance(event, events.RequestAnswered)
     query = select(SupportRequest.employer_id).where(SupportRequest.case_id == case.id, SupportRequest.request_id == event.request_id)
@@ -99,13 +110,13 @@ def _answer(session: Session, case: Case, event: Event) -> list[Message]:
     return [(r, Kind.REQUEST_ANSWERED) for r in askers]
 
 
-def _convention(session: Session, case: Case, _event: Event) -> list[Message]:
+def _convention(session: Session, case: CaseParties, _event: Event) -> list[Message]:
     """The convention is written at the prescription: the person and the employer, if any, sign it."""
     signers = _person(session, case) + ([f"employer:{case.employer_id}"] if case.employer_id else [])
     return [(r, Kind.CONVENTION_TO_SIGN) for r in signers]
 
 
-def _hiring(session: Session, case: Case, event: Event) -> list[Message]:
+def _hiring(session: Session, case: CaseParties, event: Event) -> list[Message]:
     """A hiring that amends the convention: the new employer joins it, the person signs again."""
     assert isinstance(event, events.Hired)
     if event.amendment is None:
@@ -113,18 +124,18 @@ def _hiring(session: Session, case: Case, event: Event) -> list[Message]:
     return [(r, Kind.AMENDMENT_TO_SIGN) for r in [*_person(session, case), f"employer:{event.employer_id}"]]
 
 
-def _amendment(session: Session, case: Case, event: Event) -> list[Message]:
+def _amendment(session: Session, case: CaseParties, event: Event) -> list[Message]:
     assert isinstance(event, events.AmendmentProposed)
     signers = (_person(session, case) if Party.BENEFICIARY in event.parties else []) + (
         [f"employer:{case.employer_id}"] if Party.EMPLOYER in event.parties and case.employer_id else [])  # fmt: skip
     return [(r, Kind.AMENDMENT_TO_SIGN) for r in signers]
 
 
-def _retention(session: Session, case: Case, _event: Event) -> list[Message]:
+def _retention(session: Session, case: CaseParties, _event: Event) -> list[Message]:
     return [(r, Kind.RETENTION_WARNING) for r in _person(session, case)]
 
 
-RULES: dict[type, Callable[[Session, Case, Event], list[Message]]] = {
+RULES: dict[type, Callable[[Session, CaseParties, Event], list[Message]]] = {
     events.ReviewDue: _staff(Kind.REVIEW_DUE),
     events.ReviewOverdue: _staff(Kind.REVIEW_OVERDUE, Kind.REVIEW_ESCALATION),
     events.SupportRequested: _staff(Kind.REQUEST_RECEIVED),

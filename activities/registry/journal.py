@@ -8,7 +8,9 @@ in the outbox, only when its journal row is new, in the same transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from typing import Any
+
+from sqlalchemy import Engine, Row, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from temporalio import activity
@@ -19,7 +21,7 @@ from activities.registry import caseload
 from activities.registry.database import DIALECT_INSERTS
 from activities.registry.migrate import migrate
 from activities.registry.projection import project
-from activities.registry.schema import Case, JournalRow
+from activities.registry.schema import JournalRow
 from workflows.case.events import JournalBatch, JournalEntry, private_detail, stored_detail, upcast
 from workflows.case.model import Actor
 from workflows.contracts import Caseload, SeatRequest
@@ -55,8 +57,7 @@ class Registry:
                 for entry in batch.entries:
                     if (entry.case_id, entry.seq) in new:
                         new.discard((entry.case_id, entry.seq))
-                        project(session, entry)
-                        enqueue(session, session.get(Case, entry.case_id), entry.seq, entry.at, entry.event)
+                        enqueue(session, project(session, entry), entry.seq, entry.at, entry.event)
                         written += 1
         except DBAPIError as error:
             raise unavailable(error) from None
@@ -73,8 +74,8 @@ class Registry:
             raise unavailable(error) from None
 
     def _write(self, session: Session, entries: list[JournalEntry]) -> set[tuple[str, int]]:
-        """Insert the rows (SQLAlchemy batching the rows and their RETURNING); returns the (case, seq)
-        keys that were not there yet."""
+        """Insert the rows (SQLAlchemy batching the rows and their RETURNING, by Core: the ORM's bulk
+        path adds nothing to a plain insert); returns the (case, seq) keys that were not there yet."""
         rows = [
             {"case_id": e.case_id, "seq": e.seq, "at": e.at, "kind": e.kind, "phase_before": e.phase_before.value,
              "phase_after": e.phase_after.value, "actor_role": e.actor.role.value if e.actor else None,
@@ -82,7 +83,7 @@ class Registry:
              "private_detail": private_detail(e.event)}
             for e in entries
         ]  # fmt: skip
-        return {(case_id, seq) for case_id, seq in session.execute(self._insert_new, rows)}
+        return {(case_id, seq) for case_id, seq in session.connection().execute(self._insert_new, rows)}
 
     def journal(self, case_id: str) -> list[JournalEntry]:
         """A case's journal in order, for the CLI's history and for tests."""
@@ -91,7 +92,7 @@ class Registry:
             return [journal_entry(row) for row in rows]
 
 
-def journal_entry(row: JournalRow) -> JournalEntry:
+def journal_entry(row: JournalRow | Row[Any]) -> JournalEntry:
     """A journal row as the typed entry it records, whatever version of the workflow wrote it."""
     actor = Actor(role=row.actor_role, id=row.actor_id) if row.actor_role else None  # type: ignore[arg-type]
     return JournalEntry(case_id=row.case_id, seq=row.seq, at=row.at, phase_before=row.phase_before, phase_after=row.phase_after,
