@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHistory
 
 from activities.registry.database import make_engine
@@ -293,6 +294,17 @@ async def runs_of(client: Client, workflow_id_: str) -> list[WorkflowHistory]:
     return [await client.get_workflow_handle(e.id, run_id=e.run_id).fetch_history() for e in executions]
 
 
+async def median_journey(client: Client, case_ids: list[str]) -> tuple[str, list[list[HistoryEvent]], str]:
+    """The journey whose history has the median number of events, its runs' events, and the spread.
+    One journey alone, or the first of a run, batches its steps otherwise than those of a loaded
+    leg: a baseline copied from it made 13 activities in one run and 17 in another."""
+    histories = {case_id: [list(h.events) for h in await runs_of(client, workflow_id(case_id))] for case_id in case_ids}
+    ranked = sorted(histories, key=lambda case_id: sum(map(len, histories[case_id])))
+    counts = [sum(map(len, histories[case_id])) for case_id in ranked]
+    typical = ranked[len(ranked) // 2]
+    return typical, histories[typical], f"{counts[0]}–{counts[-1]} events, the median {counts[len(ranked) // 2]}"
+
+
 async def history_bytes(client: Client, workflow_ids: list[str]) -> tuple[float, float]:
     """Mean events and bytes of history per case, every run counted."""
     events = size = 0
@@ -428,13 +440,14 @@ Row = tuple[str, str, str, bool | None]
 async def journeys(platform: Platform, sizes: Sizes, processes: dict[str, int]) -> list[Row]:
     """Ours, the baseline and the minimal journey, in alternating order, each leg alone on the machine."""
     client = platform.client
-    progress("calibration: two journeys of ours (warm-up), the baseline's script read from the first one's history")
-    calibration = [await our_journey(platform, n, []) for n in range(2)]
+    progress(f"calibration: {sizes.concurrency} journeys of ours at once (the legs' load); the baseline's script read from the median one")
+    calibration = await in_parallel(sizes.concurrency, sizes.concurrency, lambda n: our_journey(platform, n, []))
     await documents_drained(platform, calibration)
+    await until_nothing_under_way(client, [workflow_id(i) for i in calibration])
     overhead = Payloads(payloads=await client.data_converter.encode([""])).ByteSize()
-    opened = await client.get_workflow_handle(workflow_id(calibration[0])).query(AccompanimentWorkflow.status)
+    typical, runs, spread = await median_journey(client, calibration)
+    opened = await client.get_workflow_handle(workflow_id(typical)).query(AccompanimentWorkflow.status)
     query = Payloads(payloads=await client.data_converter.encode([opened])).ByteSize() - overhead
-    runs = [h.events for h in await runs_of(client, workflow_id(calibration[0]))]
     script = Script.of(runs, documents_queue(platform.task_queue), overhead, query)
     assert script.counts()["documents"] == DOCUMENTS, f"the journey's history holds {script.counts()['documents']} documents, JOURNEY declares {DOCUMENTS}"
     minimal = script.minimal()
@@ -503,7 +516,8 @@ async def journeys(platform: Platform, sizes: Sizes, processes: dict[str, int]) 
     same = ("updates", "activities", "documents", "markers", "continue-as-new")
     return [
         ("journey shape (ours, read from its history)", f"{script.counts()}", f"baseline's, read back: {base_shape.counts()} "
-         "(timers and upserts depend on how updates and activity completions interleave)",
+         f"(from the median by events of {len(calibration)} journeys of ours run at once before the legs, {spread}: how many "
+         "journal batches, timers and upserts a journey makes depends on how its updates and activity completions interleave)",
          all(script.counts()[k] == base_shape.counts()[k] for k in same)),
         ("journeys, minimal (same actions, no payload, no-op activities)", f"{min_rate:.2f} cases/s",
          f"{journeys_run}; CPU ms per case: {per_case('minimal')}; other work on the machine meanwhile {others_share('minimal')}", None),
