@@ -13,11 +13,14 @@ install: system-packages $(STAMP)
 system-packages:
 	@$(PYTHON) starter/system_packages.py
 
+## The bytecode is written at install, even where PYTHONDONTWRITEBYTECODE is set: the workflow sandbox
+## imports the workflow's module afresh for every run it starts, and would compile it each time.
 $(STAMP): pyproject.toml
 	@echo "installing into $(VENV) (about a minute the first time)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -qq --upgrade pip
 	@$(BIN)/python -m pip install -qq -e ".[test]"
+	@$(BIN)/python -m compileall -qq activities workflows starter web bench worker.py
 	@touch $(STAMP)
 
 ## Start the Temporal dev server (state in var/, UI on http://localhost:8233) and a worker.
