@@ -13,6 +13,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from activities.registry import caseload, schema
+from activities.registry.database import Base
 from workflows.case import events
 from workflows.case.events import JournalEntry
 from workflows.case.model import CdaphDecision, ClosureReason, Objective, RequestOrigin
@@ -62,6 +63,12 @@ def _update_case(session: Session, entry: JournalEntry) -> Row[Any] | None:
     return connection.execute(created.returning(*_PARTIES)).first()
 
 
+def _add(session: Session, table: type[Base], **values: Any) -> None:
+    """A new row, inserted by Core at once: the ORM's unit of work cost more than the insert itself
+    (a later query of the same transaction sees it, as it saw a flushed object)."""
+    session.connection().execute(insert(table), values)
+
+
 def _set_case(session: Session, case_id: str, **values: Any) -> None:
     session.connection().execute(update(CASES).where(CASES.c.id == case_id).values(**values))
 
@@ -72,7 +79,7 @@ Projector = Callable[[Session, JournalEntry, dict[str, Any]], None]
 def _consent(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.ConsentGiven)
-    session.add(schema.Consent(**common, given_on=event.given_on, by_legal_representative=event.by_legal_representative))
+    _add(session, schema.Consent, **common, given_on=event.given_on, by_legal_representative=event.by_legal_representative)
 
 
 def _opened(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
@@ -81,8 +88,8 @@ def _opened(session: Session, entry: JournalEntry, common: dict[str, Any]) -> No
     if event.referent_id:
         caseload.place(session, entry.case_id, event.referent_id, entry.at)
     if event.employer_id:
-        session.add(schema.Employment(**common, employer_id=event.employer_id))  # the job held at opening
-
+        _add(session, schema.Employment, **common, employer_id=event.employer_id)  # the job held at opening
+             
 
 def _assigned(session: Session, entry: JournalEntry, _common: dict[str, Any]) -> None:
     """Usually the seat taken when assigning is already there; this keeps the count true if not."""
@@ -96,7 +103,7 @@ def _closure(session: Session, entry: JournalEntry, common: dict[str, Any]) -> N
     caseload.release(session, entry.case_id)
     event = entry.event
     if isinstance(event, events.ConsentWithdrawn):
-        session.add(schema.Consent(**common, withdrawn_on=event.withdrawn_on))
+        _add(session, schema.Consent, **common, withdrawn_on=event.withdrawn_on)
     reason = event.reason if isinstance(event, events.CaseClosed) else ClosureReason.CONSENT_WITHDRAWN.value
     _set_case(session, entry.case_id, closed_at=entry.at, closure_reason=reason)
     session.execute(
@@ -117,32 +124,32 @@ def _prescription(session: Session, entry: JournalEntry, common: dict[str, Any])
     assert isinstance(event, events.PrescriptionRecorded)
     p = event.prescription
     if isinstance(p, CdaphDecision):
-        row = schema.Prescription(**common, route="cdaph", prescriber="cdaph", reference=p.decision_reference, dated=p.dated)
+        _add(session, schema.Prescription, **common, route="cdaph", prescriber="cdaph", reference=p.decision_reference, dated=p.dated)
     else:
-        row = schema.Prescription(**common, route="spe", prescriber=p.prescriber.value, reference=p.prescriber_reference, dated=p.dated)
-    session.add(row)
+        _add(session, schema.Prescription, **common, route="spe", prescriber=p.prescriber.value, reference=p.prescriber_reference,
+             dated=p.dated)  # fmt: skip
     _objectives(session, entry, event.objectives)
 
 
 def _signature(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.ConventionSigned)
-    session.add(schema.Signature(**common, party=event.party.value, signed_on=event.signed_on))
+    _add(session, schema.Signature, **common, party=event.party.value, signed_on=event.signed_on)
 
 
 def _evaluation(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.EvaluationSubmitted)
     findings = event.findings.model_dump(mode="json") if event.findings else {}
-    session.add(schema.Evaluation(**common, completed_on=event.completed_on, author=str(entry.actor) if entry.actor else None,
-                                  **findings))  # fmt: skip
+    _add(session, schema.Evaluation, **common, completed_on=event.completed_on, author=str(entry.actor) if entry.actor else None,
+         **findings)  # fmt: skip
 
 
 def _project(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.ProjectAgreed)
     content = event.content.model_dump(mode="json") if event.content else None
-    session.add(schema.ProfessionalProject(**common, agreed_on=event.agreed_on, content=content))
+    _add(session, schema.ProfessionalProject, **common, agreed_on=event.agreed_on, content=content)
     _objectives(session, entry, event.objectives)
 
 
@@ -221,10 +228,10 @@ def _hiring(session: Session, entry: JournalEntry, common: dict[str, Any]) -> No
     if event.previous_job_ended_on is not None:
         for job in _current_jobs(session, entry.case_id):
             job.ended_on = event.previous_job_ended_on
-    session.add(schema.Employment(**common, employer_id=event.employer_id, contract_type=event.contract_type.value,
-                                  start_date=event.start_date, weekly_hours=event.weekly_hours))  # fmt: skip
+    _add(session, schema.Employment, **common, employer_id=event.employer_id, contract_type=event.contract_type.value,
+         start_date=event.start_date, weekly_hours=event.weekly_hours)  # fmt: skip
     if event.amendment is not None:
-        session.add(schema.Amendment(**common, employer_id=event.employer_id))
+        _add(session, schema.Amendment, **common, employer_id=event.employer_id)
 
 
 def _job_loss(session: Session, entry: JournalEntry, _common: dict[str, Any]) -> None:
@@ -243,13 +250,13 @@ def _pending_review(session: Session, case_id: str) -> schema.Review | None:
 def _review_due(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.ReviewDue)
-    session.add(schema.Review(**common, phase=entry.phase_after.value, due_at=event.due_at))
+    _add(session, schema.Review, **common, phase=entry.phase_after.value, due_at=event.due_at)
 
 
 def _review_overdue(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     pending = _pending_review(session, entry.case_id)
     if pending is None:
-        session.add(schema.Review(**common, phase=entry.phase_after.value, overdue=True))
+        _add(session, schema.Review, **common, phase=entry.phase_after.value, overdue=True)
     else:
         pending.overdue = True
 
@@ -260,7 +267,7 @@ def _review_held(session: Session, entry: JournalEntry, common: dict[str, Any]) 
     held_on = event.held_on
     pending = _pending_review(session, entry.case_id)
     if pending is None:  # held before it was due
-        session.add(schema.Review(**common, phase=entry.phase_after.value, held_on=held_on, notes=event.notes))
+        _add(session, schema.Review, **common, phase=entry.phase_after.value, held_on=held_on, notes=event.notes)
     else:
         pending.held_on = held_on
         pending.notes = event.notes
@@ -272,21 +279,21 @@ def _request(session: Session, entry: JournalEntry, common: dict[str, Any]) -> N
     assert isinstance(event, (events.EmployerRequestReceived, events.SupportRequested))
     employer_id = event.employer_id if isinstance(event, events.EmployerRequestReceived) else None
     origin = RequestOrigin.EMPLOYER if employer_id else RequestOrigin.BENEFICIARY
-    session.add(schema.SupportRequest(**common, request_id=event.request_id, origin=origin.value, employer_id=employer_id,
-                                      kind=event.kind.value, deadline=event.deadline))  # fmt: skip
+    _add(session, schema.SupportRequest, **common, request_id=event.request_id, origin=origin.value, employer_id=employer_id,
+         kind=event.kind.value, deadline=event.deadline)  # fmt: skip
 
 
 def _contact(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.ContactRecorded)
-    session.add(schema.Contact(**common, on=event.on, kind=event.kind.value, employer_id=event.employer_id, phase=entry.phase_after.value))
+    _add(session, schema.Contact, **common, on=event.on, kind=event.kind.value, employer_id=event.employer_id, phase=entry.phase_after.value)
 
 
 def _intensity(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
     event = entry.event
     assert isinstance(event, events.IntensityChanged)
-    session.add(schema.IntensityChange(**common, level=event.level.value if event.level else None,
-                                       previous=event.previous.value if event.previous else None, reason=event.reason.value))  # fmt: skip
+    _add(session, schema.IntensityChange, **common, level=event.level.value if event.level else None,
+         previous=event.previous.value if event.previous else None, reason=event.reason.value)  # fmt: skip
 
 
 def _request_row(session: Session, entry: JournalEntry) -> schema.SupportRequest:
