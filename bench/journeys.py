@@ -35,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -177,9 +178,10 @@ class Leg:
         return len(self.ids) / (self.seconds + self.drain)
 
 
-async def our_journey(platform: Platform, n: int, step_ms: list[float]) -> str:
+async def our_journey(platform: Platform, n: int, step_ms: list[float], settled: Callable[[str], Awaitable[None]] | None = None) -> str:
     """As a coordinator at the CLI: `ea open` (the person registered, the run started, its status
-    read once), then each step one update, answered by its acknowledgement."""
+    read once), then each step one update, answered by its acknowledgement; with `settled`, each
+    step (the opening too) waits for it, given the case's id, before the next is sent."""
     person = BeneficiaryIdentity(structure_id="struct-bench", first_name="Camille", last_name=f"Martin {uuid.uuid4().hex[:8]}",
                                  birth_date=ADULT, situation=Situation.RQTH)  # fmt: skip
     beneficiary_id = await asyncio.to_thread(register_beneficiary, platform.cases.registry, person)
@@ -188,6 +190,8 @@ async def our_journey(platform: Platform, n: int, step_ms: list[float]) -> str:
     await open_case(platform.client, platform.task_queue, opening)
     person_acts = Actor(role=ActorRole.BENEFICIARY, id=beneficiary_id)
     for step, fields, _renders in JOURNEY:
+        if settled is not None:
+            await settled(opening.case_id)
         actor = person_acts if step is Step.GIVE_CONSENT or fields.get("party") is Party.BENEFICIARY else COORDINATOR
         began = time.perf_counter()
         await apply_step(platform.client, opening.case_id, BY_STEP[step].input(actor=actor, **fields))

@@ -49,6 +49,18 @@ def cdaph(on: date = TODAY) -> CdaphDecision:
     return CdaphDecision(decision_reference="CDAPH-2026-00042", decision_date=on)
 
 
+def in_directory(registry: Engine, *, structure_id: str | None = None, referent_id: str | None = None,
+                 employer_id: str | None = None) -> None:  # fmt: skip
+    """Put these in the directory, named after their ids (the names documents print)."""
+    if structure_id:
+        upsert(registry, StructureEntry(id=structure_id, name=f"Plateforme emploi accompagné {structure_id}",
+                                        department="75", phone="01 23 45 67 89"))  # fmt: skip
+    if referent_id:
+        upsert(registry, ReferentEntry(id=referent_id, name=f"Référent {referent_id}", email=f"{referent_id}@example.fr"))
+    if employer_id:
+        upsert(registry, EmployerEntry(id=employer_id, name=f"Entreprise {employer_id}", siret=made_up_siret(employer_id)))
+
+
 @dataclass
 class Cases:
     """Opens and drives cases on the test worker's task queue, as a coordinator would: the person,
@@ -60,13 +72,7 @@ class Cases:
 
     def known(self, *, structure_id: str | None = None, referent_id: str | None = None, employer_id: str | None = None) -> None:
         """Put these in the directory (the names documents print)."""
-        if structure_id:
-            upsert(self.registry, StructureEntry(id=structure_id, name=f"Plateforme emploi accompagné {structure_id}",
-                                                 department="75", phone="01 23 45 67 89"))  # fmt: skip
-        if referent_id:
-            upsert(self.registry, ReferentEntry(id=referent_id, name=f"Référent {referent_id}", email=f"{referent_id}@example.fr"))
-        if employer_id:
-            upsert(self.registry, EmployerEntry(id=employer_id, name=f"Entreprise {employer_id}", siret=made_up_siret(employer_id)))
+        in_directory(self.registry, structure_id=structure_id, referent_id=referent_id, employer_id=employer_id)
 
     async def open(
         self,

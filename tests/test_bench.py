@@ -51,3 +51,12 @@ def test_case_year_benchmark_measures_a_first_and_a_further_year() -> None:
     lines = [line for line in result.stdout.splitlines() if "per case:" in line]
     assert [line.split(",")[0] for line in lines] == ["first year", "a further year in support"]
     assert all("events" in line and "KiB of history" in line and "journal" in line and "KiB of database" in line for line in lines)
+
+
+def test_activities_benchmark_measures_the_journal_and_the_documents_of_a_recorded_journey() -> None:
+    result = subprocess.run([sys.executable, "-m", "bench.activities", "--journeys", "3"],
+                            capture_output=True, text=True, timeout=170, check=True)  # fmt: skip
+    lines = {line.split(":")[0]: line for line in result.stdout.splitlines() if "ms of CPU a journey" in line}
+    assert set(lines) == {"append_to_journal", "render_document"}, result.stdout
+    assert "(8 calls;" in lines["render_document"], "the journey's eight documents, rendered again from its inputs"
+    assert all(float(line.split(": ")[1].split(" ms")[0]) > 0 for line in lines.values())

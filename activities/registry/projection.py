@@ -41,8 +41,7 @@ _READ_CASE = select(*_PARTIES).where(CASES.c.id == bindparam("case_id"))
 _UPDATE_CASE = (update(CASES).where(CASES.c.id == bindparam("case_id"))
                 .values({name: bindparam(f"new_{name}") for name in _FROM_SNAPSHOT}).returning(*_PARTIES))  # fmt: skip
 """Built once and run by Core, on every entry: loading the row into the ORM to change it, then
-flushing it, cost more than the statement (with the journal's other Core writes: 18.5 → 14.2 ms a
-journey's journal, docs/PERFORMANCE.md)."""
+flushing it, cost more than the statement (`python -m bench.activities`, docs/PERFORMANCE.md)."""
 
 
 def _update_case(session: Session, entry: JournalEntry) -> Row[Any] | None:
