@@ -66,7 +66,7 @@ def enqueue(session: Session, case: CaseParties | None, seq: int, at: datetime, 
             for recipient, kind in dict.fromkeys(rule(session, case, event))]  # fmt: skip
     if rows:
         insert = DIALECT_INSERTS[session.get_bind().dialect.name]
-        session.execute(insert(Notification).values(rows).on_conflict_do_nothing(
+        session.connection().execute(insert(Notification).values(rows).on_conflict_do_nothing(
             index_elements=["case_id", "seq", "recipient", "kind"]))  # fmt: skip
 
 

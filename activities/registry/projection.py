@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from activities.registry import caseload, schema
@@ -69,8 +69,9 @@ def _add(session: Session, table: type[Base], **values: Any) -> None:
     session.connection().execute(insert(table), values)
 
 
-def _set_case(session: Session, case_id: str, **values: Any) -> None:
-    session.connection().execute(update(CASES).where(CASES.c.id == case_id).values(**values))
+def _set(session: Session, table: Table, key: str | int, **values: Any) -> None:
+    """Change the row with this id, by Core (as `_add`)."""
+    session.connection().execute(update(table).where(table.c.id == key).values(**values))
 
 
 Projector = Callable[[Session, JournalEntry, dict[str, Any]], None]
@@ -105,7 +106,7 @@ def _closure(session: Session, entry: JournalEntry, common: dict[str, Any]) -> N
     if isinstance(event, events.ConsentWithdrawn):
         _add(session, schema.Consent, **common, withdrawn_on=event.withdrawn_on)
     reason = event.reason if isinstance(event, events.CaseClosed) else ClosureReason.CONSENT_WITHDRAWN.value
-    _set_case(session, entry.case_id, closed_at=entry.at, closure_reason=reason)
+    _set(session, CASES, entry.case_id, closed_at=entry.at, closure_reason=reason)
     session.execute(
         update(schema.SupportRequest)
         .where(schema.SupportRequest.case_id == entry.case_id, schema.SupportRequest.status == "open")
@@ -114,7 +115,7 @@ def _closure(session: Session, entry: JournalEntry, common: dict[str, Any]) -> N
 
 
 def _reopen(session: Session, entry: JournalEntry, _common: dict[str, Any]) -> None:
-    _set_case(session, entry.case_id, closed_at=None, closure_reason=None)
+    _set(session, CASES, entry.case_id, closed_at=None, closure_reason=None)
     if entry.snapshot is not None and entry.snapshot.referent_id:
         caseload.place(session, entry.case_id, entry.snapshot.referent_id, entry.at)
 
@@ -242,9 +243,13 @@ def _job_loss(session: Session, entry: JournalEntry, _common: dict[str, Any]) ->
         jobs[0].ended_on = event.ended_on  # the most recent, for rows written before jobs named their employer
 
 
-def _pending_review(session: Session, case_id: str) -> schema.Review | None:
-    query = select(schema.Review).where(schema.Review.case_id == case_id, schema.Review.held_on.is_(None))
-    return session.scalars(query.order_by(schema.Review.seq.desc())).first()
+REVIEWS = schema.Review.__table__
+
+
+def _pending_review(session: Session, case_id: str) -> int | None:
+    """The latest review due and not held yet (its id)."""
+    query = select(REVIEWS.c.id).where(REVIEWS.c.case_id == case_id, REVIEWS.c.held_on.is_(None)).order_by(REVIEWS.c.seq.desc())
+    return session.connection().execute(query.limit(1)).scalar()
 
 
 def _review_due(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
@@ -258,7 +263,7 @@ def _review_overdue(session: Session, entry: JournalEntry, common: dict[str, Any
     if pending is None:
         _add(session, schema.Review, **common, phase=entry.phase_after.value, overdue=True)
     else:
-        pending.overdue = True
+        _set(session, REVIEWS, pending, overdue=True)
 
 
 def _review_held(session: Session, entry: JournalEntry, common: dict[str, Any]) -> None:
@@ -269,8 +274,7 @@ def _review_held(session: Session, entry: JournalEntry, common: dict[str, Any]) 
     if pending is None:  # held before it was due
         _add(session, schema.Review, **common, phase=entry.phase_after.value, held_on=held_on, notes=event.notes)
     else:
-        pending.held_on = held_on
-        pending.notes = event.notes
+        _set(session, REVIEWS, pending, held_on=held_on, notes=event.notes)
     _objectives(session, entry, event.objectives)
 
 
