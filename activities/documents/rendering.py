@@ -211,7 +211,11 @@ def _who(actor: Actor | None, representatives: dict[str, Row[Any]]) -> str | Non
     return "son représentant légal" + (f", {_representative(known)}" if known else "")
 
 
-def _by_id(table: type[Beneficiary | Structure | Referent | Organisation]) -> Select[Any]:
+Named = type[Beneficiary | Structure | Referent | Organisation]
+"""The rows a document names by id: the person and the directory's entries."""
+
+
+def _by_id(table: Named) -> Select[Any]:
     columns = table.__table__
     return select(columns).where(columns.c.id == bindparam("id"))
 
@@ -223,7 +227,7 @@ _REPRESENTATIVES = (select(LegalRepresentative.__table__).where(LegalRepresentat
                     .order_by(LegalRepresentative.__table__.c.registered_at))  # fmt: skip
 
 
-def _read(connection: Connection, table: type[Beneficiary | Structure | Referent | Organisation], key: str | None) -> Row[Any] | None:
+def _read(connection: Connection, table: Named, key: str | None) -> Row[Any] | None:
     return connection.execute(_READS[table], {"id": key}).first() if key else None
 
 

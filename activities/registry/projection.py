@@ -90,7 +90,7 @@ def _opened(session: Session, entry: JournalEntry, common: dict[str, Any]) -> No
         caseload.place(session, entry.case_id, event.referent_id, entry.at)
     if event.employer_id:
         _add(session, schema.Employment, **common, employer_id=event.employer_id)  # the job held at opening
-             
+
 
 def _assigned(session: Session, entry: JournalEntry, _common: dict[str, Any]) -> None:
     """Usually the seat taken when assigning is already there; this keeps the count true if not."""
